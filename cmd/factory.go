@@ -1,0 +1,186 @@
+package cmd
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes"
+	_ "k8s.io/client-go/plugin/pkg/client/auth" // exec, OIDC and other kubeconfig auth plugins
+	"k8s.io/client-go/rest"
+	"k8s.io/utils/clock"
+
+	"github.com/lbctl/lbctl/lbctl/exitcode"
+)
+
+// AWSOptions are the AWS settings the root command takes from flags; the SDK's
+// own environment (AWS_ENDPOINT_URL, AWS_REGION, credential chain) still applies.
+type AWSOptions struct {
+	Region  string
+	Profile string
+	// MaxAttempts bounds the SDK's standard retryer (throttling, 5xx).
+	MaxAttempts int
+}
+
+// Factory builds clients lazily, once, from the root command's flags, so that a
+// command that never talks to AWS never needs credentials, and tests can put
+// their own clients in its place.
+type Factory struct {
+	ConfigFlags *genericclioptions.ConfigFlags
+	AWS         AWSOptions
+	Clock       clock.PassiveClock
+	// HTTPClient, when set, is used by the AWS SDK (tests, the sandbox).
+	HTTPClient *http.Client
+
+	mu      sync.Mutex
+	rest    *rest.Config
+	kube    kubernetes.Interface
+	dyn     dynamic.Interface
+	awsCfg  *aws.Config
+	elbv2   *elbv2.Client
+	ec2     *ec2.Client
+}
+
+// NewFactory returns a Factory over kubectl's standard flags.
+func NewFactory() *Factory {
+	return &Factory{
+		ConfigFlags: genericclioptions.NewConfigFlags(true),
+		Clock:       clock.RealClock{},
+		AWS:         AWSOptions{MaxAttempts: 8},
+	}
+}
+
+// RESTConfig returns the Kubernetes client configuration from --kubeconfig,
+// --context and friends.
+func (f *Factory) RESTConfig() (*rest.Config, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.rest != nil {
+		return f.rest, nil
+	}
+	cfg, err := f.ConfigFlags.ToRESTConfig()
+	if err != nil {
+		return nil, err
+	}
+	cfg.QPS, cfg.Burst = 50, 100
+	cfg.UserAgent = "lbctl"
+	f.rest = cfg
+	return cfg, nil
+}
+
+// KubeClient returns the typed Kubernetes client.
+func (f *Factory) KubeClient() (kubernetes.Interface, error) {
+	cfg, err := f.RESTConfig()
+	if err != nil {
+		return nil, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.kube == nil {
+		c, err := kubernetes.NewForConfig(cfg)
+		if err != nil {
+			return nil, fmt.Errorf("kubernetes client: %w", err)
+		}
+		f.kube = c
+	}
+	return f.kube, nil
+}
+
+// DynamicClient returns the dynamic client (custom resources).
+func (f *Factory) DynamicClient() (dynamic.Interface, error) {
+	cfg, err := f.RESTConfig()
+	if err != nil {
+		return nil, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.dyn == nil {
+		c, err := dynamic.NewForConfig(cfg)
+		if err != nil {
+			return nil, fmt.Errorf("dynamic client: %w", err)
+		}
+		f.dyn = c
+	}
+	return f.dyn, nil
+}
+
+// Namespace returns -n or the kubeconfig context's namespace ("default" when unset).
+func (f *Factory) Namespace() (string, error) {
+	ns, _, err := f.ConfigFlags.ToRawKubeConfigLoader().Namespace()
+	return ns, err
+}
+
+// AWSConfig loads the AWS configuration: --region/--profile over the SDK's
+// environment and shared config, with the SDK's standard retryer.
+func (f *Factory) AWSConfig(ctx context.Context) (aws.Config, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.awsCfg != nil {
+		return *f.awsCfg, nil
+	}
+	opts := []func(*awsconfig.LoadOptions) error{
+		awsconfig.WithRetryer(func() aws.Retryer {
+			return retry.NewStandard(func(o *retry.StandardOptions) {
+				if f.AWS.MaxAttempts > 0 {
+					o.MaxAttempts = f.AWS.MaxAttempts
+				}
+			})
+		}),
+	}
+	if f.AWS.Region != "" {
+		opts = append(opts, awsconfig.WithRegion(f.AWS.Region))
+	}
+	if f.AWS.Profile != "" {
+		opts = append(opts, awsconfig.WithSharedConfigProfile(f.AWS.Profile))
+	}
+	if f.HTTPClient != nil {
+		opts = append(opts, awsconfig.WithHTTPClient(f.HTTPClient))
+	}
+	cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return aws.Config{}, exitcode.New(exitcode.Usage, "cannot load AWS configuration: "+err.Error(),
+			"check --profile and ~/.aws/config", err)
+	}
+	if cfg.Region == "" {
+		return aws.Config{}, exitcode.New(exitcode.Usage, "no AWS region is set",
+			"pass --region or set AWS_REGION (or use --no-aws)", exitcode.ErrUsage)
+	}
+	f.awsCfg = &cfg
+	return cfg, nil
+}
+
+// ELBv2 returns the Elastic Load Balancing v2 client.
+func (f *Factory) ELBv2(ctx context.Context) (*elbv2.Client, error) {
+	cfg, err := f.AWSConfig(ctx)
+	if err != nil {
+		return nil, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.elbv2 == nil {
+		f.elbv2 = elbv2.NewFromConfig(cfg)
+	}
+	return f.elbv2, nil
+}
+
+// EC2 returns the EC2 client.
+func (f *Factory) EC2(ctx context.Context) (*ec2.Client, error) {
+	cfg, err := f.AWSConfig(ctx)
+	if err != nil {
+		return nil, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.ec2 == nil {
+		f.ec2 = ec2.NewFromConfig(cfg)
+	}
+	return f.ec2, nil
+}

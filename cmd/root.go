@@ -1,0 +1,149 @@
+// Package cmd is lbctl's command tree: one file per command, each a thin layer
+// of options (Complete → Validate → Run) over the libraries in lbctl/, migrate/,
+// loadtest/ and tui/. Only this package prints.
+package cmd
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"github.com/spf13/cobra"
+	"k8s.io/klog/v2"
+
+	"github.com/lbctl/lbctl/lbctl/exitcode"
+)
+
+// GlobalOptions are the flags every command shares beyond kubectl's.
+type GlobalOptions struct {
+	Color     string
+	Verbosity int
+}
+
+// Root is the assembled command tree with what its commands share.
+type Root struct {
+	Cmd     *cobra.Command
+	Factory *Factory
+	Streams *Streams
+	Global  *GlobalOptions
+	// started is set once flags parsed and a command began to run: an error
+	// before that is a usage error.
+	started bool
+}
+
+// NewRoot builds the command tree. displayName is how help spells the
+// command ("kubectl lbctl" when run as a plugin).
+func NewRoot(streams *Streams, f *Factory, displayName string) *Root {
+	r := &Root{Factory: f, Streams: streams, Global: &GlobalOptions{Color: "auto"}}
+	c := &cobra.Command{
+		Use:   "lbctl",
+		Short: "Move ALB ingresses from NodePort instance targets to shared-ALB ip targets, safely",
+		Long: `lbctl scans a cluster joined with AWS for Ingresses and Services that still send ALB
+traffic through NodePorts (instance targets), plans and carries out the move to ip targets on
+one shared ALB per ingress group, and measures the result: live target health and load tests
+of the old path against the new one.`,
+		Annotations:   map[string]string{cobra.CommandDisplayNameAnnotation: displayName},
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(c *cobra.Command, _ []string) error {
+			r.started = true
+			switch r.Global.Color {
+			case "auto", "always", "never":
+			default:
+				return exitcode.New(exitcode.Usage, fmt.Sprintf("--color %q is not one of auto, always, never", r.Global.Color), "", exitcode.ErrUsage)
+			}
+			return r.setVerbosity()
+		},
+	}
+	c.SetIn(streams.In)
+	c.SetOut(streams.Out)
+	c.SetErr(streams.ErrOut)
+	c.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
+		return exitcode.New(exitcode.Usage, err.Error(), "see '"+displayName+" --help'", exitcode.ErrUsage)
+	})
+
+	pf := c.PersistentFlags()
+	f.ConfigFlags.AddFlags(pf)
+	pf.StringVar(&f.AWS.Region, "region", "", "AWS region (default: the SDK's AWS_REGION or shared config)")
+	pf.StringVar(&f.AWS.Profile, "profile", "", "AWS shared config profile (default: AWS_PROFILE)")
+	pf.StringVar(&r.Global.Color, "color", "auto", "colour output: auto, always or never (NO_COLOR and TERM=dumb turn auto off)")
+	pf.IntVarP(&r.Global.Verbosity, "v", "v", 0, "log verbosity (klog levels; 6 shows API calls)")
+
+	c.AddCommand(
+		newVersionCmd(r),
+		newCompletionCmd(r),
+		newScanCmd(r),
+	)
+	r.Cmd = c
+	return r
+}
+
+// setVerbosity hands -v to klog, which client-go logs through.
+func (r *Root) setVerbosity() error {
+	fs := flag.NewFlagSet("klog", flag.ContinueOnError)
+	klog.InitFlags(fs)
+	klog.SetOutput(r.Streams.ErrOut)
+	_ = fs.Set("logtostderr", "false")
+	_ = fs.Set("alsologtostderr", "false")
+	return fs.Set("v", fmt.Sprint(r.Global.Verbosity))
+}
+
+// Color reports whether output should be coloured.
+func (r *Root) Color() bool { return r.Streams.ColorEnabled(r.Global.Color) }
+
+// DisplayName is how help and messages spell the command.
+func (r *Root) DisplayName() string {
+	return r.Cmd.Annotations[cobra.CommandDisplayNameAnnotation]
+}
+
+// displayNameFor returns "kubectl lbctl" when the binary runs as a kubectl
+// plugin (kubectl-lbctl), else the binary's own name.
+func displayNameFor(arg0 string) string {
+	base := strings.TrimSuffix(filepath.Base(arg0), ".exe")
+	if rest, ok := strings.CutPrefix(base, "kubectl-"); ok && rest != "" {
+		return "kubectl " + strings.ReplaceAll(rest, "_", "-")
+	}
+	if base == "" || base == "." {
+		return "lbctl"
+	}
+	return base
+}
+
+// Main runs the command line and returns the process exit code. It is the one
+// place errors become exit codes and messages.
+func Main(args []string) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	streams := SystemStreams()
+	name := "lbctl"
+	if len(args) > 0 {
+		name = displayNameFor(args[0])
+		args = args[1:]
+	}
+	return Run(ctx, streams, NewFactory(), name, args)
+}
+
+// Run executes the command tree with the given streams and factory and returns
+// the exit code; tests call it directly.
+func Run(ctx context.Context, streams *Streams, f *Factory, name string, args []string) int {
+	r := NewRoot(streams, f, name)
+	r.Cmd.SetArgs(args)
+	err := r.Cmd.ExecuteContext(ctx)
+	if err == nil {
+		return exitcode.OK
+	}
+	code, msg := Explain(err)
+	if !r.started && code == exitcode.CheckFailed {
+		code = exitcode.Usage
+	}
+	if msg != "" {
+		fmt.Fprintln(streams.ErrOut, "error: "+msg)
+	}
+	return code
+}
+

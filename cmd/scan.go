@@ -1,0 +1,7 @@
+package cmd
+
+import "github.com/spf13/cobra"
+
+func newScanCmd(r *Root) *cobra.Command {
+	return &cobra.Command{Use: "scan", Short: "placeholder", Hidden: true, RunE: func(*cobra.Command, []string) error { return nil }}
+}
