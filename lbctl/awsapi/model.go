@@ -1,0 +1,140 @@
+// Package awsapi reads the AWS side of the topology — ALBs, listeners, rules,
+// target groups, target health, tags, account limits and subnets — through
+// aws-sdk-go-v2 clients it is given. It paginates every call, runs them
+// concurrently under a rate limit (the SDK's retryer handles throttling), and
+// records access problems instead of failing, so a scan can go on with
+// Kubernetes data alone.
+package awsapi
+
+// State is what was read from one region.
+type State struct {
+	Region        string         `json:"region,omitempty"`
+	LoadBalancers []LoadBalancer `json:"loadBalancers"`
+	TargetGroups  []TargetGroup  `json:"targetGroups"`
+	Subnets       []Subnet       `json:"subnets,omitempty"`
+	// Limits are DescribeAccountLimits' values by AWS limit name.
+	Limits map[string]string `json:"limits,omitempty"`
+	// Problems are calls that failed after retries (access denied, persistent
+	// throttling); the rest of the state is still valid.
+	Problems []Problem `json:"problems,omitempty"`
+	// Calls counts API calls by action, for `-v` and the benchmarks.
+	Calls map[string]int `json:"-"`
+}
+
+// Problem is one AWS call that could not be made.
+type Problem struct {
+	Action   string `json:"action"`
+	Code     string `json:"code"`
+	Message  string `json:"message"`
+	Resource string `json:"resource,omitempty"`
+}
+
+// LoadBalancer is an Application Load Balancer with its listeners and rules.
+type LoadBalancer struct {
+	ARN           string            `json:"arn"`
+	Name          string            `json:"name"`
+	DNSName       string            `json:"dnsName"`
+	Scheme        string            `json:"scheme"`
+	Type          string            `json:"type"`
+	State         string            `json:"state,omitempty"`
+	VpcID         string            `json:"vpcID,omitempty"`
+	IPAddressType string            `json:"ipAddressType,omitempty"`
+	Subnets       []string          `json:"subnets,omitempty"`
+	Zones         []string          `json:"zones,omitempty"`
+	Tags          map[string]string `json:"tags,omitempty"`
+	Listeners     []Listener        `json:"listeners,omitempty"`
+}
+
+// Listener is a port on an ALB with its rules, default rule last.
+type Listener struct {
+	ARN      string `json:"arn"`
+	Port     int32  `json:"port"`
+	Protocol string `json:"protocol"`
+	Rules    []Rule `json:"rules,omitempty"`
+}
+
+// Rule is a listener rule reduced to what routing and joins need.
+type Rule struct {
+	ARN       string   `json:"arn"`
+	Priority  string   `json:"priority"`
+	IsDefault bool     `json:"isDefault,omitempty"`
+	Hosts     []string `json:"hosts,omitempty"`
+	Paths     []string `json:"paths,omitempty"`
+	// Forward lists the target groups the rule sends to, with weights.
+	Forward []WeightedTargetGroup `json:"forward,omitempty"`
+	// Action is the first action's type (forward, redirect, fixed-response, …).
+	Action string `json:"action"`
+}
+
+// WeightedTargetGroup is one target of a forward action.
+type WeightedTargetGroup struct {
+	ARN    string `json:"arn"`
+	Weight int32  `json:"weight"`
+}
+
+// TargetGroup with its health-check settings and current target health.
+type TargetGroup struct {
+	ARN              string            `json:"arn"`
+	Name             string            `json:"name"`
+	TargetType       string            `json:"targetType"`
+	Protocol         string            `json:"protocol,omitempty"`
+	ProtocolVersion  string            `json:"protocolVersion,omitempty"`
+	Port             int32             `json:"port,omitempty"`
+	VpcID            string            `json:"vpcID,omitempty"`
+	HealthCheck      HealthCheck       `json:"healthCheck"`
+	LoadBalancerARNs []string          `json:"loadBalancerARNs,omitempty"`
+	Tags             map[string]string `json:"tags,omitempty"`
+	Targets          []Target          `json:"targets"`
+}
+
+// HealthCheck is a target group's health-check configuration.
+type HealthCheck struct {
+	Protocol           string `json:"protocol,omitempty"`
+	Port               string `json:"port,omitempty"`
+	Path               string `json:"path,omitempty"`
+	IntervalSeconds    int32  `json:"intervalSeconds,omitempty"`
+	TimeoutSeconds     int32  `json:"timeoutSeconds,omitempty"`
+	HealthyThreshold   int32  `json:"healthyThreshold,omitempty"`
+	UnhealthyThreshold int32  `json:"unhealthyThreshold,omitempty"`
+	Matcher            string `json:"matcher,omitempty"`
+}
+
+// Target is a registered target and its health as the ALB sees it.
+type Target struct {
+	ID          string `json:"id"`
+	Port        int32  `json:"port"`
+	Zone        string `json:"zone,omitempty"`
+	State       string `json:"state"`
+	Reason      string `json:"reason,omitempty"`
+	Description string `json:"description,omitempty"`
+}
+
+// Subnet with the free addresses that ALBs and ip-mode pods draw on.
+type Subnet struct {
+	ID           string            `json:"id"`
+	Zone         string            `json:"zone"`
+	VpcID        string            `json:"vpcID"`
+	CIDR         string            `json:"cidr"`
+	AvailableIPs int32             `json:"availableIPs"`
+	Tags         map[string]string `json:"tags,omitempty"`
+}
+
+// LoadBalancerByARN finds a load balancer.
+func (s *State) LoadBalancerByARN(arn string) *LoadBalancer {
+	for i := range s.LoadBalancers {
+		if s.LoadBalancers[i].ARN == arn {
+			return &s.LoadBalancers[i]
+		}
+	}
+	return nil
+}
+
+// TargetGroupByARN finds a target group.
+func (s *State) TargetGroupByARN(arn string) *TargetGroup {
+	for i := range s.TargetGroups {
+		if s.TargetGroups[i].ARN == arn {
+			return &s.TargetGroups[i]
+		}
+	}
+	return nil
+}

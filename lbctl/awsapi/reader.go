@@ -1,0 +1,488 @@
+package awsapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	elbv2types "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
+	"github.com/aws/smithy-go"
+	"golang.org/x/sync/errgroup"
+	"golang.org/x/time/rate"
+)
+
+// ELBv2API is the part of the ELBv2 client the reader calls.
+type ELBv2API interface {
+	DescribeLoadBalancers(context.Context, *elbv2.DescribeLoadBalancersInput, ...func(*elbv2.Options)) (*elbv2.DescribeLoadBalancersOutput, error)
+	DescribeListeners(context.Context, *elbv2.DescribeListenersInput, ...func(*elbv2.Options)) (*elbv2.DescribeListenersOutput, error)
+	DescribeRules(context.Context, *elbv2.DescribeRulesInput, ...func(*elbv2.Options)) (*elbv2.DescribeRulesOutput, error)
+	DescribeTargetGroups(context.Context, *elbv2.DescribeTargetGroupsInput, ...func(*elbv2.Options)) (*elbv2.DescribeTargetGroupsOutput, error)
+	DescribeTargetHealth(context.Context, *elbv2.DescribeTargetHealthInput, ...func(*elbv2.Options)) (*elbv2.DescribeTargetHealthOutput, error)
+	DescribeTags(context.Context, *elbv2.DescribeTagsInput, ...func(*elbv2.Options)) (*elbv2.DescribeTagsOutput, error)
+	DescribeAccountLimits(context.Context, *elbv2.DescribeAccountLimitsInput, ...func(*elbv2.Options)) (*elbv2.DescribeAccountLimitsOutput, error)
+}
+
+// EC2API is the part of the EC2 client the reader calls.
+type EC2API interface {
+	DescribeSubnets(context.Context, *ec2.DescribeSubnetsInput, ...func(*ec2.Options)) (*ec2.DescribeSubnetsOutput, error)
+}
+
+var (
+	_ ELBv2API = (*elbv2.Client)(nil)
+	_ EC2API   = (*ec2.Client)(nil)
+)
+
+// TagsPerCall is DescribeTags' limit of resource ARNs per request.
+const TagsPerCall = 20
+
+// Reader reads one region's load-balancing state.
+type Reader struct {
+	ELB ELBv2API
+	// EC2 may be nil: subnets are then not read.
+	EC2 EC2API
+	// Limiter paces every call (nil: no pacing); the SDK's retryer handles
+	// throttling that still happens.
+	Limiter *rate.Limiter
+	// Concurrency bounds calls in flight (default 8).
+	Concurrency int
+	// Keep selects the load balancers and target groups to read by their
+	// tags (nil keeps all); e.g. those the controller made for one cluster.
+	Keep func(tags map[string]string) bool
+	// SkipTargetHealth leaves target health unread (the health view polls it).
+	SkipTargetHealth bool
+
+	mu    sync.Mutex
+	calls map[string]int
+	probs []Problem
+}
+
+// Read reads load balancers, listeners, rules, target groups with their
+// health, tags, account limits and the subnets of the load balancers' VPCs.
+// API errors (access denied, throttling past retries) become Problems in the
+// returned state; other errors (no network, no credentials, cancellation)
+// are returned.
+func (r *Reader) Read(ctx context.Context) (*State, error) {
+	r.calls = map[string]int{}
+	r.probs = nil
+	st := &State{}
+
+	lbs, err := r.loadBalancers(ctx)
+	if err != nil {
+		return nil, err
+	}
+	tgs, err := r.targetGroups(ctx)
+	if err != nil {
+		return nil, err
+	}
+	arns := make([]string, 0, len(lbs)+len(tgs))
+	for _, lb := range lbs {
+		arns = append(arns, lb.ARN)
+	}
+	for _, tg := range tgs {
+		arns = append(arns, tg.ARN)
+	}
+	tags, err := r.tags(ctx, arns)
+	if err != nil {
+		return nil, err
+	}
+	for _, lb := range lbs {
+		lb.Tags = tags[lb.ARN]
+		if r.Keep == nil || r.Keep(lb.Tags) {
+			st.LoadBalancers = append(st.LoadBalancers, lb)
+		}
+	}
+	for _, tg := range tgs {
+		tg.Tags = tags[tg.ARN]
+		if r.Keep == nil || r.Keep(tg.Tags) {
+			st.TargetGroups = append(st.TargetGroups, tg)
+		}
+	}
+
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(r.concurrency())
+	for i := range st.LoadBalancers {
+		lb := &st.LoadBalancers[i]
+		g.Go(func() error { return r.listeners(gctx, lb) })
+	}
+	if !r.SkipTargetHealth {
+		for i := range st.TargetGroups {
+			tg := &st.TargetGroups[i]
+			g.Go(func() error { return r.targetHealth(gctx, tg) })
+		}
+	}
+	g.Go(func() error {
+		lim, err := r.limits(gctx)
+		st.Limits = lim
+		return err
+	})
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	if r.EC2 != nil {
+		subnets, err := r.subnets(ctx, vpcsOf(st))
+		if err != nil {
+			return nil, err
+		}
+		st.Subnets = subnets
+	}
+	st.Calls = r.calls
+	st.Problems = r.probs
+	sort.Slice(st.Problems, func(i, j int) bool {
+		if st.Problems[i].Action != st.Problems[j].Action {
+			return st.Problems[i].Action < st.Problems[j].Action
+		}
+		return st.Problems[i].Resource < st.Problems[j].Resource
+	})
+	return st, nil
+}
+
+// TargetHealth reads the health of one target group's targets: the one call
+// the health view makes per target group per refresh.
+func (r *Reader) TargetHealth(ctx context.Context, tgARN string) ([]Target, error) {
+	if err := r.before(ctx, "DescribeTargetHealth"); err != nil {
+		return nil, err
+	}
+	out, err := r.ELB.DescribeTargetHealth(ctx, &elbv2.DescribeTargetHealthInput{TargetGroupArn: aws.String(tgARN)})
+	if err != nil {
+		return nil, fmt.Errorf("describe target health of %s: %w", tgARN, err)
+	}
+	return convertTargets(out.TargetHealthDescriptions), nil
+}
+
+func (r *Reader) concurrency() int {
+	if r.Concurrency > 0 {
+		return r.Concurrency
+	}
+	return 8
+}
+
+// before counts a call and waits for the rate limiter.
+func (r *Reader) before(ctx context.Context, action string) error {
+	r.mu.Lock()
+	if r.calls == nil {
+		r.calls = map[string]int{}
+	}
+	r.calls[action]++
+	r.mu.Unlock()
+	if r.Limiter != nil {
+		return r.Limiter.Wait(ctx)
+	}
+	return nil
+}
+
+// problem records an API error and reports whether it was one (and so was
+// absorbed); other errors are returned to stop the read.
+func (r *Reader) problem(action, resource string, err error) error {
+	var ae smithy.APIError
+	if !errors.As(err, &ae) {
+		return fmt.Errorf("%s %s: %w", action, resource, err)
+	}
+	r.mu.Lock()
+	r.probs = append(r.probs, Problem{Action: action, Code: ae.ErrorCode(), Message: ae.ErrorMessage(), Resource: resource})
+	r.mu.Unlock()
+	return nil
+}
+
+func (r *Reader) loadBalancers(ctx context.Context) ([]LoadBalancer, error) {
+	var out []LoadBalancer
+	p := elbv2.NewDescribeLoadBalancersPaginator(r.ELB, &elbv2.DescribeLoadBalancersInput{PageSize: aws.Int32(400)})
+	for p.HasMorePages() {
+		if err := r.before(ctx, "DescribeLoadBalancers"); err != nil {
+			return nil, err
+		}
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return out, r.problem("DescribeLoadBalancers", "", err)
+		}
+		for _, lb := range page.LoadBalancers {
+			if lb.Type != elbv2types.LoadBalancerTypeEnumApplication {
+				continue
+			}
+			l := LoadBalancer{
+				ARN: aws.ToString(lb.LoadBalancerArn), Name: aws.ToString(lb.LoadBalancerName),
+				DNSName: aws.ToString(lb.DNSName), Scheme: string(lb.Scheme), Type: string(lb.Type),
+				VpcID: aws.ToString(lb.VpcId), IPAddressType: string(lb.IpAddressType),
+			}
+			if lb.State != nil {
+				l.State = string(lb.State.Code)
+			}
+			for _, az := range lb.AvailabilityZones {
+				l.Subnets = append(l.Subnets, aws.ToString(az.SubnetId))
+				l.Zones = append(l.Zones, aws.ToString(az.ZoneName))
+			}
+			out = append(out, l)
+		}
+	}
+	return out, nil
+}
+
+func (r *Reader) targetGroups(ctx context.Context) ([]TargetGroup, error) {
+	var out []TargetGroup
+	p := elbv2.NewDescribeTargetGroupsPaginator(r.ELB, &elbv2.DescribeTargetGroupsInput{PageSize: aws.Int32(400)})
+	for p.HasMorePages() {
+		if err := r.before(ctx, "DescribeTargetGroups"); err != nil {
+			return nil, err
+		}
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return out, r.problem("DescribeTargetGroups", "", err)
+		}
+		for _, tg := range page.TargetGroups {
+			t := TargetGroup{
+				ARN: aws.ToString(tg.TargetGroupArn), Name: aws.ToString(tg.TargetGroupName),
+				TargetType: string(tg.TargetType), Protocol: string(tg.Protocol),
+				ProtocolVersion: aws.ToString(tg.ProtocolVersion), Port: aws.ToInt32(tg.Port),
+				VpcID: aws.ToString(tg.VpcId), LoadBalancerARNs: tg.LoadBalancerArns,
+				HealthCheck: HealthCheck{
+					Protocol: string(tg.HealthCheckProtocol), Port: aws.ToString(tg.HealthCheckPort),
+					Path: aws.ToString(tg.HealthCheckPath), IntervalSeconds: aws.ToInt32(tg.HealthCheckIntervalSeconds),
+					TimeoutSeconds: aws.ToInt32(tg.HealthCheckTimeoutSeconds), HealthyThreshold: aws.ToInt32(tg.HealthyThresholdCount),
+					UnhealthyThreshold: aws.ToInt32(tg.UnhealthyThresholdCount),
+				},
+				Targets: []Target{},
+			}
+			if tg.Matcher != nil {
+				t.HealthCheck.Matcher = aws.ToString(tg.Matcher.HttpCode)
+			}
+			out = append(out, t)
+		}
+	}
+	return out, nil
+}
+
+// tags reads tags in batches of TagsPerCall, concurrently.
+func (r *Reader) tags(ctx context.Context, arns []string) (map[string]map[string]string, error) {
+	out := make(map[string]map[string]string, len(arns))
+	var mu sync.Mutex
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(r.concurrency())
+	for start := 0; start < len(arns); start += TagsPerCall {
+		batch := arns[start:min(start+TagsPerCall, len(arns))]
+		g.Go(func() error {
+			if err := r.before(gctx, "DescribeTags"); err != nil {
+				return err
+			}
+			res, err := r.ELB.DescribeTags(gctx, &elbv2.DescribeTagsInput{ResourceArns: batch})
+			if err != nil {
+				return r.problem("DescribeTags", strings.Join(batch[:1], ""), err)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			for _, d := range res.TagDescriptions {
+				m := make(map[string]string, len(d.Tags))
+				for _, t := range d.Tags {
+					m[aws.ToString(t.Key)] = aws.ToString(t.Value)
+				}
+				out[aws.ToString(d.ResourceArn)] = m
+			}
+			return nil
+		})
+	}
+	return out, g.Wait()
+}
+
+func (r *Reader) listeners(ctx context.Context, lb *LoadBalancer) error {
+	p := elbv2.NewDescribeListenersPaginator(r.ELB, &elbv2.DescribeListenersInput{LoadBalancerArn: aws.String(lb.ARN), PageSize: aws.Int32(400)})
+	for p.HasMorePages() {
+		if err := r.before(ctx, "DescribeListeners"); err != nil {
+			return err
+		}
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return r.problem("DescribeListeners", lb.ARN, err)
+		}
+		for _, l := range page.Listeners {
+			lb.Listeners = append(lb.Listeners, Listener{ARN: aws.ToString(l.ListenerArn), Port: aws.ToInt32(l.Port), Protocol: string(l.Protocol)})
+		}
+	}
+	sort.Slice(lb.Listeners, func(i, j int) bool { return lb.Listeners[i].Port < lb.Listeners[j].Port })
+	for i := range lb.Listeners {
+		if err := r.rules(ctx, &lb.Listeners[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (r *Reader) rules(ctx context.Context, l *Listener) error {
+	in := &elbv2.DescribeRulesInput{ListenerArn: aws.String(l.ARN), PageSize: aws.Int32(400)}
+	for {
+		if err := r.before(ctx, "DescribeRules"); err != nil {
+			return err
+		}
+		page, err := r.ELB.DescribeRules(ctx, in)
+		if err != nil {
+			return r.problem("DescribeRules", l.ARN, err)
+		}
+		for _, rule := range page.Rules {
+			l.Rules = append(l.Rules, convertRule(rule))
+		}
+		if aws.ToString(page.NextMarker) == "" {
+			break
+		}
+		in.Marker = page.NextMarker
+	}
+	SortRules(l.Rules)
+	return nil
+}
+
+// SortRules orders rules by numeric priority, the default rule last.
+func SortRules(rules []Rule) {
+	sort.SliceStable(rules, func(i, j int) bool {
+		if rules[i].IsDefault != rules[j].IsDefault {
+			return !rules[i].IsDefault
+		}
+		pi, pj := priority(rules[i].Priority), priority(rules[j].Priority)
+		return pi < pj
+	})
+}
+
+func priority(p string) int {
+	n := 0
+	for _, c := range p {
+		if c < '0' || c > '9' {
+			return 1 << 30
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n
+}
+
+func convertRule(rule elbv2types.Rule) Rule {
+	out := Rule{ARN: aws.ToString(rule.RuleArn), Priority: aws.ToString(rule.Priority), IsDefault: aws.ToBool(rule.IsDefault)}
+	for _, c := range rule.Conditions {
+		switch aws.ToString(c.Field) {
+		case "host-header":
+			if c.HostHeaderConfig != nil {
+				out.Hosts = append(out.Hosts, c.HostHeaderConfig.Values...)
+			} else {
+				out.Hosts = append(out.Hosts, c.Values...)
+			}
+		case "path-pattern":
+			if c.PathPatternConfig != nil {
+				out.Paths = append(out.Paths, c.PathPatternConfig.Values...)
+			} else {
+				out.Paths = append(out.Paths, c.Values...)
+			}
+		}
+	}
+	for _, a := range rule.Actions {
+		if out.Action == "" {
+			out.Action = string(a.Type)
+		}
+		if a.Type != elbv2types.ActionTypeEnumForward {
+			continue
+		}
+		if a.ForwardConfig != nil && len(a.ForwardConfig.TargetGroups) > 0 {
+			for _, t := range a.ForwardConfig.TargetGroups {
+				out.Forward = append(out.Forward, WeightedTargetGroup{ARN: aws.ToString(t.TargetGroupArn), Weight: aws.ToInt32(t.Weight)})
+			}
+		} else if a.TargetGroupArn != nil {
+			out.Forward = append(out.Forward, WeightedTargetGroup{ARN: aws.ToString(a.TargetGroupArn), Weight: 1})
+		}
+	}
+	return out
+}
+
+func (r *Reader) targetHealth(ctx context.Context, tg *TargetGroup) error {
+	targets, err := r.TargetHealth(ctx, tg.ARN)
+	if err != nil {
+		return r.problem("DescribeTargetHealth", tg.ARN, err)
+	}
+	tg.Targets = targets
+	return nil
+}
+
+func convertTargets(in []elbv2types.TargetHealthDescription) []Target {
+	out := make([]Target, 0, len(in))
+	for _, d := range in {
+		t := Target{}
+		if d.Target != nil {
+			t.ID, t.Port, t.Zone = aws.ToString(d.Target.Id), aws.ToInt32(d.Target.Port), aws.ToString(d.Target.AvailabilityZone)
+		}
+		if d.TargetHealth != nil {
+			t.State, t.Reason, t.Description = string(d.TargetHealth.State), string(d.TargetHealth.Reason), aws.ToString(d.TargetHealth.Description)
+		}
+		out = append(out, t)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].ID != out[j].ID {
+			return out[i].ID < out[j].ID
+		}
+		return out[i].Port < out[j].Port
+	})
+	return out
+}
+
+func (r *Reader) limits(ctx context.Context) (map[string]string, error) {
+	out := map[string]string{}
+	in := &elbv2.DescribeAccountLimitsInput{}
+	for {
+		if err := r.before(ctx, "DescribeAccountLimits"); err != nil {
+			return nil, err
+		}
+		page, err := r.ELB.DescribeAccountLimits(ctx, in)
+		if err != nil {
+			return out, r.problem("DescribeAccountLimits", "", err)
+		}
+		for _, l := range page.Limits {
+			out[aws.ToString(l.Name)] = aws.ToString(l.Max)
+		}
+		if aws.ToString(page.NextMarker) == "" {
+			return out, nil
+		}
+		in.Marker = page.NextMarker
+	}
+}
+
+func vpcsOf(st *State) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, lb := range st.LoadBalancers {
+		if lb.VpcID != "" && !seen[lb.VpcID] {
+			seen[lb.VpcID] = true
+			out = append(out, lb.VpcID)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func (r *Reader) subnets(ctx context.Context, vpcs []string) ([]Subnet, error) {
+	if len(vpcs) == 0 {
+		return nil, nil
+	}
+	var out []Subnet
+	p := ec2.NewDescribeSubnetsPaginator(r.EC2, &ec2.DescribeSubnetsInput{
+		Filters: []ec2types.Filter{{Name: aws.String("vpc-id"), Values: vpcs}},
+	}, func(o *ec2.DescribeSubnetsPaginatorOptions) { o.Limit = 1000 })
+	for p.HasMorePages() {
+		if err := r.before(ctx, "DescribeSubnets"); err != nil {
+			return nil, err
+		}
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return out, r.problem("DescribeSubnets", strings.Join(vpcs, ","), err)
+		}
+		for _, s := range page.Subnets {
+			sn := Subnet{ID: aws.ToString(s.SubnetId), Zone: aws.ToString(s.AvailabilityZone), VpcID: aws.ToString(s.VpcId),
+				CIDR: aws.ToString(s.CidrBlock), AvailableIPs: aws.ToInt32(s.AvailableIpAddressCount)}
+			if len(s.Tags) > 0 {
+				sn.Tags = map[string]string{}
+				for _, t := range s.Tags {
+					sn.Tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
+				}
+			}
+			out = append(out, sn)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out, nil
+}

@@ -1,0 +1,72 @@
+package kube
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/lbctl/lbctl/lbctl/exitcode"
+)
+
+func TestReadFiles(t *testing.T) {
+	objs, err := ReadFiles([]string{"testdata/files"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int{
+		"ingresses": len(objs.Ingresses), "services": len(objs.Services),
+		"targetGroupBindings": len(objs.TargetGroupBindings), "notes": len(objs.Notes),
+	}
+	want := map[string]int{"ingresses": 1, "services": 1, "targetGroupBindings": 1, "notes": 1}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Fatalf("objects (-want +got):\n%s", diff)
+	}
+	if !strings.Contains(objs.Notes[0].Message, "Deployment shop/web") {
+		t.Errorf("note = %q, want it to name the skipped Deployment", objs.Notes[0].Message)
+	}
+	if got := objs.Services[0].Spec.Ports[0].NodePort; got != 30080 {
+		t.Errorf("nodePort = %d, want 30080", got)
+	}
+	if got := objs.Ingresses[0].Annotations["kubernetes.io/ingress.class"]; got != "alb" {
+		t.Errorf("ingress class annotation = %q", got)
+	}
+}
+
+func TestReadFilesStdin(t *testing.T) {
+	in := strings.NewReader("apiVersion: v1\nkind: Namespace\nmetadata: {name: shop, labels: {elbv2.k8s.aws/pod-readiness-gate-inject: enabled}}\n")
+	objs, err := ReadFiles([]string{"-"}, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(objs.Namespaces) != 1 || objs.Namespaces[0].Labels["elbv2.k8s.aws/pod-readiness-gate-inject"] != "enabled" {
+		t.Fatalf("namespaces = %+v", objs.Namespaces)
+	}
+}
+
+func TestReadFilesMalformed(t *testing.T) {
+	_, err := ReadFiles([]string{"testdata/bad/broken.yaml"}, nil)
+	if err == nil {
+		t.Fatal("want an error for malformed YAML")
+	}
+	if !errors.Is(err, exitcode.ErrUsage) {
+		t.Errorf("error %v is not a usage error", err)
+	}
+	msg := err.Error()
+	for _, want := range []string{"broken.yaml", "line"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error %q does not mention %q", msg, want)
+		}
+	}
+	if strings.Contains(msg, "\n") {
+		t.Errorf("error spans several lines: %q", msg)
+	}
+}
+
+func TestReadFilesMissing(t *testing.T) {
+	_, err := ReadFiles([]string{"testdata/nope.yaml"}, nil)
+	if !errors.Is(err, exitcode.ErrUsage) {
+		t.Fatalf("err = %v, want a usage error", err)
+	}
+}

@@ -1,0 +1,55 @@
+// Package kube reads the Kubernetes side of the topology — IngressClass,
+// IngressClassParams, Ingress, Service, EndpointSlice, Pod, Node, Namespace and
+// TargetGroupBinding — from a cluster (clients it is given) or from manifest
+// files (cli-runtime's resource builder), into one typed Objects value.
+package kube
+
+import (
+	"sort"
+
+	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+
+	"github.com/lbctl/lbctl/lbctl/kube/elbv2/v1beta1"
+)
+
+// Objects are the Kubernetes objects the topology is built from.
+type Objects struct {
+	Namespaces          []corev1.Namespace           `json:"namespaces,omitempty"`
+	IngressClasses      []networkingv1.IngressClass  `json:"ingressClasses,omitempty"`
+	IngressClassParams  []v1beta1.IngressClassParams `json:"ingressClassParams,omitempty"`
+	Ingresses           []networkingv1.Ingress       `json:"ingresses,omitempty"`
+	Services            []corev1.Service             `json:"services,omitempty"`
+	EndpointSlices      []discoveryv1.EndpointSlice  `json:"endpointSlices,omitempty"`
+	Pods                []corev1.Pod                 `json:"pods,omitempty"`
+	Nodes               []corev1.Node                `json:"nodes,omitempty"`
+	TargetGroupBindings []v1beta1.TargetGroupBinding `json:"targetGroupBindings,omitempty"`
+	// Notes say what was skipped or could not be read, and why.
+	Notes []Note `json:"notes,omitempty"`
+	// FromFiles is true when the objects came from manifests, not a cluster.
+	FromFiles bool `json:"fromFiles,omitempty"`
+}
+
+// Note is something the reader skipped, with the object or source involved.
+type Note struct {
+	Source  string `json:"source"`
+	Message string `json:"message"`
+}
+
+// Sort puts every list in namespace/name order so that output is stable.
+func (o *Objects) Sort() {
+	sortBy(o.Namespaces, func(x corev1.Namespace) string { return x.Name })
+	sortBy(o.IngressClasses, func(x networkingv1.IngressClass) string { return x.Name })
+	sortBy(o.IngressClassParams, func(x v1beta1.IngressClassParams) string { return x.Name })
+	sortBy(o.Ingresses, func(x networkingv1.Ingress) string { return x.Namespace + "/" + x.Name })
+	sortBy(o.Services, func(x corev1.Service) string { return x.Namespace + "/" + x.Name })
+	sortBy(o.EndpointSlices, func(x discoveryv1.EndpointSlice) string { return x.Namespace + "/" + x.Name })
+	sortBy(o.Pods, func(x corev1.Pod) string { return x.Namespace + "/" + x.Name })
+	sortBy(o.Nodes, func(x corev1.Node) string { return x.Name })
+	sortBy(o.TargetGroupBindings, func(x v1beta1.TargetGroupBinding) string { return x.Namespace + "/" + x.Name })
+}
+
+func sortBy[T any](s []T, key func(T) string) {
+	sort.SliceStable(s, func(i, j int) bool { return key(s[i]) < key(s[j]) })
+}
