@@ -1,0 +1,160 @@
+package lbc
+
+import (
+	"fmt"
+	"sort"
+
+	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+
+	"github.com/lbctl/lbctl/lbctl/kube/elbv2/v1beta1"
+)
+
+// Ownership says whether the ALB controller reconciles an Ingress and, if
+// not, who is meant to, so a scan can tell "not ours" from "ours but broken".
+type Ownership struct {
+	// Owned is true when the ALB controller reconciles the Ingress.
+	Owned bool
+	// Controller is "alb" when the Ingress is meant for the ALB controller
+	// (even if Problem keeps it from being reconciled), else the other
+	// controller: the IngressClass spec.controller, or the legacy annotation
+	// value such as "nginx". Empty when the Ingress names no class at all.
+	Controller string
+	// ClassName is the annotation value or spec.ingressClassName in effect.
+	ClassName string
+	// Legacy is true when the kubernetes.io/ingress.class annotation decided;
+	// it wins over spec.ingressClassName and brings no IngressClassParams.
+	Legacy bool
+	// Defaulted is true when ClassName came from the cluster's default
+	// IngressClass (only ClassOfNew and AdmitDefault do that).
+	Defaulted bool
+	// ParamsName is the IngressClassParams the class references, if any.
+	ParamsName string
+	// Problem is why the controller ignores an Ingress meant for it: its
+	// IngressClass does not exist or references parameters of another kind.
+	Problem error
+}
+
+// ClassOptions mirror the controller flags and API-server behaviour that
+// decide ownership.
+type ClassOptions struct {
+	// IngressClass is the controller's --ingress-class flag ("alb" by
+	// default). When empty the controller also owns Ingresses without any
+	// class, and the legacy annotation value "alb".
+	IngressClass string
+	// AdmitDefault applies the API server's DefaultIngressClass admission
+	// plugin: an Ingress with neither the annotation nor
+	// spec.ingressClassName gets the newest IngressClass annotated
+	// is-default-class "true". It happens only when an Ingress is created, so
+	// set it for manifests about to be applied, not for stored objects.
+	AdmitDefault bool
+}
+
+// DefaultClassOptions are the controller's defaults for stored Ingresses.
+func DefaultClassOptions() ClassOptions { return ClassOptions{IngressClass: IngressClassALB} }
+
+// ClassOf reports the ownership of a stored Ingress under the controller's
+// default flags. The controller itself never consults the default
+// IngressClass: a stored Ingress without a class is not reconciled.
+func ClassOf(ing *networkingv1.Ingress, classes []networkingv1.IngressClass) Ownership {
+	return ClassOfWith(ing, classes, DefaultClassOptions())
+}
+
+// ClassOfNew reports the ownership an Ingress manifest will have once
+// created, including the default IngressClass the API server assigns.
+func ClassOfNew(ing *networkingv1.Ingress, classes []networkingv1.IngressClass) Ownership {
+	o := DefaultClassOptions()
+	o.AdmitDefault = true
+	return ClassOfWith(ing, classes, o)
+}
+
+// ClassOfWith is ClassOf with explicit options (classifyIngress in the controller).
+func ClassOfWith(ing *networkingv1.Ingress, classes []networkingv1.IngressClass, opts ClassOptions) Ownership {
+	if v, ok := ing.Annotations[IngressClassAnnotation]; ok {
+		owned := v == opts.IngressClass || (opts.IngressClass == "" && v == IngressClassALB)
+		o := Ownership{Owned: owned, ClassName: v, Legacy: true, Controller: v}
+		if owned {
+			o.Controller = IngressClassALB
+		}
+		return o
+	}
+	name := ""
+	defaulted := false
+	if ing.Spec.IngressClassName != nil {
+		name = *ing.Spec.IngressClassName
+	} else if opts.AdmitDefault {
+		if def := DefaultIngressClass(classes); def != nil {
+			name, defaulted = def.Name, true
+		}
+	}
+	if name == "" {
+		if opts.IngressClass == "" {
+			return Ownership{Owned: true, Controller: IngressClassALB}
+		}
+		return Ownership{}
+	}
+	o := Ownership{ClassName: name, Defaulted: defaulted}
+	var class *networkingv1.IngressClass
+	for i := range classes {
+		if classes[i].Name == name {
+			class = &classes[i]
+			break
+		}
+	}
+	if class == nil {
+		o.Problem = fmt.Errorf("invalid ingress class: IngressClass %q not found", name)
+		return o
+	}
+	if class.Spec.Controller != ControllerName {
+		o.Controller = class.Spec.Controller
+		return o
+	}
+	o.Controller = IngressClassALB
+	if p := class.Spec.Parameters; p != nil {
+		if p.APIGroup == nil || *p.APIGroup != ParamsAPIGroup || p.Kind != ParamsKind {
+			o.Problem = fmt.Errorf("invalid ingress class: IngressClass %v references unknown parameters", class.Name)
+			return o
+		}
+		o.ParamsName = p.Name
+	}
+	o.Owned = true
+	return o
+}
+
+// DefaultIngressClass returns the IngressClass the API server assigns to new
+// class-less Ingresses: among those annotated is-default-class "true", the
+// newest, ties broken by name. Nil when there is none.
+func DefaultIngressClass(classes []networkingv1.IngressClass) *networkingv1.IngressClass {
+	var defaults []*networkingv1.IngressClass
+	for i := range classes {
+		if classes[i].Annotations[DefaultIngressClassAnnotation] == "true" {
+			defaults = append(defaults, &classes[i])
+		}
+	}
+	if len(defaults) == 0 {
+		return nil
+	}
+	sort.Slice(defaults, func(i, j int) bool {
+		ti, tj := defaults[i].CreationTimestamp.UnixNano(), defaults[j].CreationTimestamp.UnixNano()
+		if ti == tj {
+			return defaults[i].Name < defaults[j].Name
+		}
+		return ti > tj
+	})
+	return defaults[0]
+}
+
+// ParamsSelectsNamespace tells whether IngressClassParams may be used by
+// Ingresses in a namespace with the given labels; the controller ignores an
+// Ingress whose namespace the params' namespaceSelector does not match.
+func ParamsSelectsNamespace(params *v1beta1.IngressClassParamsSpec, namespaceLabels map[string]string) (bool, error) {
+	if params == nil || params.NamespaceSelector == nil {
+		return true, nil
+	}
+	sel, err := metav1.LabelSelectorAsSelector(params.NamespaceSelector)
+	if err != nil {
+		return false, fmt.Errorf("IngressClassParams namespaceSelector: %w", err)
+	}
+	return sel.Matches(labels.Set(namespaceLabels)), nil
+}
