@@ -40,13 +40,13 @@ type Factory struct {
 	// HTTPClient, when set, is used by the AWS SDK (tests, the sandbox).
 	HTTPClient *http.Client
 
-	mu      sync.Mutex
-	rest    *rest.Config
-	kube    kubernetes.Interface
-	dyn     dynamic.Interface
-	awsCfg  *aws.Config
-	elbv2   *elbv2.Client
-	ec2     *ec2.Client
+	mu     sync.Mutex
+	rest   *rest.Config
+	kube   kubernetes.Interface
+	dyn    dynamic.Interface
+	awsCfg *aws.Config
+	elbv2  *elbv2.Client
+	ec2    *ec2.Client
 }
 
 // NewFactory returns a Factory over kubectl's standard flags.

@@ -146,4 +146,3 @@ func Run(ctx context.Context, streams *Streams, f *Factory, name string, args []
 	}
 	return code
 }
-
