@@ -2,8 +2,10 @@ package cmd
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
+	"os"
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -66,6 +68,9 @@ func (f *Factory) RESTConfig() (*rest.Config, error) {
 	if f.rest != nil {
 		return f.rest, nil
 	}
+	if err := f.checkKubeconfig(); err != nil {
+		return nil, err
+	}
 	cfg, err := f.ConfigFlags.ToRESTConfig()
 	if err != nil {
 		return nil, err
@@ -114,6 +119,9 @@ func (f *Factory) DynamicClient() (dynamic.Interface, error) {
 
 // Namespace returns -n or the kubeconfig context's namespace ("default" when unset).
 func (f *Factory) Namespace() (string, error) {
+	if err := f.checkKubeconfig(); err != nil {
+		return "", err
+	}
 	ns, _, err := f.ConfigFlags.ToRawKubeConfigLoader().Namespace()
 	return ns, err
 }
@@ -183,4 +191,35 @@ func (f *Factory) EC2(ctx context.Context) (*ec2.Client, error) {
 		f.ec2 = ec2.NewFromConfig(cfg)
 	}
 	return f.ec2, nil
+}
+
+// checkKubeconfig turns the silent fallbacks of client-go (a missing
+// --kubeconfig file, an empty kubeconfig meaning localhost:8080) into errors
+// that say what to fix. Inside a pod the in-cluster configuration applies.
+func (f *Factory) checkKubeconfig() error {
+	if p := deref(f.ConfigFlags.KubeConfig); p != "" {
+		if _, err := os.Stat(p); err != nil {
+			return exitcode.New(exitcode.Usage, fmt.Sprintf("kubeconfig %s cannot be read: %v", p, errors.Unwrap(err)),
+				"pass an existing file to --kubeconfig", errors.Join(exitcode.ErrUsage, err))
+		}
+	}
+	if deref(f.ConfigFlags.APIServer) != "" || os.Getenv("KUBERNETES_SERVICE_HOST") != "" {
+		return nil
+	}
+	raw, err := f.ConfigFlags.ToRawKubeConfigLoader().RawConfig()
+	if err != nil {
+		return err
+	}
+	if len(raw.Clusters) == 0 {
+		return exitcode.New(exitcode.Usage, "the kubeconfig names no cluster",
+			"set --kubeconfig or KUBECONFIG to a kubeconfig for your cluster (aws eks update-kubeconfig), or source a sandbox's env file", exitcode.ErrUsage)
+	}
+	return nil
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
 }

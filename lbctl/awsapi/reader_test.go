@@ -65,7 +65,7 @@ func newWorld(t *testing.T, nTG int) *world {
 		must(t, st.PutLoadBalancer(elbv2types.LoadBalancer{
 			LoadBalancerArn: aws.String(arn), LoadBalancerName: aws.String(name), Type: elbv2types.LoadBalancerTypeEnumApplication,
 			Scheme: elbv2types.LoadBalancerSchemeEnumInternetFacing, VpcId: aws.String(vpc),
-			DNSName: aws.String(n.LoadBalancerDNSName(elbv2types.LoadBalancerTypeEnumApplication, elbv2types.LoadBalancerSchemeEnumInternetFacing, name)),
+			DNSName:           aws.String(n.LoadBalancerDNSName(elbv2types.LoadBalancerTypeEnumApplication, elbv2types.LoadBalancerSchemeEnumInternetFacing, name)),
 			AvailabilityZones: []elbv2types.AvailabilityZone{{SubnetId: aws.String("subnet-0"), ZoneName: aws.String("us-west-2a")}},
 		}))
 		must(t, st.SetTags(arn, map[string]string{"elbv2.k8s.aws/cluster": cluster, "ingress.k8s.aws/stack": "shop/web"}))

@@ -47,7 +47,7 @@ type NetworkingPeer struct {
 
 // NetworkingPort is a port (and protocol) the peers may reach.
 type NetworkingPort struct {
-	Protocol *string            `json:"protocol,omitempty"`
+	Protocol *string             `json:"protocol,omitempty"`
 	Port     *intstr.IntOrString `json:"port,omitempty"`
 }
 
