@@ -7,6 +7,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -87,7 +88,13 @@ of the old path against the new one.`,
 func (r *Root) setVerbosity() error {
 	fs := flag.NewFlagSet("klog", flag.ContinueOnError)
 	klog.InitFlags(fs)
-	klog.SetOutput(r.Streams.ErrOut)
+	// client-go logs through klog; at -v 0 its noise (e.g. lists cancelled
+	// after another failed) stays out of the one-line errors users read.
+	if r.Global.Verbosity > 0 {
+		klog.SetOutput(r.Streams.ErrOut)
+	} else {
+		klog.SetOutput(io.Discard)
+	}
 	_ = fs.Set("logtostderr", "false")
 	_ = fs.Set("alsologtostderr", "false")
 	return fs.Set("v", fmt.Sprint(r.Global.Verbosity))

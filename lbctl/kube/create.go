@@ -50,7 +50,7 @@ func Create(ctx context.Context, kc kubernetes.Interface, dc dynamic.Interface, 
 		if err := create("node "+n.Name, err); err != nil {
 			return err
 		}
-		if got != nil {
+		if err == nil {
 			got.Status = o.Nodes[i].Status
 			if _, err := kc.CoreV1().Nodes().UpdateStatus(ctx, got, metav1.UpdateOptions{}); err != nil {
 				return fmt.Errorf("node %s status: %w", n.Name, err)
@@ -82,6 +82,9 @@ func Create(ctx context.Context, kc kubernetes.Interface, dc dynamic.Interface, 
 			}
 		}
 		s.Status = corev1.ServiceStatus{}
+		if _, err := kc.CoreV1().Services(s.Namespace).Get(ctx, s.Name, metav1.GetOptions{}); err == nil {
+			continue // exists: its NodePorts are allocated already
+		}
 		if _, err := kc.CoreV1().Services(s.Namespace).Create(ctx, s, metav1.CreateOptions{}); create("service "+s.Namespace+"/"+s.Name, err) != nil {
 			return create("service "+s.Namespace+"/"+s.Name, err)
 		}
@@ -97,7 +100,7 @@ func Create(ctx context.Context, kc kubernetes.Interface, dc dynamic.Interface, 
 		if err := create("pod "+p.Namespace+"/"+p.Name, err); err != nil {
 			return err
 		}
-		if got != nil {
+		if err == nil {
 			got.Status = status
 			if _, err := kc.CoreV1().Pods(p.Namespace).UpdateStatus(ctx, got, metav1.UpdateOptions{}); err != nil {
 				return fmt.Errorf("pod %s/%s status: %w", p.Namespace, p.Name, err)
@@ -128,7 +131,7 @@ func Create(ctx context.Context, kc kubernetes.Interface, dc dynamic.Interface, 
 		if err := create("ingress "+in.Namespace+"/"+in.Name, err); err != nil {
 			return err
 		}
-		if got != nil && len(status.LoadBalancer.Ingress) > 0 {
+		if err == nil && len(status.LoadBalancer.Ingress) > 0 {
 			got.Status = status
 			if _, err := kc.NetworkingV1().Ingresses(in.Namespace).UpdateStatus(ctx, got, metav1.UpdateOptions{}); err != nil {
 				return fmt.Errorf("ingress %s/%s status: %w", in.Namespace, in.Name, err)

@@ -18,8 +18,17 @@ func checkNamedHealthPort(t *topology.Topology, _ Options) []Finding {
 	var out []Finding
 	for _, in := range t.ALBIngresses() {
 		for _, b := range in.Backends {
-			hc := b.Config.HealthCheck.Port
-			if hc == "" || hc == "traffic-port" || b.Service == nil {
+			if b.Service == nil {
+				continue
+			}
+			// The raw annotation: BackendSettings has already resolved a
+			// named port to the NodePort in instance mode.
+			key := lbc.Key(lbc.SuffixHealthCheckPort)
+			hc, ok := b.Service.Annotations[key]
+			if !ok {
+				hc = in.Object.Annotations[key]
+			}
+			if hc == "" || hc == "traffic-port" {
 				continue
 			}
 			if _, err := strconv.Atoi(hc); err == nil {

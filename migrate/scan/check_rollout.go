@@ -108,14 +108,14 @@ func checkPreStop(t *topology.Topology, _ Options) []Finding {
 			if short == 0 {
 				continue
 			}
-			have := "no preStop sleep"
+			have := fmt.Sprintf("no preStop sleep to outlast the %ds deregistration delay", delay)
 			if min >= 0 {
-				have = fmt.Sprintf("a preStop sleep of %ds", min)
+				have = fmt.Sprintf("a preStop sleep of %ds, shorter than the %ds deregistration delay", min, delay)
 			}
 			sleep := delay + 5
 			out = append(out, Finding{Severity: Warning, Code: CodePreStop,
 				Objects: refs(topology.ObjectRef{Kind: "Service", Namespace: b.Service.Namespace, Name: b.Service.Name}, in.Ref()),
-				Message: fmt.Sprintf("%d of %d pods behind Service %s have %s, shorter than the %ds deregistration delay: rollouts can drop requests", short, len(b.Pods), key, have, delay),
+				Message: fmt.Sprintf("%d of %d pods behind Service %s have %s: rollouts can drop requests", short, len(b.Pods), key, have),
 				Remedy: fmt.Sprintf(`patch the workload's containers with lifecycle: {preStop: {sleep: {seconds: %d}}} and terminationGracePeriodSeconds: %d, or lower %s`,
 					sleep, sleep+30, `alb.ingress.kubernetes.io/target-group-attributes: deregistration_delay.timeout_seconds=20`)})
 		}
