@@ -2,7 +2,9 @@ package kube
 
 import (
 	"context"
+
 	"fmt"
+	appsv1 "k8s.io/api/apps/v1"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -87,6 +89,16 @@ func Create(ctx context.Context, kc kubernetes.Interface, dc dynamic.Interface, 
 		}
 		if _, err := kc.CoreV1().Services(s.Namespace).Create(ctx, s, metav1.CreateOptions{}); create("service "+s.Namespace+"/"+s.Name, err) != nil {
 			return create("service "+s.Namespace+"/"+s.Name, err)
+		}
+	}
+	for i := range o.Deployments {
+		d := clean(o.Deployments[i].DeepCopy())
+		if err := ensureNS(d.Namespace); err != nil {
+			return err
+		}
+		d.Status = appsv1.DeploymentStatus{}
+		if _, err := kc.AppsV1().Deployments(d.Namespace).Create(ctx, d, metav1.CreateOptions{}); create("deployment "+d.Namespace+"/"+d.Name, err) != nil {
+			return create("deployment "+d.Namespace+"/"+d.Name, err)
 		}
 	}
 	for i := range o.Pods {

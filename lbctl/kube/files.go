@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	appsv1 "k8s.io/api/apps/v1"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -122,6 +123,13 @@ func (o *Objects) add(u *unstructured.Unstructured, source string) error {
 		}
 		defaultNamespace(&x.ObjectMeta.Namespace)
 		o.EndpointSlices = append(o.EndpointSlices, x)
+	case "Deployment.apps":
+		var x appsv1.Deployment
+		if err := into(&x); err != nil {
+			return err
+		}
+		defaultNamespace(&x.ObjectMeta.Namespace)
+		o.Deployments = append(o.Deployments, x)
 	case "TargetGroupBinding.elbv2.k8s.aws":
 		var x v1beta1.TargetGroupBinding
 		if err := into(&x); err != nil {

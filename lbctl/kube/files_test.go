@@ -23,8 +23,8 @@ func TestReadFiles(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Fatalf("objects (-want +got):\n%s", diff)
 	}
-	if !strings.Contains(objs.Notes[0].Message, "Deployment shop/web") {
-		t.Errorf("note = %q, want it to name the skipped Deployment", objs.Notes[0].Message)
+	if !strings.Contains(objs.Notes[0].Message, "ConfigMap shop/web") {
+		t.Errorf("note = %q, want it to name the skipped ConfigMap", objs.Notes[0].Message)
 	}
 	if got := objs.Services[0].Spec.Ports[0].NodePort; got != 30080 {
 		t.Errorf("nodePort = %d, want 30080", got)

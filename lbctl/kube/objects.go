@@ -7,6 +7,7 @@ package kube
 import (
 	"sort"
 
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	networkingv1 "k8s.io/api/networking/v1"
@@ -25,6 +26,9 @@ type Objects struct {
 	Pods                []corev1.Pod                 `json:"pods,omitempty"`
 	Nodes               []corev1.Node                `json:"nodes,omitempty"`
 	TargetGroupBindings []v1beta1.TargetGroupBinding `json:"targetGroupBindings,omitempty"`
+	// Deployments are read from files only (scenarios, plans); the scan does
+	// not need them from a cluster.
+	Deployments []appsv1.Deployment `json:"deployments,omitempty"`
 	// Notes say what was skipped or could not be read, and why.
 	Notes []Note `json:"notes,omitempty"`
 	// FromFiles is true when the objects came from manifests, not a cluster.
@@ -47,6 +51,7 @@ func (o *Objects) Sort() {
 	sortBy(o.EndpointSlices, func(x discoveryv1.EndpointSlice) string { return x.Namespace + "/" + x.Name })
 	sortBy(o.Pods, func(x corev1.Pod) string { return x.Namespace + "/" + x.Name })
 	sortBy(o.Nodes, func(x corev1.Node) string { return x.Name })
+	sortBy(o.Deployments, func(x appsv1.Deployment) string { return x.Namespace + "/" + x.Name })
 	sortBy(o.TargetGroupBindings, func(x v1beta1.TargetGroupBinding) string { return x.Namespace + "/" + x.Name })
 }
 

@@ -1,0 +1,329 @@
+package kubelet
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+
+	"github.com/lbctl/lbctl/lbctl/sandbox/dataplane"
+)
+
+// Annotations that tune a pod's HTTP server in the sandbox (on the pod or
+// its Deployment's template).
+const (
+	AnnotationLatency   = "sandbox.lbctl.dev/latency"
+	AnnotationErrorRate = "sandbox.lbctl.dev/error-rate"
+)
+
+// podRuntime is a running "container": the pod's HTTP server.
+type podRuntime struct {
+	server      *dataplane.Pod
+	ip          string
+	startedAt   time.Time
+	terminating bool
+}
+
+func (rt *podRuntime) stop() {
+	if rt.server != nil {
+		rt.server.Close()
+	}
+}
+
+// syncPods starts servers for new pods, reports status and readiness, and
+// terminates deleted pods (preStop, then stop, then remove the object).
+func (k *Kubelet) syncPods(ctx context.Context) error {
+	pods, err := k.pods.List(labels.Everything())
+	if err != nil {
+		return err
+	}
+	seen := map[string]bool{}
+	for _, p := range pods {
+		key := p.Namespace + "/" + p.Name
+		seen[key] = true
+		if k.node(p.Spec.NodeName) == nil {
+			if p.Spec.NodeName == "" {
+				if err := k.bind(ctx, p); err != nil {
+					return err
+				}
+			}
+			continue
+		}
+		if p.DeletionTimestamp != nil {
+			k.terminate(ctx, p)
+			continue
+		}
+		if err := k.runPod(ctx, p); err != nil {
+			return fmt.Errorf("pod %s: %w", key, err)
+		}
+	}
+	// Pods removed behind our back: stop their servers.
+	k.mu.Lock()
+	for key, rt := range k.running {
+		if !seen[key] && !rt.terminating {
+			rt.stop()
+			delete(k.usedIPs, rt.ip)
+			delete(k.running, key)
+		}
+	}
+	k.mu.Unlock()
+	return nil
+}
+
+// bind schedules a pod nobody placed, round-robin over the nodes.
+func (k *Kubelet) bind(ctx context.Context, p *corev1.Pod) error {
+	node := k.opts.Nodes[k.nextNode%len(k.opts.Nodes)]
+	k.nextNode++
+	err := k.kc.CoreV1().Pods(p.Namespace).Bind(ctx, &corev1.Binding{
+		ObjectMeta: metav1.ObjectMeta{Name: p.Name, Namespace: p.Namespace},
+		Target:     corev1.ObjectReference{Kind: "Node", Name: node.Name},
+	}, metav1.CreateOptions{})
+	if err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
+		return fmt.Errorf("bind pod %s/%s: %w", p.Namespace, p.Name, err)
+	}
+	return nil
+}
+
+func (k *Kubelet) allocateIP(key, want string) (string, error) {
+	if want != "" {
+		if owner, ok := k.usedIPs[want]; !ok || owner == key {
+			k.usedIPs[want] = key
+			return want, nil
+		}
+	}
+	for range 250 * 250 {
+		k.nextIP++
+		ip := fmt.Sprintf("%s.%d.%d", k.opts.PodCIDRBase, (k.nextIP/250)%250, k.nextIP%250+1)
+		if _, used := k.usedIPs[ip]; !used {
+			k.usedIPs[ip] = key
+			return ip, nil
+		}
+	}
+	return "", fmt.Errorf("no pod IP left in %s.0.0/16", k.opts.PodCIDRBase)
+}
+
+// containerPort is the port the pod's server listens on: the first
+// container port, else 8080.
+func containerPort(p *corev1.Pod) int32 {
+	for _, c := range p.Spec.Containers {
+		for _, port := range c.Ports {
+			if port.ContainerPort > 0 {
+				return port.ContainerPort
+			}
+		}
+	}
+	return 8080
+}
+
+func (k *Kubelet) runPod(ctx context.Context, p *corev1.Pod) error {
+	key := p.Namespace + "/" + p.Name
+	node := k.node(p.Spec.NodeName)
+	k.mu.Lock()
+	rt := k.running[key]
+	if rt == nil {
+		ip, err := k.allocateIP(key, p.Status.PodIP)
+		if err != nil {
+			k.mu.Unlock()
+			return err
+		}
+		opts := dataplane.PodOptions{Name: p.Name, Zone: node.Zone, HealthPath: probePath(p)}
+		if d, err := time.ParseDuration(p.Annotations[AnnotationLatency]); err == nil {
+			opts.Latency = d
+		}
+		if f, err := strconv.ParseFloat(p.Annotations[AnnotationErrorRate], 64); err == nil {
+			opts.ErrorRate = f
+		}
+		srv, err := dataplane.StartPod(fmt.Sprintf("%s:%d", ip, containerPort(p)), opts)
+		if err != nil {
+			delete(k.usedIPs, ip)
+			k.mu.Unlock()
+			return err
+		}
+		rt = &podRuntime{server: srv, ip: ip, startedAt: time.Now()}
+		k.running[key] = rt
+		k.logf("kubelet: started %s at %s", key, srv.Addr())
+	}
+	ip, started := rt.ip, rt.startedAt
+	k.mu.Unlock()
+
+	containersReady := time.Since(started) >= k.opts.StartupDelay
+	if !containersReady {
+		time.AfterFunc(k.opts.StartupDelay, k.Poke)
+	}
+	st := desiredStatus(p, ip, node, started, containersReady)
+	if statusEqual(p.Status, st) {
+		return nil
+	}
+	pp := p.DeepCopy()
+	pp.Status = st
+	_, err := k.kc.CoreV1().Pods(p.Namespace).UpdateStatus(ctx, pp, metav1.UpdateOptions{})
+	if apierrors.IsConflict(err) || apierrors.IsNotFound(err) {
+		k.Poke()
+		return nil
+	}
+	return err
+}
+
+func probePath(p *corev1.Pod) string {
+	for _, c := range p.Spec.Containers {
+		if c.ReadinessProbe != nil && c.ReadinessProbe.HTTPGet != nil && c.ReadinessProbe.HTTPGet.Path != "" {
+			return c.ReadinessProbe.HTTPGet.Path
+		}
+	}
+	return "/healthz"
+}
+
+// desiredStatus is the status a kubelet reports: Running with its IP;
+// Ready only when the containers are ready and every readiness gate is True.
+func desiredStatus(p *corev1.Pod, ip string, node *Node, started time.Time, containersReady bool) corev1.PodStatus {
+	st := *p.Status.DeepCopy()
+	st.Phase = corev1.PodRunning
+	st.PodIP, st.PodIPs = ip, []corev1.PodIP{{IP: ip}}
+	st.HostIP, st.HostIPs = node.IP, []corev1.HostIP{{IP: node.IP}}
+	if st.StartTime == nil {
+		t := metav1.NewTime(started)
+		st.StartTime = &t
+	}
+	gatesOK := true
+	for _, g := range p.Spec.ReadinessGates {
+		if condStatus(st.Conditions, g.ConditionType) != corev1.ConditionTrue {
+			gatesOK = false
+		}
+	}
+	set := func(t corev1.PodConditionType, ok bool, reason string) {
+		s := corev1.ConditionFalse
+		if ok {
+			s, reason = corev1.ConditionTrue, ""
+		}
+		for i := range st.Conditions {
+			if st.Conditions[i].Type == t {
+				if st.Conditions[i].Status != s {
+					st.Conditions[i].Status, st.Conditions[i].Reason, st.Conditions[i].LastTransitionTime = s, reason, metav1.Now()
+				}
+				return
+			}
+		}
+		st.Conditions = append(st.Conditions, corev1.PodCondition{Type: t, Status: s, Reason: reason, LastTransitionTime: metav1.Now()})
+	}
+	set(corev1.PodScheduled, true, "")
+	set(corev1.PodInitialized, true, "")
+	set(corev1.ContainersReady, containersReady, "ContainersNotReady")
+	reason := "ContainersNotReady"
+	if containersReady && !gatesOK {
+		reason = "ReadinessGatesNotReady"
+	}
+	set(corev1.PodReady, containersReady && gatesOK, reason)
+	st.ContainerStatuses = nil
+	for _, c := range p.Spec.Containers {
+		cs := corev1.ContainerStatus{Name: c.Name, Image: c.Image, Ready: containersReady, Started: &containersReady,
+			State: corev1.ContainerState{Running: &corev1.ContainerStateRunning{StartedAt: metav1.NewTime(started)}}}
+		st.ContainerStatuses = append(st.ContainerStatuses, cs)
+	}
+	return st
+}
+
+func condStatus(conds []corev1.PodCondition, t corev1.PodConditionType) corev1.ConditionStatus {
+	for _, c := range conds {
+		if c.Type == t {
+			return c.Status
+		}
+	}
+	return corev1.ConditionUnknown
+}
+
+func statusEqual(a, b corev1.PodStatus) bool {
+	if a.Phase != b.Phase || a.PodIP != b.PodIP || a.HostIP != b.HostIP || len(a.Conditions) != len(b.Conditions) || len(a.ContainerStatuses) != len(b.ContainerStatuses) {
+		return false
+	}
+	for _, c := range a.Conditions {
+		if condStatus(b.Conditions, c.Type) != c.Status {
+			return false
+		}
+	}
+	return true
+}
+
+var sleepRE = regexp.MustCompile(`\bsleep\s+(\d+)`)
+
+// preStopSleep is the pod's preStop sleep (sleep action or `sleep N`).
+func preStopSleep(p *corev1.Pod) time.Duration {
+	var best time.Duration
+	for _, c := range p.Spec.Containers {
+		if c.Lifecycle == nil || c.Lifecycle.PreStop == nil {
+			continue
+		}
+		ps := c.Lifecycle.PreStop
+		if ps.Sleep != nil {
+			best = max(best, time.Duration(ps.Sleep.Seconds)*time.Second)
+		}
+		if ps.Exec != nil {
+			if m := sleepRE.FindStringSubmatch(strings.Join(ps.Exec.Command, " ")); m != nil {
+				if n, err := strconv.Atoi(m[1]); err == nil {
+					best = max(best, time.Duration(n)*time.Second)
+				}
+			}
+		}
+	}
+	return best
+}
+
+// terminate runs a deleted pod's shutdown once: the preStop sleep (bounded
+// by the grace period) while the server still answers, then a graceful stop
+// for what is left of the grace period, then the object is removed.
+func (k *Kubelet) terminate(ctx context.Context, p *corev1.Pod) {
+	key := p.Namespace + "/" + p.Name
+	k.mu.Lock()
+	rt := k.running[key]
+	if rt != nil && rt.terminating {
+		k.mu.Unlock()
+		return
+	}
+	if rt == nil {
+		rt = &podRuntime{}
+		k.running[key] = rt
+	}
+	rt.terminating = true
+	k.mu.Unlock()
+
+	grace := 30 * time.Second
+	if p.Spec.TerminationGracePeriodSeconds != nil {
+		grace = time.Duration(*p.Spec.TerminationGracePeriodSeconds) * time.Second
+	}
+	if p.DeletionGracePeriodSeconds != nil {
+		grace = time.Duration(*p.DeletionGracePeriodSeconds) * time.Second
+	}
+	sleep := min(preStopSleep(p), grace)
+	go func() {
+		deadline := time.Now().Add(grace)
+		if sleep > 0 {
+			select {
+			case <-time.After(sleep):
+			case <-ctx.Done():
+			}
+		}
+		if rt.server != nil {
+			sctx, cancel := context.WithDeadline(context.Background(), deadline)
+			rt.server.Shutdown(sctx)
+			cancel()
+			rt.server.Close()
+		}
+		zero := int64(0)
+		err := k.kc.CoreV1().Pods(p.Namespace).Delete(context.Background(), p.Name, metav1.DeleteOptions{GracePeriodSeconds: &zero})
+		if err != nil && !apierrors.IsNotFound(err) {
+			k.logf("kubelet: remove pod %s: %v", key, err)
+		}
+		k.mu.Lock()
+		delete(k.usedIPs, rt.ip)
+		delete(k.running, key)
+		k.mu.Unlock()
+		k.logf("kubelet: pod %s terminated", key)
+		k.Poke()
+	}()
+}
