@@ -79,6 +79,7 @@ of the old path against the new one.`,
 		newVersionCmd(r),
 		newCompletionCmd(r),
 		newScanCmd(r),
+		newSandboxCmd(r),
 	)
 	r.Cmd = c
 	return r

@@ -175,7 +175,7 @@ func Start(ctx context.Context, o Options) (s *Sandbox, err error) {
 	d := lbc.DefaultDefaults()
 	d.ClusterName = ClusterName
 	em = emulator.New(s.Kube, s.Dynamic, state, namer, s.Plane, emulator.Options{Defaults: d, PortOffset: o.PortOffset,
-		TimeScale: o.TimeScale, VpcID: vpc, Subnets: subnets, Logf: o.Logf})
+		TimeScale: o.TimeScale, VpcID: vpc, Subnets: subnets, Loopback: kubelet.Loopback, Logf: o.Logf})
 	s.Emulator = em
 	s.run(runCtx, "kubelet", s.Kubelet.Run)
 	if err := s.waitNodes(ctx, len(nodes)); err != nil {
@@ -240,10 +240,12 @@ func (s *Sandbox) WaitReady(ctx context.Context, timeout time.Duration) error {
 		if err == nil && why == "" {
 			return nil
 		}
-		if err != nil {
+		if err != nil && ctx.Err() == nil {
 			why = err.Error()
 		}
-		last = why
+		if why != "" {
+			last = why
+		}
 		select {
 		case <-ctx.Done():
 			return fmt.Errorf("sandbox not ready after %s: %s", timeout, last)

@@ -23,7 +23,7 @@ func healthySetup(t *testing.T, ip string, pods []*Pod, dereg time.Duration, log
 			targets = append(targets, podTarget(pod, ""))
 		}
 		mustApply(t, p, Config{
-			TargetGroups:  []TargetGroup{{ARN: "tg", Targets: targets, HealthCheck: fastCheck, DeregistrationDelay: dereg}},
+			TargetGroups:  []TargetGroup{{ARN: "tg", Targets: targets, HealthCheck: fastCheck(), DeregistrationDelay: dereg}},
 			LoadBalancers: []LoadBalancer{lbConfig("alb", ip, nil, forward("tg"))},
 		})
 	}
@@ -46,8 +46,8 @@ func TestHealthUnhealthyTargetStopsGettingTraffic(t *testing.T) {
 	start := time.Now()
 	waitFor(t, time.Second, "a unhealthy", func() bool { return stateOf(p, "tg", ta.ID, ta.Port) == StateUnhealthy })
 	// Two failures at a 50 ms interval: at most ~2 intervals after the flip.
-	if d := time.Since(start); d > 3*fastCheck.Interval {
-		t.Errorf("unhealthy after %v, want within ~2 intervals (%v)", d, 2*fastCheck.Interval)
+	if d := time.Since(start); d > 2*fastCheck().Interval+100*time.Millisecond {
+		t.Errorf("unhealthy after %v, want within ~2 intervals (%v)", d, 2*fastCheck().Interval)
 	}
 	h, _ := healthOf(p, "tg", ta)
 	want := HealthEvent{TargetGroupARN: "tg", TargetID: ta.ID, Port: ta.Port, State: StateUnhealthy,
@@ -104,9 +104,9 @@ func TestHealthFailureReasons(t *testing.T) {
 	gone := startTestPod(t, "127.44.3.2:0", PodOptions{Name: "gone"})
 	ok := startTestPod(t, "127.44.3.3:0", PodOptions{Name: "ok"})
 	_ = gone.Close()
-	hc := fastCheck
+	hc := fastCheck()
 	hc.Matcher = "200-299"
-	hcPort := fastCheck
+	hcPort := fastCheck()
 	hcPort.Path = "/"
 	hcPort.Matcher = "404" // the pod answers 200 on "/", so this group fails
 	p := newTestPlane(t, Options{})
@@ -211,13 +211,13 @@ func TestUnusedTargetGroupIsNotChecked(t *testing.T) {
 	a := startTestPod(t, "127.44.5.1:0", PodOptions{Name: "a"})
 	ta := podTarget(a, "")
 	p := newTestPlane(t, Options{})
-	tgs := []TargetGroup{{ARN: "tg", HealthCheck: fastCheck, Targets: []Target{ta}}}
+	tgs := []TargetGroup{{ARN: "tg", HealthCheck: fastCheck(), Targets: []Target{ta}}}
 	mustApply(t, p, Config{TargetGroups: tgs})
 	h, _ := healthOf(p, "tg", ta)
 	if h.State != StateUnused || h.Reason != ReasonNotInUse {
 		t.Errorf("target of an unused group = %+v", h)
 	}
-	time.Sleep(3 * fastCheck.Interval)
+	time.Sleep(3 * fastCheck().Interval)
 	if n := a.HealthChecks(); n != 0 {
 		t.Errorf("unused group's target was checked %d times", n)
 	}
@@ -237,7 +237,7 @@ func TestInstanceTargetThroughNodePort(t *testing.T) {
 	tgt.Port = port
 	p := newTestPlane(t, Options{})
 	mustApply(t, p, Config{
-		TargetGroups:  []TargetGroup{{ARN: "tg", HealthCheck: fastCheck, Targets: []Target{tgt}}},
+		TargetGroups:  []TargetGroup{{ARN: "tg", HealthCheck: fastCheck(), Targets: []Target{tgt}}},
 		LoadBalancers: []LoadBalancer{lbConfig("alb", "127.44.0.6", nil, forward("tg"))},
 	})
 	client := testClient(p)

@@ -12,12 +12,14 @@ import (
 )
 
 // fastCheck is a health check quick enough for unit tests.
-var fastCheck = HealthCheck{
-	Path:               "/healthz",
-	Interval:           50 * time.Millisecond,
-	Timeout:            40 * time.Millisecond,
-	HealthyThreshold:   2,
-	UnhealthyThreshold: 2,
+func fastCheck() HealthCheck {
+	return HealthCheck{
+		Path:               "/healthz",
+		Interval:           50 * time.Millisecond,
+		Timeout:            40 * time.Millisecond,
+		HealthyThreshold:   2,
+		UnhealthyThreshold: 2,
+	}
 }
 
 func startTestPod(t testing.TB, addr string, o PodOptions) *Pod {

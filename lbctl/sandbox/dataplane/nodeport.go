@@ -140,6 +140,8 @@ func (n *NodePort) latencyTo(e Endpoint) time.Duration {
 	return n.same
 }
 
+// ServeHTTP forwards one request as kube-proxy would; exported so the
+// forwarder can also be mounted on a server of the caller's.
 func (n *NodePort) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	n.requests.Add(1)
 	eps := *n.endpoints.Load()

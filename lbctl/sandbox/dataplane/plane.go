@@ -96,7 +96,9 @@ func New(o Options) *Plane {
 // flight finish on the table they started with), target groups created,
 // updated and removed, targets registered (initial, then healthy after
 // HealthyThreshold successes) and deregistered (draining for the
-// DeregistrationDelay, then dropped).
+// DeregistrationDelay, then dropped). Targets of a group no listener
+// forwards to are "unused" (Target.NotInUse) and not health-checked, as on
+// AWS, until a rule starts using the group.
 //
 // An invalid cfg is rejected whole, before anything changes. A listener that
 // cannot bind is reported in the returned error while the rest of cfg is

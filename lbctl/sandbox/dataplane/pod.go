@@ -133,6 +133,8 @@ func (p *Pod) Requests() int64 { return p.requests.Load() }
 // HealthChecks counts the requests to the health path.
 func (p *Pod) HealthChecks() int64 { return p.checks.Load() }
 
+// ServeHTTP answers as the pod; exported so a pod can also be mounted on a
+// test server without a socket of its own.
 func (p *Pod) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set(PodHeader, p.name)

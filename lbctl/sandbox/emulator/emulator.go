@@ -46,7 +46,10 @@ type Options struct {
 	// VpcID and Subnets (zone → subnet ID) place the ALBs.
 	VpcID   string
 	Subnets map[string]string
-	Logf    func(format string, args ...any)
+	// Loopback maps a pod or node address to the loopback address its
+	// servers listen on (identity when nil).
+	Loopback func(ip string) string
+	Logf     func(format string, args ...any)
 }
 
 // Emulator is the controller.
@@ -80,6 +83,9 @@ func New(kc kubernetes.Interface, dc dynamic.Interface, state *awsendpoint.State
 	}
 	if o.TimeScale == 0 {
 		o.TimeScale = 1
+	}
+	if o.Loopback == nil {
+		o.Loopback = func(ip string) string { return ip }
 	}
 	if o.Defaults.ClusterName == "" {
 		o.Defaults.ClusterName = "sandbox"

@@ -93,7 +93,7 @@ func (e *Emulator) Reconcile(ctx context.Context) error {
 	// Targets follow endpoints for every target group, even of blocked
 	// groups: the TargetGroupBinding reconciler works on its own.
 	for _, tg := range e.tgs {
-		tg.targets = targetsOf(tg, objs)
+		tg.targets = targetsOf(tg, objs, e.o.Loopback)
 	}
 	if err := e.plane.Apply(e.planeConfig()); err != nil {
 		errs = append(errs, err)
@@ -498,7 +498,7 @@ func sdkRule(arn string, r lbc.Rule, act dataplane.Action) elbv2types.Rule {
 // the Service's endpoints that are ready — or ready but for this binding's
 // readiness gate — and not terminating; in instance mode every selected node
 // on the NodePort.
-func targetsOf(tg *tgModel, objs *kube.Objects) []dataplane.Target {
+func targetsOf(tg *tgModel, objs *kube.Objects, loopback func(string) string) []dataplane.Target {
 	var out []dataplane.Target
 	if tg.targetType == v1beta1.TargetTypeInstance {
 		var sel labels.Selector
@@ -518,7 +518,7 @@ func targetsOf(tg *tgModel, objs *kube.Objects) []dataplane.Target {
 			if ip == "" || tg.port == 0 {
 				continue
 			}
-			out = append(out, dataplane.Target{ID: topology.InstanceID(&n), Port: int(tg.port), Addr: fmt.Sprintf("%s:%d", ip, tg.port), Zone: n.Labels[corev1.LabelTopologyZone]})
+			out = append(out, dataplane.Target{ID: topology.InstanceID(&n), Port: int(tg.port), Addr: fmt.Sprintf("%s:%d", loopback(ip), tg.port), Zone: n.Labels[corev1.LabelTopologyZone]})
 		}
 		return out
 	}
@@ -559,7 +559,7 @@ func targetsOf(tg *tgModel, objs *kube.Objects) []dataplane.Target {
 				zone = *ep.Zone
 			}
 			for _, a := range ep.Addresses {
-				out = append(out, dataplane.Target{ID: a, Port: int(port), Addr: fmt.Sprintf("%s:%d", a, port), Zone: zone})
+				out = append(out, dataplane.Target{ID: a, Port: int(port), Addr: fmt.Sprintf("%s:%d", loopback(a), port), Zone: zone})
 			}
 		}
 	}

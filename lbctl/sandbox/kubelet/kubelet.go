@@ -10,11 +10,12 @@ package kubelet
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
-	"k8s.io/client-go/informers"
 	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	appslisters "k8s.io/client-go/listers/apps/v1"
 	corelisters "k8s.io/client-go/listers/core/v1"
@@ -26,17 +27,17 @@ import (
 
 // Node is a virtual node.
 type Node struct {
-	Name       string
-	Zone       string
-	IP         string // 127.20.0.N
+	Name string
+	Zone string
+	// IP is the node's VPC address as Kubernetes and AWS see it; its
+	// servers listen on Loopback(IP).
+	IP         string
 	InstanceID string
 }
 
 // Options configure the kubelet.
 type Options struct {
 	Nodes []Node
-	// PodCIDRBase is the first two octets of pod IPs ("127.10").
-	PodCIDRBase string
 	// CrossZoneLatency is the extra latency of a NodePort hop into another zone.
 	CrossZoneLatency time.Duration
 	// SameZoneLatency is the extra latency of a NodePort hop within a zone.
@@ -47,12 +48,22 @@ type Options struct {
 	Logf func(format string, args ...any)
 }
 
+// Loopback maps a VPC address of the sandbox (10.0.A.B, what Kubernetes
+// and AWS see: the API server refuses loopback addresses in EndpointSlices)
+// to the loopback address its server listens on (127.10.A.B).
+func Loopback(ip string) string {
+	if rest, ok := strings.CutPrefix(ip, "10.0."); ok {
+		return "127.10." + rest
+	}
+	return ip
+}
+
 // DefaultNodes are three nodes in three zones.
 func DefaultNodes() []Node {
 	return []Node{
-		{Name: "ip-10-0-1-10.us-west-2.compute.internal", Zone: "us-west-2a", IP: "127.20.0.1", InstanceID: "i-0a1b2c3d4e5f60001"},
-		{Name: "ip-10-0-2-10.us-west-2.compute.internal", Zone: "us-west-2b", IP: "127.20.0.2", InstanceID: "i-0a1b2c3d4e5f60002"},
-		{Name: "ip-10-0-3-10.us-west-2.compute.internal", Zone: "us-west-2c", IP: "127.20.0.3", InstanceID: "i-0a1b2c3d4e5f60003"},
+		{Name: "ip-10-0-1-10.us-west-2.compute.internal", Zone: "us-west-2a", IP: "10.0.1.10", InstanceID: "i-0a1b2c3d4e5f60001"},
+		{Name: "ip-10-0-2-10.us-west-2.compute.internal", Zone: "us-west-2b", IP: "10.0.2.10", InstanceID: "i-0a1b2c3d4e5f60002"},
+		{Name: "ip-10-0-3-10.us-west-2.compute.internal", Zone: "us-west-2c", IP: "10.0.3.10", InstanceID: "i-0a1b2c3d4e5f60003"},
 	}
 }
 
@@ -71,7 +82,7 @@ type Kubelet struct {
 	mu        sync.Mutex
 	running   map[string]*podRuntime // by namespace/name
 	nodePorts map[string]*dataplane.NodePort
-	nextIP    int
+	nextIP    map[string]int    // per zone
 	usedIPs   map[string]string // ip → pod key
 	nextNode  int
 	wake      chan struct{}
@@ -82,9 +93,6 @@ func New(kc kubernetes.Interface, o Options) *Kubelet {
 	if len(o.Nodes) == 0 {
 		o.Nodes = DefaultNodes()
 	}
-	if o.PodCIDRBase == "" {
-		o.PodCIDRBase = "127.10"
-	}
 	if o.CrossZoneLatency == 0 {
 		o.CrossZoneLatency = time.Millisecond
 	}
@@ -92,7 +100,7 @@ func New(kc kubernetes.Interface, o Options) *Kubelet {
 		o.StartupDelay = 300 * time.Millisecond
 	}
 	return &Kubelet{kc: kc, opts: o, running: map[string]*podRuntime{}, nodePorts: map[string]*dataplane.NodePort{},
-		usedIPs: map[string]string{}, wake: make(chan struct{}, 1)}
+		usedIPs: map[string]string{}, nextIP: map[string]int{}, wake: make(chan struct{}, 1)}
 }
 
 func (k *Kubelet) logf(format string, args ...any) {
@@ -208,4 +216,3 @@ func (k *Kubelet) node(name string) *Node {
 	}
 	return nil
 }
-

@@ -34,7 +34,7 @@ func (k *Kubelet) syncNodePorts() error {
 			}
 			eps := endpointsFor(slices, sp)
 			for _, n := range k.opts.Nodes {
-				key := fmt.Sprintf("%s:%d", n.IP, sp.NodePort)
+				key := fmt.Sprintf("%s:%d", Loopback(n.IP), sp.NodePort)
 				want[key] = eps
 				zoneOf[key] = n.Zone
 			}
@@ -86,7 +86,7 @@ func endpointsFor(slices []*discoveryv1.EndpointSlice, sp corev1.ServicePort) []
 				zone = *ep.Zone
 			}
 			for _, a := range ep.Addresses {
-				out = append(out, dataplane.Endpoint{Addr: fmt.Sprintf("%s:%d", a, port), Zone: zone, Ready: ready})
+				out = append(out, dataplane.Endpoint{Addr: fmt.Sprintf("%s:%d", Loopback(a), port), Zone: zone, Ready: ready})
 			}
 		}
 	}

@@ -91,22 +91,36 @@ func (k *Kubelet) bind(ctx context.Context, p *corev1.Pod) error {
 	return nil
 }
 
-func (k *Kubelet) allocateIP(key, want string) (string, error) {
+// allocateIP gives a pod an address in its node's zone: the zone's subnet
+// 10.0.Z.0/24 (then 10.0.Z+8.0/24, …), skipping the node addresses (.10).
+func (k *Kubelet) allocateIP(key, want string, node *Node) (string, error) {
 	if want != "" {
 		if owner, ok := k.usedIPs[want]; !ok || owner == key {
 			k.usedIPs[want] = key
 			return want, nil
 		}
 	}
-	for range 250 * 250 {
-		k.nextIP++
-		ip := fmt.Sprintf("%s.%d.%d", k.opts.PodCIDRBase, (k.nextIP/250)%250, k.nextIP%250+1)
+	zi := 0
+	for i := range k.opts.Nodes {
+		if k.opts.Nodes[i].Zone == node.Zone {
+			zi = i
+			break
+		}
+	}
+	for range 30 * 230 {
+		n := k.nextIP[node.Zone]
+		k.nextIP[node.Zone]++
+		third := zi + 1 + 8*(n/230)
+		if third > 250 {
+			break
+		}
+		ip := fmt.Sprintf("10.0.%d.%d", third, 20+n%230)
 		if _, used := k.usedIPs[ip]; !used {
 			k.usedIPs[ip] = key
 			return ip, nil
 		}
 	}
-	return "", fmt.Errorf("no pod IP left in %s.0.0/16", k.opts.PodCIDRBase)
+	return "", fmt.Errorf("no pod address left in zone %s", node.Zone)
 }
 
 // containerPort is the port the pod's server listens on: the first
@@ -128,7 +142,7 @@ func (k *Kubelet) runPod(ctx context.Context, p *corev1.Pod) error {
 	k.mu.Lock()
 	rt := k.running[key]
 	if rt == nil {
-		ip, err := k.allocateIP(key, p.Status.PodIP)
+		ip, err := k.allocateIP(key, p.Status.PodIP, node)
 		if err != nil {
 			k.mu.Unlock()
 			return err
@@ -140,7 +154,7 @@ func (k *Kubelet) runPod(ctx context.Context, p *corev1.Pod) error {
 		if f, err := strconv.ParseFloat(p.Annotations[AnnotationErrorRate], 64); err == nil {
 			opts.ErrorRate = f
 		}
-		srv, err := dataplane.StartPod(fmt.Sprintf("%s:%d", ip, containerPort(p)), opts)
+		srv, err := dataplane.StartPod(fmt.Sprintf("%s:%d", Loopback(ip), containerPort(p)), opts)
 		if err != nil {
 			delete(k.usedIPs, ip)
 			k.mu.Unlock()
