@@ -80,6 +80,7 @@ of the old path against the new one.`,
 		newCompletionCmd(r),
 		newScanCmd(r),
 		newSandboxCmd(r),
+		newDemoCmd(r),
 	)
 	r.Cmd = c
 	return r

@@ -21,7 +21,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	elbv2types "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -257,6 +256,9 @@ func (s *Sandbox) WaitReady(ctx context.Context, timeout time.Duration) error {
 	}
 }
 
+// NotReady says what the world still waits for ("" when ready).
+func (s *Sandbox) NotReady(ctx context.Context) (string, error) { return s.notReady(ctx) }
+
 func (s *Sandbox) notReady(ctx context.Context) (string, error) {
 	deps, err := s.Kube.AppsV1().Deployments("").List(ctx, metav1.ListOptions{})
 	if err != nil {
@@ -397,9 +399,9 @@ func (s *Sandbox) Stop() error {
 // fakeClients are the demo's in-process Kubernetes: typed and dynamic fake
 // clients that know lbctl's custom resources.
 func fakeClients() (kubernetes.Interface, dynamic.Interface) {
+	// An empty scheme: the fake keeps custom resources unstructured, as
+	// the real dynamic client returns them.
 	sch := runtime.NewScheme()
-	_ = v1beta1.AddToScheme(sch)
-	_ = corev1.AddToScheme(sch)
 	dc := dynamicfake.NewSimpleDynamicClientWithCustomListKinds(sch, map[schema.GroupVersionResource]string{
 		v1beta1.TargetGroupBindingsResource: "TargetGroupBindingList",
 		v1beta1.IngressClassParamsResource:  "IngressClassParamsList",
