@@ -43,7 +43,9 @@ func DefaultKeyMap() KeyMap {
 }
 
 // ShortHelp implements help.KeyMap.
-func (k KeyMap) ShortHelp() []key.Binding { return []key.Binding{k.Next, k.Prev, k.Down, k.Help, k.Quit} }
+func (k KeyMap) ShortHelp() []key.Binding {
+	return []key.Binding{k.Next, k.Prev, k.Down, k.Help, k.Quit}
+}
 
 // FullHelp implements help.KeyMap.
 func (k KeyMap) FullHelp() [][]key.Binding {
