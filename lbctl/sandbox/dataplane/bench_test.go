@@ -91,12 +91,10 @@ func BenchmarkALBThroughput(b *testing.B) {
 // mean difference ≈ 2/3 ms + hop overhead.
 func BenchmarkInstanceVsIPLatency(b *testing.B) {
 	zones := []string{"a", "b", "c"}
-	var pods []*Pod
 	var ipTargets, instanceTargets []Target
 	var eps []Endpoint
 	for i, z := range zones {
 		pod := startTestPod(b, "127.45.2."+strconv.Itoa(i+1)+":0", PodOptions{Name: "pod-" + z, Zone: z})
-		pods = append(pods, pod)
 		ipTargets = append(ipTargets, podTarget(pod, z))
 		eps = append(eps, Endpoint{Addr: pod.Addr(), Zone: z, Ready: true})
 	}

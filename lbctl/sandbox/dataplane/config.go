@@ -223,11 +223,6 @@ func (c *healthConfig) url(addr string) string {
 	return "http://" + net.JoinHostPort(host, port) + c.path
 }
 
-func (c *healthConfig) equal(o *healthConfig) bool {
-	return c.path == o.path && c.port == o.port && c.interval == o.interval && c.timeout == o.timeout &&
-		c.healthy == o.healthy && c.unhealthy == o.unhealthy && c.matcherText == o.matcherText
-}
-
 // validate checks a Config as a whole before Apply changes anything, so a
 // bad Config leaves the running plane as it was.
 func validate(cfg Config) error {

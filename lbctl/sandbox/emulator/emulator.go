@@ -13,10 +13,8 @@ import (
 	"sync"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/dynamic/dynamicinformer"
 	"k8s.io/client-go/informers"
@@ -72,8 +70,7 @@ type Emulator struct {
 }
 
 type listers struct {
-	ingresses cache.GenericLister
-	objs      func() *kube.Objects
+	objs func() *kube.Objects
 }
 
 // New returns an emulator writing to state and driving plane.
@@ -250,5 +247,3 @@ func (e *Emulator) LoadBalancers() []LoadBalancer {
 	return out
 }
 
-var _ = schema.GroupVersionResource{}
-var _ = corev1.PodReady
