@@ -81,6 +81,7 @@ of the old path against the new one.`,
 		newScanCmd(r),
 		newSandboxCmd(r),
 		newDemoCmd(r),
+		newHealthCmd(r),
 	)
 	r.Cmd = c
 	return r

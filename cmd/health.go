@@ -1,0 +1,342 @@
+package cmd
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/time/rate"
+	"sigs.k8s.io/yaml"
+
+	"github.com/lbctl/lbctl/lbctl/awsapi"
+	"github.com/lbctl/lbctl/lbctl/exitcode"
+	"github.com/lbctl/lbctl/lbctl/health"
+	"github.com/lbctl/lbctl/lbctl/kube"
+	"github.com/lbctl/lbctl/lbctl/lbc"
+	"github.com/lbctl/lbctl/lbctl/topology"
+)
+
+type healthOptions struct {
+	topo      topologyFlags
+	output    string
+	watch     bool
+	until     string
+	timeout   time.Duration
+	interval  time.Duration
+	failOn    string
+	selectors []string
+}
+
+func newHealthCmd(r *Root) *cobra.Command {
+	o := &healthOptions{}
+	c := &cobra.Command{
+		Use:   "health [INGRESS | TYPE/NAME ...]",
+		Short: "Live target health from ALB to pod: a table, an NDJSON stream for CI, or a wait",
+		Long: `Show every target behind the selected Ingresses — ALB, rule, target group, target, state and
+reason — joined to its pod (node, zone, readiness, readiness gate) or node, with what neither
+side shows alone: a Ready pod whose target is unhealthy, a target with no pod, readiness gates
+stuck False, a zone with no healthy target, an ALB failing open.
+
+TYPE/NAME selects by ingress/NAME, alb/NAME (load balancer), tg/NAME (target group) or
+svc/NAME (backend Service). Exit 0 when every target that should be healthy is, 1 otherwise.`,
+		Example: `  kubectl lbctl health -A
+  kubectl lbctl health storefront -n team-a -o wide
+  kubectl lbctl health -A --watch -o ndjson          # one JSON event per state change
+  kubectl lbctl health -A --until healthy --timeout 5m`,
+		RunE: func(c *cobra.Command, args []string) error {
+			o.selectors = args
+			if err := o.validate(); err != nil {
+				return err
+			}
+			return o.run(c.Context(), r)
+		},
+	}
+	o.topo.add(c)
+	fl := c.Flags()
+	fl.StringVarP(&o.output, "output", "o", "table", "output format: table, wide, json, yaml, or ndjson (with --watch)")
+	fl.BoolVarP(&o.watch, "watch", "w", false, "keep watching and print every state change")
+	fl.StringVar(&o.until, "until", "", "wait until a condition holds, then exit 0 (exit 1 at --timeout): healthy")
+	fl.DurationVar(&o.timeout, "timeout", 5*time.Minute, "with --until or --watch: how long to go on")
+	fl.DurationVar(&o.interval, "interval", 2*time.Second, "how often to poll target health (jittered, backing off on throttling)")
+	fl.StringVar(&o.failOn, "fail-on", string(health.FailUnhealthy), "which target states fail: unhealthy, draining or any")
+	return c
+}
+
+func (o *healthOptions) validate() error {
+	bad := func(msg, hint string) error { return exitcode.New(exitcode.Usage, msg, hint, exitcode.ErrUsage) }
+	switch o.output {
+	case "table", "wide", "json", "yaml":
+	case "ndjson":
+		if !o.watch && o.until == "" {
+			return bad("-o ndjson streams events", "add --watch or --until healthy")
+		}
+	default:
+		return bad(fmt.Sprintf("unknown output format %q", o.output), "use -o table, wide, json, yaml or ndjson")
+	}
+	switch health.FailOn(o.failOn) {
+	case health.FailUnhealthy, health.FailDraining, health.FailAny:
+	default:
+		return bad(fmt.Sprintf("--fail-on %q is not unhealthy, draining or any", o.failOn), "")
+	}
+	if o.until != "" && o.until != "healthy" {
+		return bad(fmt.Sprintf("--until %q is not a condition lbctl knows", o.until), "use --until healthy")
+	}
+	if o.interval < 100*time.Millisecond {
+		return bad("--interval must be at least 100ms", "")
+	}
+	if o.topo.NoAWS {
+		return bad("health reads target health from AWS", "drop --no-aws (the sandbox's env file gives a local AWS endpoint)")
+	}
+	for _, s := range o.selectors {
+		if typ, _, ok := strings.Cut(s, "/"); ok {
+			switch typ {
+			case "ingress", "ing", "alb", "tg", "svc", "service":
+			default:
+				return bad(fmt.Sprintf("unknown selector type %q in %q", typ, s), "use ingress/NAME, alb/NAME, tg/NAME or svc/NAME")
+			}
+		}
+	}
+	return nil
+}
+
+// keep selects the Ingresses the arguments name.
+func (o *healthOptions) keep(in *topology.Ingress) bool {
+	if len(o.selectors) == 0 {
+		return true
+	}
+	for _, s := range o.selectors {
+		typ, name, ok := strings.Cut(s, "/")
+		if !ok {
+			typ, name = "ingress", s
+		}
+		switch typ {
+		case "ingress", "ing":
+			if in.Object.Name == name {
+				return true
+			}
+		case "alb":
+			if in.Group.LoadBalancerName == name || (in.Group.LoadBalancer != nil && in.Group.LoadBalancer.Name == name) {
+				return true
+			}
+		case "tg":
+			for _, b := range in.Backends {
+				if b.TargetGroupName == name || (b.TargetGroup != nil && b.TargetGroup.Name == name) {
+					return true
+				}
+			}
+		case "svc", "service":
+			for _, b := range in.Backends {
+				if b.Ref.Service == name {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// checkSelectors fails for a selector that matches nothing.
+func (o *healthOptions) checkSelectors(t *topology.Topology, ns string) error {
+	for _, s := range o.selectors {
+		one := &healthOptions{selectors: []string{s}}
+		found := false
+		for _, in := range t.ALBIngresses() {
+			if one.keep(in) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			where := "namespace " + ns
+			if o.topo.AllNamespaces || ns == "" {
+				where = "any namespace"
+			}
+			return exitcode.New(exitcode.Usage, fmt.Sprintf("%s matches no ALB Ingress in %s", s, where), "check the name, -n NAMESPACE or -A (kubectl get ingress -A)", exitcode.ErrUsage)
+		}
+	}
+	return nil
+}
+
+func (o *healthOptions) run(ctx context.Context, r *Root) error {
+	t, err := r.readTopology(ctx, &o.topo)
+	if err != nil {
+		return err
+	}
+	ns, _ := r.Factory.Namespace()
+	if err := o.checkSelectors(t, ns); err != nil {
+		return err
+	}
+	for _, p := range t.AWS.Problems {
+		fmt.Fprintf(r.Streams.ErrOut, "warning: AWS %s failed with %s: %s\n", p.Action, p.Code, p.Message)
+	}
+	snap := health.Build(t, r.Factory.Clock.Now(), o.keep)
+	if !o.watch && o.until == "" {
+		if err := o.print(r.Streams.Out, snap, r.Color()); err != nil {
+			return err
+		}
+		if len(snap.Rows) == 0 {
+			fmt.Fprintln(r.Streams.ErrOut, "no ALB targets found in scope")
+		}
+		return o.verdict(snap)
+	}
+	return o.follow(ctx, r, t, snap)
+}
+
+func (o *healthOptions) verdict(s health.Snapshot) error {
+	if bad := s.Failing(health.FailOn(o.failOn)); len(bad) > 0 {
+		return fmt.Errorf("%w: %d of %d targets are not healthy (first: %s in %s is %s %s)", exitcode.ErrCheckFailed,
+			len(bad), len(s.Rows), bad[0].Target, bad[0].TargetGroup, bad[0].State, bad[0].Reason)
+	}
+	return nil
+}
+
+func (o *healthOptions) print(w io.Writer, s health.Snapshot, color bool) error {
+	switch o.output {
+	case "json":
+		b, err := json.MarshalIndent(s, "", "  ")
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintln(w, string(b))
+		return err
+	case "yaml":
+		b, err := yaml.Marshal(s)
+		if err != nil {
+			return err
+		}
+		_, err = w.Write(b)
+		return err
+	}
+	return health.WriteTable(w, s, o.output == "wide", color)
+}
+
+// follow polls target health and prints changes until the condition holds,
+// the timeout passes or the user interrupts.
+func (o *healthOptions) follow(ctx context.Context, r *Root, t *topology.Topology, snap health.Snapshot) error {
+	ctx, cancel := context.WithTimeout(ctx, o.timeout)
+	defer cancel()
+	elb, err := r.Factory.ELBv2(ctx)
+	if err != nil {
+		return err
+	}
+	reader := &awsapi.Reader{ELB: elb, Limiter: rate.NewLimiter(rate.Limit(o.topo.AWSRate), int(o.topo.AWSRate)+1)}
+	kc, err := r.Factory.KubeClient()
+	if err != nil {
+		return err
+	}
+	dc, err := r.Factory.DynamicClient()
+	if err != nil {
+		return err
+	}
+	scope := kube.Scope{AllNamespaces: o.topo.AllNamespaces, IngressSelector: o.topo.Selector}
+	if !o.topo.AllNamespaces {
+		scope.Namespace, _ = r.Factory.Namespace()
+	}
+	d := lbc.DefaultDefaults()
+	d.ClusterName = t.Cluster
+	emit := func(evs []health.Event) {
+		for _, e := range evs {
+			if o.output == "ndjson" {
+				b, _ := json.Marshal(e)
+				fmt.Fprintln(r.Streams.Out, string(b))
+				continue
+			}
+			from := e.From
+			if from == "" {
+				from = "new"
+			}
+			fmt.Fprintf(r.Streams.Out, "%s  %-32s %-34s %-22s %s → %s %s\n", e.Time.Format("15:04:05"), e.LoadBalancer, e.TargetGroup, e.Target, from, e.To, e.Reason)
+		}
+	}
+	emit(health.Diff(health.Snapshot{}, snap))
+	interval := o.interval
+	full := 0
+	for {
+		if o.until == "healthy" && snap.Healthy() {
+			fmt.Fprintf(r.Streams.ErrOut, "all %d targets healthy\n", len(snap.Rows))
+			return nil
+		}
+		jitter := time.Duration(float64(interval) * (0.9 + 0.2*rand.Float64()))
+		select {
+		case <-ctx.Done():
+			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				if o.until != "" {
+					return fmt.Errorf("%w: not healthy after %s: %s", exitcode.ErrCheckFailed, o.timeout, summary(snap))
+				}
+				return nil
+			}
+			return ctx.Err()
+		case <-time.After(jitter):
+		}
+		// Kubernetes side: re-list the scope. AWS side: one DescribeTargetHealth
+		// per target group; a full re-read when the bindings change (new
+		// target groups) and every 15th refresh.
+		objs, err := kube.ReadCluster(ctx, kc, dc, scope)
+		if err != nil {
+			if ctx.Err() != nil {
+				continue
+			}
+			return err
+		}
+		full++
+		if full%15 == 0 || bindingsChanged(t.Objects, objs) {
+			if st, err := r.readAWS(ctx, &o.topo, false); err == nil && st != nil {
+				t.AWS = st
+			}
+		} else {
+			throttled := false
+			for i := range t.AWS.TargetGroups {
+				tg := &t.AWS.TargetGroups[i]
+				targets, err := reader.TargetHealth(ctx, tg.ARN)
+				if err != nil {
+					if strings.Contains(err.Error(), "Throttl") || strings.Contains(err.Error(), "RequestLimitExceeded") {
+						throttled = true
+					}
+					continue
+				}
+				tg.Targets = targets
+			}
+			if throttled {
+				interval = min(interval*2, 30*time.Second)
+			} else if interval > o.interval {
+				interval = max(o.interval, interval*3/4)
+			}
+		}
+		t = topology.Build(objs, t.AWS, topology.Options{Defaults: d})
+		next := health.Build(t, r.Factory.Clock.Now(), o.keep)
+		emit(health.Diff(snap, next))
+		snap = next
+	}
+}
+
+func bindingsChanged(a, b *kube.Objects) bool {
+	if len(a.TargetGroupBindings) != len(b.TargetGroupBindings) {
+		return true
+	}
+	for i := range a.TargetGroupBindings {
+		if a.TargetGroupBindings[i].Spec.TargetGroupARN != b.TargetGroupBindings[i].Spec.TargetGroupARN {
+			return true
+		}
+	}
+	return false
+}
+
+func summary(s health.Snapshot) string {
+	c := s.Count()
+	var parts []string
+	for _, st := range []string{"healthy", "initial", "unhealthy", "draining", "unused", "unavailable"} {
+		if c[st] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", c[st], st))
+		}
+	}
+	if len(parts) == 0 {
+		return "no targets"
+	}
+	return strings.Join(parts, ", ")
+}

@@ -1,0 +1,119 @@
+package cmd
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/lbctl/lbctl/lbctl/exitcode"
+	"github.com/lbctl/lbctl/lbctl/health"
+	"github.com/lbctl/lbctl/lbctl/lbc"
+	"github.com/lbctl/lbctl/lbctl/sandbox"
+)
+
+// startWorld runs a sandbox on a real kube-apiserver in this process and
+// points the command's environment at it.
+func startWorld(t *testing.T) (*sandbox.Sandbox, string) {
+	t.Helper()
+	env.Require(t)
+	dir := t.TempDir()
+	sb, err := sandbox.Start(context.Background(), sandbox.Options{Dir: dir, PortOffset: -1, TimeScale: 0.05})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sb.Stop() })
+	if err := sb.WaitReady(context.Background(), 90*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	isolateAWS(t)
+	for _, kv := range sb.Env() {
+		t.Setenv(kv[0], kv[1])
+	}
+	return sb, filepath.Join(dir, "kubeconfig")
+}
+
+func TestHealthAgainstSandbox(t *testing.T) {
+	sb, kubeconfig := startWorld(t)
+	ctx := context.Background()
+
+	code, out, stderr := runCmd(t, "--kubeconfig", kubeconfig, "health", "-A", "-o", "json")
+	if code != 0 {
+		t.Fatalf("health -A: exit %d\n%s", code, stderr)
+	}
+	var snap health.Snapshot
+	if err := json.Unmarshal([]byte(out), &snap); err != nil {
+		t.Fatal(err)
+	}
+	if len(snap.Rows) != 18 || !snap.Healthy() {
+		t.Fatalf("want 18 healthy instance targets, got %d: %v", len(snap.Rows), snap.Count())
+	}
+
+	// Move storefront to ip targets, then stream events until healthy.
+	in, err := sb.Kube.NetworkingV1().Ingresses("team-a").Get(ctx, "storefront", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in.Annotations[lbc.Key(lbc.SuffixTargetType)] = "ip"
+	if _, err := sb.Kube.NetworkingV1().Ingresses("team-a").Update(ctx, in, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond) // let the emulator create the new target group
+	code, out, stderr = runCmd(t, "--kubeconfig", kubeconfig, "health", "storefront", "-n", "team-a",
+		"--until", "healthy", "--timeout", "30s", "--interval", "200ms", "-o", "ndjson")
+	if code != 0 {
+		t.Fatalf("--until healthy: exit %d\n%s\n%s", code, out, stderr)
+	}
+	var events []health.Event
+	sc := bufio.NewScanner(strings.NewReader(out))
+	for sc.Scan() {
+		var e health.Event
+		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
+			t.Fatalf("not NDJSON: %q: %v", sc.Text(), err)
+		}
+		events = append(events, e)
+	}
+	if len(events) == 0 || !strings.HasPrefix(events[len(events)-1].Target, "10.0.") {
+		t.Errorf("events = %+v, want ip targets (pod IPs)", events)
+	}
+
+	// A pod made unhealthy turns its target unhealthy within two intervals
+	// (1.5 s × 0.05 time scale here), and the snapshot fails.
+	pods, err := sb.Kube.CoreV1().Pods("team-a").List(ctx, metav1.ListOptions{LabelSelector: "app=storefront"})
+	if err != nil || len(pods.Items) == 0 {
+		t.Fatalf("storefront pods: %v", err)
+	}
+	victim := pods.Items[0]
+	sb.Kubelet.PodServer("team-a", victim.Name).SetHealthy(false)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		code, out, stderr = runCmd(t, "--kubeconfig", kubeconfig, "health", "storefront", "-n", "team-a", "-o", "json")
+		if code == exitcode.CheckFailed {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the unhealthy pod never showed: exit %d\n%s", code, out)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if err := json.Unmarshal([]byte(out), &snap); err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, r := range snap.Rows {
+		if r.Pod == victim.Name && r.State == "unhealthy" {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no unhealthy row for pod %s: %+v", victim.Name, snap.Rows)
+	}
+	assertOneLine(t, stderr, "not healthy")
+	_ = os.Stdout
+}
