@@ -30,6 +30,7 @@ type healthOptions struct {
 	timeout   time.Duration
 	interval  time.Duration
 	failOn    string
+	tui       bool
 	selectors []string
 }
 
@@ -51,6 +52,9 @@ svc/NAME (backend Service). Exit 0 when every target that should be healthy is, 
   kubectl lbctl health -A --until healthy --timeout 5m`,
 		RunE: func(c *cobra.Command, args []string) error {
 			o.selectors = args
+			if !c.Flags().Changed("tui") {
+				o.tui = r.Streams.Interactive() && !c.Flags().Changed("output") && !o.watch && o.until == ""
+			}
 			if err := o.validate(); err != nil {
 				return err
 			}
@@ -64,6 +68,7 @@ svc/NAME (backend Service). Exit 0 when every target that should be healthy is, 
 	fl.StringVar(&o.until, "until", "", "wait until a condition holds, then exit 0 (exit 1 at --timeout): healthy")
 	fl.DurationVar(&o.timeout, "timeout", 5*time.Minute, "with --until or --watch: how long to go on")
 	fl.DurationVar(&o.interval, "interval", 2*time.Second, "how often to poll target health (jittered, backing off on throttling)")
+	fl.BoolVar(&o.tui, "tui", false, "interactive view (default on a terminal without -o; never in CI)")
 	fl.StringVar(&o.failOn, "fail-on", string(health.FailUnhealthy), "which target states fail: unhealthy, draining or any")
 	return c
 }
@@ -176,6 +181,9 @@ func (o *healthOptions) run(ctx context.Context, r *Root) error {
 		fmt.Fprintf(r.Streams.ErrOut, "warning: AWS %s failed with %s: %s\n", p.Action, p.Code, p.Message)
 	}
 	snap := health.Build(t, r.Factory.Clock.Now(), o.keep)
+	if o.tui && !r.Streams.CI() {
+		return o.runTUI(ctx, r, t, snap)
+	}
 	if !o.watch && o.until == "" {
 		if err := o.print(r.Streams.Out, snap, r.Color()); err != nil {
 			return err
@@ -216,30 +224,105 @@ func (o *healthOptions) print(w io.Writer, s health.Snapshot, color bool) error 
 	return health.WriteTable(w, s, o.output == "wide", color)
 }
 
+// poller refreshes a topology's health: Kubernetes re-listed in scope, one
+// DescribeTargetHealth per target group, a full AWS read when the bindings
+// change (new target groups) and every 15th refresh; it backs off while AWS
+// throttles.
+type poller struct {
+	r        *Root
+	o        *healthOptions
+	t        *topology.Topology
+	reader   *awsapi.Reader
+	scope    kube.Scope
+	defaults lbc.Defaults
+	interval time.Duration
+	n        int
+	// Calls counts AWS calls made by refreshes.
+	Calls int
+}
+
+func newPoller(ctx context.Context, r *Root, o *healthOptions, t *topology.Topology) (*poller, error) {
+	elb, err := r.Factory.ELBv2(ctx)
+	if err != nil {
+		return nil, err
+	}
+	p := &poller{r: r, o: o, t: t, interval: o.interval,
+		reader: &awsapi.Reader{ELB: elb, Limiter: rate.NewLimiter(rate.Limit(o.topo.AWSRate), int(o.topo.AWSRate)+1)}}
+	p.scope = kube.Scope{AllNamespaces: o.topo.AllNamespaces, IngressSelector: o.topo.Selector}
+	if !o.topo.AllNamespaces {
+		p.scope.Namespace, _ = r.Factory.Namespace()
+	}
+	p.defaults = lbc.DefaultDefaults()
+	p.defaults.ClusterName = t.Cluster
+	return p, nil
+}
+
+// Wait sleeps for the (jittered, backed-off) interval.
+func (p *poller) Wait(ctx context.Context) error {
+	jitter := time.Duration(float64(p.interval) * (0.9 + 0.2*rand.Float64()))
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(jitter):
+		return nil
+	}
+}
+
+// Next refreshes and returns the new snapshot.
+func (p *poller) Next(ctx context.Context) (health.Snapshot, error) {
+	kc, err := p.r.Factory.KubeClient()
+	if err != nil {
+		return health.Snapshot{}, err
+	}
+	dc, err := p.r.Factory.DynamicClient()
+	if err != nil {
+		return health.Snapshot{}, err
+	}
+	objs, err := kube.ReadCluster(ctx, kc, dc, p.scope)
+	if err != nil {
+		return health.Snapshot{}, err
+	}
+	p.n++
+	if p.n%15 == 0 || bindingsChanged(p.t.Objects, objs) {
+		if st, err := p.r.readAWS(ctx, &p.o.topo, false); err == nil && st != nil {
+			p.t.AWS = st
+			for _, c := range st.Calls {
+				p.Calls += c
+			}
+		}
+	} else {
+		throttled := false
+		for i := range p.t.AWS.TargetGroups {
+			tg := &p.t.AWS.TargetGroups[i]
+			p.Calls++
+			targets, err := p.reader.TargetHealth(ctx, tg.ARN)
+			if err != nil {
+				if strings.Contains(err.Error(), "Throttl") || strings.Contains(err.Error(), "RequestLimitExceeded") {
+					throttled = true
+				}
+				continue
+			}
+			tg.Targets = targets
+		}
+		if throttled {
+			p.interval = min(p.interval*2, 30*time.Second)
+		} else if p.interval > p.o.interval {
+			p.interval = max(p.o.interval, p.interval*3/4)
+		}
+	}
+	p.t = topology.Build(objs, p.t.AWS, topology.Options{Defaults: p.defaults})
+	return health.Build(p.t, p.r.Factory.Clock.Now(), p.o.keep), nil
+}
+
 // follow polls target health and prints changes until the condition holds,
 // the timeout passes or the user interrupts.
 func (o *healthOptions) follow(ctx context.Context, r *Root, t *topology.Topology, snap health.Snapshot) error {
 	ctx, cancel := context.WithTimeout(ctx, o.timeout)
 	defer cancel()
-	elb, err := r.Factory.ELBv2(ctx)
+	p, err := newPoller(ctx, r, o, t)
 	if err != nil {
 		return err
 	}
-	reader := &awsapi.Reader{ELB: elb, Limiter: rate.NewLimiter(rate.Limit(o.topo.AWSRate), int(o.topo.AWSRate)+1)}
-	kc, err := r.Factory.KubeClient()
-	if err != nil {
-		return err
-	}
-	dc, err := r.Factory.DynamicClient()
-	if err != nil {
-		return err
-	}
-	scope := kube.Scope{AllNamespaces: o.topo.AllNamespaces, IngressSelector: o.topo.Selector}
-	if !o.topo.AllNamespaces {
-		scope.Namespace, _ = r.Factory.Namespace()
-	}
-	d := lbc.DefaultDefaults()
-	d.ClusterName = t.Cluster
 	emit := func(evs []health.Event) {
 		for _, e := range evs {
 			if o.output == "ndjson" {
@@ -255,61 +338,27 @@ func (o *healthOptions) follow(ctx context.Context, r *Root, t *topology.Topolog
 		}
 	}
 	emit(health.Diff(health.Snapshot{}, snap))
-	interval := o.interval
-	full := 0
 	for {
 		if o.until == "healthy" && snap.Healthy() {
 			fmt.Fprintf(r.Streams.ErrOut, "all %d targets healthy\n", len(snap.Rows))
 			return nil
 		}
-		jitter := time.Duration(float64(interval) * (0.9 + 0.2*rand.Float64()))
-		select {
-		case <-ctx.Done():
-			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		if err := p.Wait(ctx); err != nil {
+			if errors.Is(err, context.DeadlineExceeded) {
 				if o.until != "" {
 					return fmt.Errorf("%w: not healthy after %s: %s", exitcode.ErrCheckFailed, o.timeout, summary(snap))
 				}
 				return nil
 			}
-			return ctx.Err()
-		case <-time.After(jitter):
+			return err
 		}
-		// Kubernetes side: re-list the scope. AWS side: one DescribeTargetHealth
-		// per target group; a full re-read when the bindings change (new
-		// target groups) and every 15th refresh.
-		objs, err := kube.ReadCluster(ctx, kc, dc, scope)
+		next, err := p.Next(ctx)
 		if err != nil {
 			if ctx.Err() != nil {
 				continue
 			}
 			return err
 		}
-		full++
-		if full%15 == 0 || bindingsChanged(t.Objects, objs) {
-			if st, err := r.readAWS(ctx, &o.topo, false); err == nil && st != nil {
-				t.AWS = st
-			}
-		} else {
-			throttled := false
-			for i := range t.AWS.TargetGroups {
-				tg := &t.AWS.TargetGroups[i]
-				targets, err := reader.TargetHealth(ctx, tg.ARN)
-				if err != nil {
-					if strings.Contains(err.Error(), "Throttl") || strings.Contains(err.Error(), "RequestLimitExceeded") {
-						throttled = true
-					}
-					continue
-				}
-				tg.Targets = targets
-			}
-			if throttled {
-				interval = min(interval*2, 30*time.Second)
-			} else if interval > o.interval {
-				interval = max(o.interval, interval*3/4)
-			}
-		}
-		t = topology.Build(objs, t.AWS, topology.Options{Defaults: d})
-		next := health.Build(t, r.Factory.Clock.Now(), o.keep)
 		emit(health.Diff(snap, next))
 		snap = next
 	}
