@@ -365,9 +365,9 @@ func (m Model) rows() []row {
 	switch m.level {
 	case LevelALB, LevelTargetGroup:
 		type agg struct {
-			ingresses, tgs                       map[string]bool
+			ingresses, tgs                      map[string]bool
 			healthy, unhealthy, draining, other int
-			worst, typ, lb                       string
+			worst, typ, lb                      string
 		}
 		groups := map[string]*agg{}
 		var order []string

@@ -246,4 +246,3 @@ func (e *Emulator) LoadBalancers() []LoadBalancer {
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
 }
-
