@@ -51,7 +51,7 @@ type Story struct {
 // Start brings up the in-process sandbox.
 func Start(ctx context.Context) (*Story, error) {
 	t0 := time.Now()
-	sb, err := sandbox.Start(ctx, sandbox.Options{InProcess: true, PortOffset: -1, TimeScale: 0.05})
+	sb, err := sandbox.Start(ctx, sandbox.Options{InProcess: true, PortOffset: -1, TimeScale: 0.03})
 	if err != nil {
 		return nil, err
 	}
