@@ -191,8 +191,12 @@ func TestEmulatorAgreesWithPrediction(t *testing.T) {
 			}
 			return false
 		})
-		if _, ok := snapshot(s).lbs[g.LoadBalancerName]; ok {
-			t.Errorf("the conflicting group got an ALB %s", g.LoadBalancerName)
+		// The controller never deploys the conflicting model: search's target
+		// group in the shared group is never made (api's ALB may exist from
+		// the moment it was the group's only member).
+		search := backendOf(t, top, "team-b/search").TargetGroupName
+		if _, ok := snapshot(s).tgs[search]; ok {
+			t.Errorf("the conflicting member's target group %s was created", search)
 		}
 	})
 }

@@ -87,8 +87,13 @@ type Sandbox struct {
 	AssetsDir string
 	opts      Options
 
+	// Octet is the sandbox's own second loopback octet: pods and nodes
+	// listen on 127.Octet.A.B, ALBs on 127.Octet.200.N.
+	Octet int
+
 	api    *localapi.Server
 	awsSrv *awsendpoint.Server
+	lock   net.Listener
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	errMu  sync.Mutex
@@ -170,11 +175,18 @@ func Start(ctx context.Context, o Options) (s *Sandbox, err error) {
 			em.Poke()
 		}
 	}, Logf: o.Logf})
-	s.Kubelet = kubelet.New(s.Kube, kubelet.Options{Nodes: nodes, CrossZoneLatency: o.CrossZoneLatency, Logf: o.Logf}).WithDynamic(s.Dynamic)
+	octet, lock, err := claimOctet()
+	if err != nil {
+		return nil, err
+	}
+	s.lock = lock
+	s.Octet = octet
+	s.Kubelet = kubelet.New(s.Kube, kubelet.Options{Nodes: nodes, Octet: octet, CrossZoneLatency: o.CrossZoneLatency, Logf: o.Logf}).WithDynamic(s.Dynamic)
 	d := lbc.DefaultDefaults()
 	d.ClusterName = ClusterName
 	em = emulator.New(s.Kube, s.Dynamic, state, namer, s.Plane, emulator.Options{Defaults: d, PortOffset: o.PortOffset,
-		TimeScale: o.TimeScale, VpcID: vpc, Subnets: subnets, Loopback: kubelet.Loopback, Logf: o.Logf})
+		TimeScale: o.TimeScale, VpcID: vpc, Subnets: subnets, Loopback: kubelet.LoopbackMap(octet),
+		ALBAddressBase: fmt.Sprintf("127.%d.200", octet), Logf: o.Logf})
 	s.Emulator = em
 	s.run(runCtx, "kubelet", s.Kubelet.Run)
 	if err := s.waitNodes(ctx, len(nodes)); err != nil {
@@ -393,6 +405,9 @@ func (s *Sandbox) Stop() error {
 	if s.api != nil {
 		errs = append(errs, s.api.Stop())
 	}
+	if s.lock != nil {
+		s.lock.Close()
+	}
 	return errors.Join(errs...)
 }
 
@@ -407,4 +422,23 @@ func fakeClients() (kubernetes.Interface, dynamic.Interface) {
 		v1beta1.IngressClassParamsResource:  "IngressClassParamsList",
 	})
 	return fake.NewClientset(), dc
+}
+
+// lockPort is the port whose listener on 127.S.255.254 marks octet S as
+// taken by a running sandbox (any process): the lock lives as long as the
+// sandbox and vanishes with it, even after a crash.
+const lockPort = 47001
+
+// claimOctet picks a free second loopback octet for this sandbox, starting
+// from 10 (the one a lone sandbox gets, so addresses are predictable) and
+// taking the next free one when other sandboxes (tests in parallel, another
+// --dir) already run.
+func claimOctet() (int, net.Listener, error) {
+	for octet := 10; octet < 250; octet += 3 {
+		l, err := net.Listen("tcp", fmt.Sprintf("127.%d.255.254:%d", octet, lockPort))
+		if err == nil {
+			return octet, l, nil
+		}
+	}
+	return 0, nil, exitcode.New(exitcode.Unreachable, "no free loopback range for another sandbox", "stop other sandboxes (kubectl lbctl sandbox down)", exitcode.ErrUnreachable)
 }

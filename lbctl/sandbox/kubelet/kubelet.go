@@ -42,20 +42,27 @@ type Options struct {
 	CrossZoneLatency time.Duration
 	// SameZoneLatency is the extra latency of a NodePort hop within a zone.
 	SameZoneLatency time.Duration
+	// Octet is the second octet of the loopback addresses pods and nodes
+	// listen on (127.Octet.A.B); default 10.
+	Octet int
 	// StartupDelay is how long a new container takes to become ready.
 	StartupDelay time.Duration
 	// Logf logs what the kubelet does (nil: quiet).
 	Logf func(format string, args ...any)
 }
 
-// Loopback maps a VPC address of the sandbox (10.0.A.B, what Kubernetes
+// LoopbackMap maps a VPC address of the sandbox (10.0.A.B, what Kubernetes
 // and AWS see: the API server refuses loopback addresses in EndpointSlices)
-// to the loopback address its server listens on (127.10.A.B).
-func Loopback(ip string) string {
-	if rest, ok := strings.CutPrefix(ip, "10.0."); ok {
-		return "127.10." + rest
+// to the loopback address its server listens on (127.S.A.B, S the
+// sandbox's own octet, so several sandboxes can run side by side).
+func LoopbackMap(octet int) func(ip string) string {
+	prefix := fmt.Sprintf("127.%d.", octet)
+	return func(ip string) string {
+		if rest, ok := strings.CutPrefix(ip, "10.0."); ok {
+			return prefix + rest
+		}
+		return ip
 	}
-	return ip
 }
 
 // DefaultNodes are three nodes in three zones.
@@ -84,6 +91,7 @@ type Kubelet struct {
 	nodePorts map[string]*dataplane.NodePort
 	nextIP    map[string]int    // per zone
 	usedIPs   map[string]string // ip → pod key
+	loopback  func(string) string
 	nextNode  int
 	wake      chan struct{}
 }
@@ -96,10 +104,13 @@ func New(kc kubernetes.Interface, o Options) *Kubelet {
 	if o.CrossZoneLatency == 0 {
 		o.CrossZoneLatency = time.Millisecond
 	}
+	if o.Octet == 0 {
+		o.Octet = 10
+	}
 	if o.StartupDelay == 0 {
 		o.StartupDelay = 300 * time.Millisecond
 	}
-	return &Kubelet{kc: kc, opts: o, running: map[string]*podRuntime{}, nodePorts: map[string]*dataplane.NodePort{},
+	return &Kubelet{kc: kc, opts: o, loopback: LoopbackMap(o.Octet), running: map[string]*podRuntime{}, nodePorts: map[string]*dataplane.NodePort{},
 		usedIPs: map[string]string{}, nextIP: map[string]int{}, wake: make(chan struct{}, 1)}
 }
 

@@ -32,9 +32,9 @@ func (k *Kubelet) syncNodePorts() error {
 			if sp.NodePort == 0 {
 				continue
 			}
-			eps := endpointsFor(slices, sp)
+			eps := endpointsFor(slices, sp, k.loopback)
 			for _, n := range k.opts.Nodes {
-				key := fmt.Sprintf("%s:%d", Loopback(n.IP), sp.NodePort)
+				key := fmt.Sprintf("%s:%d", k.loopback(n.IP), sp.NodePort)
 				want[key] = eps
 				zoneOf[key] = n.Zone
 			}
@@ -67,7 +67,7 @@ func (k *Kubelet) syncNodePorts() error {
 	return nil
 }
 
-func endpointsFor(slices []*discoveryv1.EndpointSlice, sp corev1.ServicePort) []dataplane.Endpoint {
+func endpointsFor(slices []*discoveryv1.EndpointSlice, sp corev1.ServicePort, loopback func(string) string) []dataplane.Endpoint {
 	var out []dataplane.Endpoint
 	for _, es := range slices {
 		var port int32
@@ -86,7 +86,7 @@ func endpointsFor(slices []*discoveryv1.EndpointSlice, sp corev1.ServicePort) []
 				zone = *ep.Zone
 			}
 			for _, a := range ep.Addresses {
-				out = append(out, dataplane.Endpoint{Addr: fmt.Sprintf("%s:%d", Loopback(a), port), Zone: zone, Ready: ready})
+				out = append(out, dataplane.Endpoint{Addr: fmt.Sprintf("%s:%d", loopback(a), port), Zone: zone, Ready: ready})
 			}
 		}
 	}

@@ -154,7 +154,7 @@ func (k *Kubelet) runPod(ctx context.Context, p *corev1.Pod) error {
 		if f, err := strconv.ParseFloat(p.Annotations[AnnotationErrorRate], 64); err == nil {
 			opts.ErrorRate = f
 		}
-		srv, err := dataplane.StartPod(fmt.Sprintf("%s:%d", Loopback(ip), containerPort(p)), opts)
+		srv, err := dataplane.StartPod(fmt.Sprintf("%s:%d", k.loopback(ip), containerPort(p)), opts)
 		if err != nil {
 			delete(k.usedIPs, ip)
 			k.mu.Unlock()
