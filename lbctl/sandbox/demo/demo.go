@@ -24,6 +24,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 
 	"github.com/lbctl/lbctl/lbctl/awsapi"
+	"github.com/lbctl/lbctl/lbctl/health"
 	"github.com/lbctl/lbctl/lbctl/kube"
 	"github.com/lbctl/lbctl/lbctl/lbc"
 	"github.com/lbctl/lbctl/lbctl/sandbox"
@@ -75,6 +76,7 @@ func (s *Story) Steps() []Step {
 		{Title: "scan: what stands between it and shared-ALB ip targets", Run: s.scan},
 		{Title: "Traffic through today's path: ALB → NodePort → kube-proxy → pod", Run: s.oldPath},
 		{Title: "The new path: ip targets on a shared ALB, made beside the old one", Run: s.newPath},
+		{Title: "health: both paths' targets, from ALB to pod", Run: s.health},
 		{Title: "What changed", Run: s.compare},
 	}
 }
@@ -218,6 +220,30 @@ func (s *Story) newPath(ctx context.Context) (string, error) {
 	fmt.Fprintf(&b, "  new ALB: %s\n\n", dns)
 	fmt.Fprintf(&b, "The same %d requests through the new path (ALB → pod, no NodePort hop):\n\n", s.Requests)
 	st.write(&b)
+	return b.String(), nil
+}
+
+// health shows team-a's targets as `kubectl lbctl health -n team-a -o wide`
+// does: the old instance targets on the nodes, the new ip targets joined to
+// their pods and readiness gates.
+func (s *Story) health(ctx context.Context) (string, error) {
+	t, err := s.topology(ctx)
+	if err != nil {
+		return "", err
+	}
+	snap := health.Build(t, time.Now(), func(in *topology.Ingress) bool {
+		return in.Object.Namespace == "team-a" && strings.HasPrefix(in.Object.Name, "storefront")
+	})
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "$ kubectl lbctl health storefront storefront-ip -n team-a\n\n")
+	if err := health.WriteTable(&b, snap, false, false); err != nil {
+		return "", err
+	}
+	fmt.Fprintf(&b, "\nThe old target group registers the three nodes on the NodePort; the new one registers the\n")
+	fmt.Fprintf(&b, "pods themselves. team-a's namespace carries the readiness-gate label, but gates are injected\n")
+	fmt.Fprintf(&b, "only when a pod is created after its TargetGroupBinding exists: these pods have none until\n")
+	fmt.Fprintf(&b, "they are restarted, which is why a migration plan restarts them before traffic moves.\n")
+	fmt.Fprintf(&b, "On a terminal, `kubectl lbctl health -A` opens the live view.\n")
 	return b.String(), nil
 }
 
