@@ -52,3 +52,32 @@ generate: $(CONTROLLER_GEN)
 
 clean:
 	rm -rf bin kubectl-lbctl
+
+.PHONY: completions docs release-snapshot
+
+## completions: regenerate completions/ (shell scripts and the kubectl shim) from the built binary
+completions: build
+	@mkdir -p completions
+	./kubectl-lbctl completion bash > completions/kubectl-lbctl.bash
+	./kubectl-lbctl completion zsh > completions/kubectl-lbctl.zsh
+	./kubectl-lbctl completion fish > completions/kubectl-lbctl.fish
+	./kubectl-lbctl completion powershell > completions/kubectl-lbctl.ps1
+	./kubectl-lbctl completion kubectl-shim > completions/kubectl_complete-lbctl
+	chmod 0755 completions/kubectl_complete-lbctl
+
+## docs: regenerate the Markdown command reference in docs/reference
+docs: build
+	./kubectl-lbctl docs --dir docs/reference
+
+GORELEASER_VERSION := v2.15.0
+GORELEASER := $(BIN)/goreleaser
+
+$(GORELEASER):
+	GOBIN=$(BIN) $(GO) install github.com/goreleaser/goreleaser/v2@$(GORELEASER_VERSION)
+
+## release-snapshot: goreleaser check + snapshot archives in dist/, run the linux/amd64 binary, regenerate plugins/lbctl.yaml (slow; not part of make test)
+release-snapshot: $(GORELEASER)
+	$(GORELEASER) check
+	$(GORELEASER) release --snapshot --clean --skip=publish
+	hack/release/krew-manifest.sh dist
+	hack/release/run-snapshot-binary.sh dist

@@ -79,9 +79,14 @@ of the old path against the new one.`,
 		newVersionCmd(r),
 		newCompletionCmd(r),
 		newScanCmd(r),
+		newPlanCmd(r),
 		newSandboxCmd(r),
 		newDemoCmd(r),
 		newHealthCmd(r),
+		newIAMPolicyCmd(r),
+		newRBACCmd(r),
+		newDocsCmd(r),
+		newLoadtestCmd(r),
 	)
 	r.Cmd = c
 	return r

@@ -1,0 +1,301 @@
+package cmd
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"sigs.k8s.io/yaml"
+
+	"github.com/lbctl/lbctl/lbctl/exitcode"
+	"github.com/lbctl/lbctl/lbctl/lbc"
+	"github.com/lbctl/lbctl/migrate/plan"
+)
+
+// planLimitNames maps the short --limits keys to DescribeAccountLimits names;
+// the AWS names are accepted too.
+func planLimitNames() map[string]string {
+	return map[string]string{
+		"rules":                    lbc.LimitRulesPerALB,
+		"target-groups":            lbc.LimitTargetGroupsPerALB,
+		"certificates":             lbc.LimitCertificatesPerALB,
+		"targets":                  lbc.LimitTargetsPerALB,
+		"listeners":                lbc.LimitListenersPerALB,
+		"target-groups-per-action": lbc.LimitTargetGroupsPerAction,
+		"albs":                     lbc.LimitALBs,
+		"target-groups-per-region": lbc.LimitTargetGroups,
+	}
+}
+
+type planOptions struct {
+	topo    topologyFlags
+	output  string
+	groupBy string
+	regroup bool
+	limits  []string
+	outDir  string
+	price   float64
+	dns     string
+	steps   []int
+	soak    time.Duration
+
+	// typed config, set by complete
+	opts      plan.Options
+	overrides map[string]string
+}
+
+func newPlanCmd(r *Root) *cobra.Command {
+	o := &planOptions{}
+	c := &cobra.Command{
+		Use:   "plan [-n NAMESPACE | -A | -f FILE...]",
+		Short: "Plan the move to ip targets on shared ALBs: groups, rewritten manifests, replacements, phases",
+		Long: `Read the cluster (or manifests) and AWS into one topology and plan, without changing anything,
+the make-before-break move of ALB Ingresses from NodePort instance targets (or an ALB of their
+own) to ip targets on shared ALBs: which Ingresses move and into which groups (packed under the
+ALB quotas, never mixing schemes or exclusive settings), the rewritten manifests, what the
+controller will create and delete, and the phases with each step's wait condition and undo.
+
+Exit codes: 0 planned; 1 an error finding blocks part of the migration (the rest is planned);
+2 bad flags or input; 3 the cluster or AWS could not be read.`,
+		Example: `  # plan the current namespace, as a table
+  kubectl lbctl plan
+  # every namespace, one shared ALB per team label, manifests for review
+  kubectl lbctl plan -A --group-by label=team --out-dir ./migration
+  # manifests, without AWS, as JSON
+  kubectl lbctl plan -f ./manifests --no-aws -o json`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			if err := o.complete(); err != nil {
+				return err
+			}
+			return o.run(c.Context(), r)
+		},
+	}
+	o.topo.add(c)
+	fl := c.Flags()
+	fl.StringVarP(&o.output, "output", "o", "table", "output format: table, wide, json or yaml")
+	fl.StringVar(&o.groupBy, "group-by", "namespace", "which Ingresses share an ALB: namespace, cluster, label=KEY or none")
+	fl.BoolVar(&o.regroup, "regroup", false, "dissolve existing explicit groups that hold Ingresses to move, instead of changing them in place")
+	fl.StringSliceVar(&o.limits, "limits", nil, "override ALB quotas, e.g. rules=200,targets=2000 (keys: "+strings.Join(sortedLimitKeys(), ", ")+", or DescribeAccountLimits names)")
+	fl.StringVar(&o.outDir, "out-dir", "", "write the manifests per phase and plan.json into this directory (replaced as a whole)")
+	fl.Float64Var(&o.price, "price-per-hour", plan.DefaultPricePerHour, "ALB price per hour in USD, for the cost estimate")
+	fl.StringVar(&o.dns, "dns", string(plan.DNSExternalDNS), "how traffic moves to a new ALB: externaldns (weighted records by annotations) or route53")
+	fl.IntSliceVar(&o.steps, "steps", plan.DefaultSteps(), "percent of traffic on the new targets after each shift step")
+	fl.DurationVar(&o.soak, "soak", plan.DefaultSoak, "how long to watch each shift step before the next")
+	return c
+}
+
+func sortedLimitKeys() []string {
+	var out []string
+	for k := range planLimitNames() {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func usageErr(msg, hint string) error {
+	return exitcode.New(exitcode.Usage, msg, hint, exitcode.ErrUsage)
+}
+
+// complete turns the flag strings into typed options.
+func (o *planOptions) complete() error {
+	switch o.output {
+	case "table", "wide", "json", "yaml":
+	default:
+		return usageErr(fmt.Sprintf("unknown output format %q", o.output), "use -o table, wide, json or yaml")
+	}
+	gb, err := plan.ParseGroupBy(o.groupBy)
+	if err != nil {
+		return usageErr(err.Error(), "")
+	}
+	o.overrides = map[string]string{}
+	names := planLimitNames()
+	aws := map[string]bool{}
+	for _, n := range names {
+		aws[n] = true
+	}
+	for _, kv := range o.limits {
+		k, v, ok := strings.Cut(kv, "=")
+		n, err := strconv.Atoi(v)
+		if !ok || err != nil || n <= 0 {
+			return usageErr(fmt.Sprintf("--limits %q is not KEY=POSITIVE-NUMBER", kv), "e.g. --limits rules=200,targets=2000")
+		}
+		name, known := names[k]
+		if !known {
+			if !aws[k] {
+				return usageErr(fmt.Sprintf("--limits: unknown quota %q", k), "use one of "+strings.Join(sortedLimitKeys(), ", "))
+			}
+			name = k
+		}
+		o.overrides[name] = strconv.Itoa(n)
+	}
+	if o.price <= 0 {
+		return usageErr(fmt.Sprintf("--price-per-hour %v is not a positive price", o.price), "")
+	}
+	switch plan.DNSMode(o.dns) {
+	case plan.DNSExternalDNS, plan.DNSRoute53:
+	default:
+		return usageErr(fmt.Sprintf("--dns %q is not externaldns or route53", o.dns), "")
+	}
+	prev := 0
+	for _, s := range o.steps {
+		if s <= prev || s > 100 {
+			return usageErr(fmt.Sprintf("--steps %v must rise from 1 to 100", o.steps), "e.g. --steps 10,50,100")
+		}
+		prev = s
+	}
+	if o.soak < 0 {
+		return usageErr("--soak must not be negative", "")
+	}
+	if o.outDir != "" {
+		if err := checkOutDir(o.outDir); err != nil {
+			return err
+		}
+	}
+	o.opts = plan.Options{GroupBy: gb, Regroup: o.regroup, PricePerHour: o.price, DNS: plan.DNSMode(o.dns), Steps: o.steps, Soak: o.soak}
+	return nil
+}
+
+// checkOutDir refuses to replace a directory that is not a plan lbctl wrote.
+func checkOutDir(dir string) error {
+	fi, err := os.Stat(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return usageErr(fmt.Sprintf("--out-dir %s: %v", dir, err), "")
+	}
+	if !fi.IsDir() {
+		return usageErr(fmt.Sprintf("--out-dir %s is a file", dir), "choose a new or empty directory")
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return usageErr(fmt.Sprintf("--out-dir %s: %v", dir, err), "")
+	}
+	if len(entries) == 0 {
+		return nil
+	}
+	if _, err := os.Stat(filepath.Join(dir, "plan.json")); err != nil {
+		return usageErr(fmt.Sprintf("--out-dir %s is not empty and holds no plan.json", dir), "choose a new or empty directory (lbctl replaces it as a whole)")
+	}
+	return nil
+}
+
+func (o *planOptions) run(ctx context.Context, r *Root) error {
+	t, err := r.readTopology(ctx, &o.topo)
+	if err != nil {
+		return err
+	}
+	limits := map[string]string{}
+	if t.AWS != nil {
+		for k, v := range t.AWS.Limits {
+			limits[k] = v
+		}
+	}
+	for k, v := range o.overrides {
+		limits[k] = v
+	}
+	opts := o.opts
+	opts.Limits = lbc.LimitsFromAWS(limits)
+	p := plan.Build(t, opts)
+
+	if o.outDir != "" {
+		if err := writeDirAtomic(o.outDir, p.Files()); err != nil {
+			return err
+		}
+		fmt.Fprintf(r.Streams.ErrOut, "wrote %d files to %s\n", len(p.Files()), o.outDir)
+	}
+	out := r.Streams.Out
+	switch o.output {
+	case "json":
+		b, err := json.MarshalIndent(p, "", "  ")
+		if err != nil {
+			return fmt.Errorf("render plan: %w", err)
+		}
+		if _, err := fmt.Fprintln(out, string(b)); err != nil {
+			return err
+		}
+	case "yaml":
+		b, err := yaml.Marshal(p)
+		if err != nil {
+			return fmt.Errorf("render plan: %w", err)
+		}
+		if _, err := out.Write(b); err != nil {
+			return err
+		}
+	default:
+		if err := plan.WriteTable(out, p, plan.TableOptions{Wide: o.output == "wide"}); err != nil {
+			return err
+		}
+		for _, n := range t.Objects.Notes {
+			fmt.Fprintln(r.Streams.ErrOut, "note: "+n.Source+": "+n.Message)
+		}
+	}
+	if p.HasErrors() {
+		n := 0
+		for _, f := range p.Findings {
+			if f.Severity == "error" {
+				n++
+			}
+		}
+		return fmt.Errorf("%w: %d error finding(s) block part of the migration; the rest is planned", exitcode.ErrCheckFailed, n)
+	}
+	return nil
+}
+
+// writeDirAtomic writes files into a fresh sibling directory and swaps it in
+// for dir, so a failure leaves dir as it was (no partial plan).
+func writeDirAtomic(dir string, files []plan.File) (err error) {
+	dir = filepath.Clean(dir)
+	parent := filepath.Dir(dir)
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return fmt.Errorf("write plan to %s: %w", dir, err)
+	}
+	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(dir)+".tmp-")
+	if err != nil {
+		return fmt.Errorf("write plan to %s: %w", dir, err)
+	}
+	defer func() {
+		if err != nil {
+			os.RemoveAll(tmp)
+		}
+	}()
+	for _, f := range files {
+		path := filepath.Join(tmp, filepath.FromSlash(f.Path))
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return fmt.Errorf("write plan to %s: %w", dir, err)
+		}
+		if err := os.WriteFile(path, f.Data, 0o644); err != nil {
+			return fmt.Errorf("write plan file %s: %w", f.Path, err)
+		}
+	}
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		return fmt.Errorf("write plan to %s: %w", dir, err)
+	}
+	old := ""
+	if _, err := os.Stat(dir); err == nil {
+		old = tmp + ".old"
+		if err := os.Rename(dir, old); err != nil {
+			return fmt.Errorf("replace %s: %w", dir, err)
+		}
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		if old != "" {
+			_ = os.Rename(old, dir)
+		}
+		return fmt.Errorf("replace %s: %w", dir, err)
+	}
+	if old != "" {
+		_ = os.RemoveAll(old)
+	}
+	return nil
+}

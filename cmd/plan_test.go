@@ -1,0 +1,178 @@
+package cmd
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"sigs.k8s.io/yaml"
+
+	"github.com/lbctl/lbctl/lbctl/exitcode"
+	"github.com/lbctl/lbctl/migrate/plan"
+)
+
+const planScenario = "../lbctl/sandbox/scenarios/default.yaml"
+
+func TestPlanUsageErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"bad output", []string{"-o", "csv"}, "csv"},
+		{"bad group-by", []string{"--group-by", "team"}, "team"},
+		{"empty label", []string{"--group-by", "label="}, "label"},
+		{"bad limits", []string{"--limits", "rules=lots"}, "rules=lots"},
+		{"unknown limit", []string{"--limits", "widgets=3"}, "widgets"},
+		{"bad steps", []string{"--steps", "50,10"}, "--steps"},
+		{"bad dns", []string{"--dns", "bind"}, "bind"},
+		{"bad price", []string{"--price-per-hour", "-1"}, "price"},
+		{"unknown flag", []string{"--frob"}, "unknown flag"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			args := append([]string{"plan", "--no-aws", "-f", planScenario}, tc.args...)
+			code, _, stderr := runCmd(t, args...)
+			if code != exitcode.Usage {
+				t.Fatalf("exit %d, want %d; stderr:\n%s", code, exitcode.Usage, stderr)
+			}
+			assertOneLine(t, stderr, tc.want)
+		})
+	}
+}
+
+func TestPlanJSON(t *testing.T) {
+	code, out, stderr := runCmd(t, "plan", "--no-aws", "--cluster-name", "sandbox", "-f", planScenario, "-o", "json", "--limits", "rules=50")
+	if code != exitcode.OK {
+		t.Fatalf("exit %d; stderr:\n%s", code, stderr)
+	}
+	var p struct {
+		APIVersion string `json:"apiVersion"`
+		Kind       string `json:"kind"`
+		Settings   struct {
+			Limits struct {
+				RulesPerALB int `json:"rulesPerALB"`
+			} `json:"limits"`
+		} `json:"settings"`
+		Groups []struct {
+			Name    string `json:"name"`
+			Scheme  string `json:"scheme"`
+			Members []struct {
+				Namespace string `json:"namespace"`
+				Name      string `json:"name"`
+			} `json:"members"`
+			Rules        int `json:"rules"`
+			TargetGroups int `json:"targetGroups"`
+			Certificates int `json:"certificates"`
+		} `json:"groups"`
+		Phases []struct {
+			Name  string `json:"name"`
+			Steps []struct {
+				Action  string            `json:"action"`
+				Objects []json.RawMessage `json:"objects"`
+				WaitFor string            `json:"waitFor"`
+				Undo    string            `json:"undo"`
+			} `json:"steps"`
+		} `json:"phases"`
+		Replacements []json.RawMessage `json:"replacements"`
+		Findings     []json.RawMessage `json:"findings"`
+		Estimates    map[string]any    `json:"estimates"`
+	}
+	if err := json.Unmarshal([]byte(out), &p); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, out)
+	}
+	if p.APIVersion != plan.APIVersion || p.Kind != plan.Kind || len(p.Groups) != 3 || len(p.Phases) != 7 || len(p.Replacements) == 0 || p.Estimates["albsAfter"] != 3.0 {
+		t.Errorf("plan = %+v", p)
+	}
+	if p.Settings.Limits.RulesPerALB != 50 {
+		t.Errorf("--limits rules=50 not applied: %+v", p.Settings)
+	}
+}
+
+func TestPlanYAMLAndTable(t *testing.T) {
+	code, out, _ := runCmd(t, "plan", "--no-aws", "-f", planScenario, "-o", "yaml")
+	var m map[string]any
+	if code != 0 || yaml.Unmarshal([]byte(out), &m) != nil || m["kind"] != plan.Kind {
+		t.Errorf("yaml: exit %d\n%s", code, out)
+	}
+	code, out, _ = runCmd(t, "plan", "--no-aws", "-f", planScenario)
+	for _, want := range []string{"GROUP", "team-b-internal", "PHASE 5 SHIFT-TRAFFIC", "REPLACEMENTS", "ESTIMATES (rough)"} {
+		if code != 0 || !strings.Contains(out, want) {
+			t.Errorf("table lacks %q (exit %d):\n%s", want, code, out)
+		}
+	}
+}
+
+// TestPlanBlockedExitsOne: an error finding blocks part of the migration,
+// the rest is still planned and printed, and the exit code is 1.
+func TestPlanBlockedExitsOne(t *testing.T) {
+	code, out, stderr := runCmd(t, "plan", "--no-aws", "--cluster-name", "prod", "-f", "../migrate/scan/testdata/estate", "-o", "json")
+	if code != exitcode.CheckFailed {
+		t.Fatalf("exit %d, want 1; stderr:\n%s", code, stderr)
+	}
+	assertOneLine(t, stderr, "block part of the migration")
+	var p struct {
+		Groups []json.RawMessage `json:"groups"`
+	}
+	if err := json.Unmarshal([]byte(out), &p); err != nil || len(p.Groups) == 0 {
+		t.Errorf("the rest is planned: %v %d groups", err, len(p.Groups))
+	}
+}
+
+func TestPlanOutDir(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "migration")
+	code, _, stderr := runCmd(t, "plan", "--no-aws", "-f", planScenario, "--out-dir", dir, "-o", "json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, f := range []string{"plan.json", "02-create/01-namespaces.yaml", "06-cleanup/04-services-clusterip.yaml", "backup/ingresses.yaml"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Errorf("missing %s: %v", f, err)
+		}
+	}
+	// A second run replaces the directory as a whole: no stale file stays.
+	stale := filepath.Join(dir, "05-shift-traffic", "99-stale.yaml")
+	os.WriteFile(stale, []byte("x"), 0o644)
+	if code, _, stderr := runCmd(t, "plan", "--no-aws", "-f", planScenario, "--out-dir", dir, "--steps", "100"); code != 0 {
+		t.Fatalf("rerun: exit %d: %s", code, stderr)
+	}
+	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+		t.Errorf("stale file survived the rewrite: %v", err)
+	}
+	entries, _ := os.ReadDir(filepath.Dir(dir))
+	if len(entries) != 1 {
+		t.Errorf("temporary directories left behind: %v", entries)
+	}
+	// A directory that is not a plan is never replaced.
+	other := t.TempDir()
+	keep := filepath.Join(other, "notes.txt")
+	os.WriteFile(keep, []byte("mine"), 0o644)
+	code, _, stderr = runCmd(t, "plan", "--no-aws", "-f", planScenario, "--out-dir", other)
+	if code != exitcode.Usage {
+		t.Fatalf("exit %d, want 2: %s", code, stderr)
+	}
+	assertOneLine(t, stderr, "not empty")
+	if b, _ := os.ReadFile(keep); string(b) != "mine" {
+		t.Error("the directory was touched")
+	}
+}
+
+func TestPlanWriteDirAtomicFailure(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "out")
+	if err := writeDirAtomic(dir, []plan.File{{Path: "plan.json", Data: []byte("{}")}}); err != nil {
+		t.Fatal(err)
+	}
+	// A file whose parent is a file cannot be written: the old plan stays.
+	err := writeDirAtomic(dir, []plan.File{{Path: "a", Data: []byte("x")}, {Path: "a/b.yaml", Data: []byte("y")}})
+	if err == nil {
+		t.Fatal("want an error")
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "plan.json")); string(b) != "{}" {
+		t.Error("a failed write changed the directory")
+	}
+	entries, _ := os.ReadDir(filepath.Dir(dir))
+	if len(entries) != 1 {
+		t.Errorf("temporary directories left behind: %v", entries)
+	}
+}

@@ -1,0 +1,242 @@
+// Package permissions is the registry of every AWS API action and Kubernetes
+// (group, resource, verb) lbctl calls, by the function that makes the call and
+// the commands that reach it. The iam-policy and rbac commands print
+// least-privilege policies from it, and its test parses lbctl's sources to
+// check the registry lists exactly the calls the code makes: nothing missing,
+// nothing extra.
+package permissions
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Command is an lbctl command whose permissions are listed.
+type Command string
+
+// The commands that talk to a user's cluster or AWS account.
+const (
+	Scan     Command = "scan"
+	Health   Command = "health"
+	Loadtest Command = "loadtest"
+	Migrate  Command = "migrate"
+	// Sandbox talks only to the API server and AWS emulator it starts
+	// itself: it needs no permission on a real cluster or account.
+	Sandbox Command = "sandbox"
+)
+
+// Commands returns the commands that need permissions, in help order.
+func Commands() []Command { return []Command{Scan, Health, Loadtest, Migrate} }
+
+// ParseCommand returns the command named s, or an error naming the choices.
+func ParseCommand(s string) (Command, error) {
+	for _, c := range Commands() {
+		if string(c) == s {
+			return c, nil
+		}
+	}
+	names := make([]string, 0, len(Commands()))
+	for _, c := range Commands() {
+		names = append(names, string(c))
+	}
+	return "", fmt.Errorf("%q is not one of %s", s, strings.Join(names, ", "))
+}
+
+// Feature names an optional part of a command that needs more permissions.
+type Feature string
+
+// FeatureRoute53 is --dns route53: weighted DNS records during a migration.
+const FeatureRoute53 Feature = "dns-route53"
+
+// KubeRule is one Kubernetes verb on one resource ("ingresses/status" for a
+// subresource). Group "" is the core group.
+type KubeRule struct {
+	Group    string
+	Resource string
+	Verb     string
+}
+
+func (k KubeRule) String() string {
+	g := k.Group
+	if g == "" {
+		g = "core"
+	}
+	return g + "/" + k.Resource + ":" + k.Verb
+}
+
+// Source is one function that calls Kubernetes or AWS, with what it calls.
+type Source struct {
+	// Func is the calling function as "dir.Func" or "dir.(Type).Method",
+	// dir relative to the module root (closures count as their enclosing
+	// function).
+	Func string
+	// Commands are the commands whose runs reach Func.
+	Commands []Command
+	// Local is true when Func only talks to lbctl's own sandbox (local API
+	// server, AWS emulator), never to a user's cluster or account.
+	Local bool
+	// Feature, when set, limits Func's calls to runs with that feature on.
+	Feature Feature
+	// AWS actions as IAM spells them ("elasticloadbalancing:DescribeRules").
+	AWS []string
+	// Kube rules Func needs.
+	Kube []KubeRule
+}
+
+const (
+	elb = "elasticloadbalancing:"
+	ec2 = "ec2:"
+)
+
+// Sources returns the registry. Keep it in step with the code: the package's
+// test lists every call site it finds that is missing here, and every entry
+// here the code no longer calls.
+func Sources() []Source {
+	all := []Command{Scan, Health, Loadtest, Migrate}
+	list := func(group, resource string) KubeRule { return KubeRule{group, resource, "list"} }
+	return []Source{
+		// Reads: scan, health, loadtest and plan/migrate read the topology
+		// through cmd.readTopology → kube.ReadCluster and awsapi.Reader.Read.
+		{Func: "lbctl/kube.ReadCluster", Commands: all, Kube: []KubeRule{
+			list("networking.k8s.io", "ingresses"),
+			list("", "services"),
+			list("networking.k8s.io", "ingressclasses"),
+			list("discovery.k8s.io", "endpointslices"),
+			list("", "pods"),
+			list("", "nodes"),
+			list("", "namespaces"),
+		}},
+		{Func: "lbctl/kube.dynamicList", Commands: all, Kube: []KubeRule{
+			list("elbv2.k8s.aws", "targetgroupbindings"),
+			list("elbv2.k8s.aws", "ingressclassparams"),
+		}},
+		{Func: "lbctl/awsapi.(Reader).loadBalancers", Commands: all, AWS: []string{elb + "DescribeLoadBalancers"}},
+		{Func: "lbctl/awsapi.(Reader).targetGroups", Commands: all, AWS: []string{elb + "DescribeTargetGroups"}},
+		{Func: "lbctl/awsapi.(Reader).tags", Commands: all, AWS: []string{elb + "DescribeTags"}},
+		{Func: "lbctl/awsapi.(Reader).listeners", Commands: all, AWS: []string{elb + "DescribeListeners"}},
+		{Func: "lbctl/awsapi.(Reader).rules", Commands: all, AWS: []string{elb + "DescribeRules"}},
+		// TargetHealth serves Read (per target group) and health's polls.
+		{Func: "lbctl/awsapi.(Reader).TargetHealth", Commands: all, AWS: []string{elb + "DescribeTargetHealth"}},
+		{Func: "lbctl/awsapi.(Reader).limits", Commands: all, AWS: []string{elb + "DescribeAccountLimits"}},
+		{Func: "lbctl/awsapi.(Reader).subnets", Commands: all, AWS: []string{ec2 + "DescribeSubnets"}},
+
+		// Writes into the sandbox's own API server (sandbox, demo, tests).
+		{Func: "lbctl/kube.Create", Commands: []Command{Sandbox}, Local: true, Kube: []KubeRule{
+			{"", "namespaces", "create"},
+			{"", "nodes", "create"},
+			{"", "nodes/status", "update"},
+			{"networking.k8s.io", "ingressclasses", "create"},
+			{"", "services", "get"},
+			{"", "services", "create"},
+			{"apps", "deployments", "create"},
+			{"", "pods", "create"},
+			{"", "pods/status", "update"},
+			{"discovery.k8s.io", "endpointslices", "create"},
+			{"networking.k8s.io", "ingresses", "create"},
+			{"networking.k8s.io", "ingresses/status", "update"},
+		}},
+		{Func: "lbctl/kube.createDynamic", Commands: []Command{Sandbox}, Local: true, Kube: []KubeRule{
+			{"elbv2.k8s.aws", "targetgroupbindings", "create"},
+			{"elbv2.k8s.aws", "ingressclassparams", "create"},
+		}},
+	}
+}
+
+// selected returns the non-local sources reached by any of cmds with the
+// given features on.
+func selected(cmds []Command, features []Feature) []Source {
+	if len(cmds) == 0 {
+		cmds = Commands()
+	}
+	var out []Source
+	for _, s := range Sources() {
+		if s.Local {
+			continue
+		}
+		if s.Feature != "" && !containsFeature(features, s.Feature) {
+			continue
+		}
+		for _, c := range s.Commands {
+			if containsCommand(cmds, c) {
+				out = append(out, s)
+				break
+			}
+		}
+	}
+	return out
+}
+
+func containsCommand(cs []Command, c Command) bool {
+	for _, x := range cs {
+		if x == c {
+			return true
+		}
+	}
+	return false
+}
+
+func containsFeature(fs []Feature, f Feature) bool {
+	for _, x := range fs {
+		if x == f {
+			return true
+		}
+	}
+	return false
+}
+
+// AWSActions returns the sorted, distinct AWS actions cmds (all when empty)
+// call with features on.
+func AWSActions(cmds []Command, features ...Feature) []string {
+	set := map[string]bool{}
+	for _, s := range selected(cmds, features) {
+		for _, a := range s.AWS {
+			set[a] = true
+		}
+	}
+	out := make([]string, 0, len(set))
+	for a := range set {
+		out = append(out, a)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// KubeRules returns the sorted, distinct Kubernetes rules cmds (all when
+// empty) need.
+func KubeRules(cmds []Command) []KubeRule {
+	set := map[KubeRule]bool{}
+	for _, s := range selected(cmds, []Feature{FeatureRoute53}) {
+		for _, k := range s.Kube {
+			set[k] = true
+		}
+	}
+	out := make([]KubeRule, 0, len(set))
+	for k := range set {
+		out = append(out, k)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.Group != b.Group {
+			return a.Group < b.Group
+		}
+		if a.Resource != b.Resource {
+			return a.Resource < b.Resource
+		}
+		return a.Verb < b.Verb
+	})
+	return out
+}
+
+// Namespaced reports whether resource (without subresource) lives in a namespace.
+func Namespaced(resource string) bool {
+	base, _, _ := strings.Cut(resource, "/")
+	switch base {
+	case "nodes", "namespaces", "ingressclasses", "ingressclassparams",
+		"customresourcedefinitions", "clusterroles", "clusterrolebindings",
+		"selfsubjectaccessreviews", "selfsubjectrulesreviews",
+		"validatingwebhookconfigurations", "mutatingwebhookconfigurations":
+		return false
+	}
+	return true
+}

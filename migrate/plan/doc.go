@@ -1,0 +1,14 @@
+// Package plan turns a topology into a reviewable, make-before-break migration
+// plan: which ALB Ingresses move from NodePort instance targets (or from an
+// ALB of their own) to ip targets on shared ALBs, how they are grouped and
+// packed under the ALB quotas, the rewritten manifests, what the controller
+// will create and delete, the phases with their steps, wait conditions and
+// undos, the preflight checks and the estimates.
+//
+// Build is pure: a topology and options in, a Plan with findings out. No I/O,
+// no clocks, no printing; Files renders the manifests as bytes for the caller
+// to write, and WriteTable renders the table to an injected writer. Every
+// prediction (ALB and target group names, rules, conflicts) comes from
+// lbctl/lbc through lbctl/topology, the code the sandbox's controller emulator
+// runs, so the plan and the emulator cannot disagree.
+package plan

@@ -1,0 +1,111 @@
+package plan
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"sort"
+
+	"k8s.io/apimachinery/pkg/runtime"
+)
+
+// files renders every step's manifest, the backups the undos apply, and
+// plan.json. Objects in a file are sorted by kind, namespace and name; YAML
+// keys are sorted; server-set fields (status, creationTimestamp) are left
+// out, so the files suit kubectl apply, kubectl diff and GitOps review.
+func (b *builder) files() []File {
+	sets := map[string][]runtime.Object{}
+	if b.phaser != nil {
+		for k, gen := range b.phaser.files {
+			sets[k] = gen()
+		}
+	}
+	var ings, svcs []runtime.Object
+	for _, m := range b.moves {
+		ings = append(ings, cleanIngress(m.in.Object))
+	}
+	for _, bn := range b.bins {
+		for in := range bn.renumber {
+			if b.moveOf[in] == nil {
+				ings = append(ings, cleanIngress(in.Object))
+			}
+		}
+	}
+	for _, s := range b.services {
+		svcs = append(svcs, cleanService(s.svc))
+	}
+	if len(ings) > 0 {
+		sets["backup/ingresses.yaml"] = ings
+	}
+	if len(svcs) > 0 {
+		sets["backup/services.yaml"] = svcs
+	}
+	var out []File
+	for _, path := range sortedKeys(sets) {
+		data, err := renderYAML(sets[path])
+		if err != nil {
+			data = []byte(fmt.Sprintf("# cannot render: %v\n", err))
+		}
+		out = append(out, File{Path: path, Data: data})
+	}
+	js, err := json.MarshalIndent(b.plan, "", "  ")
+	if err == nil {
+		out = append(out, File{Path: "plan.json", Data: append(js, '\n')})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	return out
+}
+
+func kindOrder(kind string) int {
+	switch kind {
+	case "Namespace":
+		return 0
+	case "Service":
+		return 1
+	case "Ingress":
+		return 2
+	}
+	return 3
+}
+
+// renderYAML writes objects as a multi-document YAML stream.
+func renderYAML(objs []runtime.Object) ([]byte, error) {
+	type doc struct {
+		kind, ns, name string
+		m              map[string]any
+	}
+	docs := make([]doc, 0, len(objs))
+	for _, o := range objs {
+		m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(o)
+		if err != nil {
+			return nil, fmt.Errorf("convert %T: %w", o, err)
+		}
+		delete(m, "status")
+		md, _ := m["metadata"].(map[string]any)
+		if md != nil {
+			delete(md, "creationTimestamp")
+		}
+		kind, _ := m["kind"].(string)
+		ns, _ := md["namespace"].(string)
+		name, _ := md["name"].(string)
+		docs = append(docs, doc{kind, ns, name, m})
+	}
+	sort.SliceStable(docs, func(i, j int) bool {
+		a, c := docs[i], docs[j]
+		if kindOrder(a.kind) != kindOrder(c.kind) {
+			return kindOrder(a.kind) < kindOrder(c.kind)
+		}
+		if a.ns != c.ns {
+			return a.ns < c.ns
+		}
+		return a.name < c.name
+	})
+	var buf bytes.Buffer
+	for i, d := range docs {
+		if i > 0 {
+			buf.WriteString("---\n")
+		}
+		writeYAML(&buf, d.m)
+	}
+	return buf.Bytes(), nil
+}

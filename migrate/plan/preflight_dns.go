@@ -1,0 +1,63 @@
+package plan
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/lbctl/lbctl/lbctl/topology"
+)
+
+// checkDNS: traffic moves to a new ALB by DNS, so someone must own the
+// hosts' records. ExternalDNS is found by its Deployment (files) or its
+// annotations on the Ingresses; Route53 zones are not read by lbctl.
+func checkDNS(b *builder) (Check, []topology.ObjectRef) {
+	c := Check{Name: "DNS ownership"}
+	hosts := map[string]bool{}
+	var objs []topology.ObjectRef
+	externalDNS := false
+	for _, m := range b.moves {
+		if m.inPlace || !m.liveALB || len(m.load.hosts) == 0 {
+			continue
+		}
+		for _, h := range m.load.hosts {
+			hosts[h] = true
+		}
+		objs = append(objs, m.ref())
+		for k := range m.in.Object.Annotations {
+			if strings.HasPrefix(k, "external-dns.alpha.kubernetes.io/") {
+				externalDNS = true
+			}
+		}
+	}
+	if len(hosts) == 0 {
+		c.Status, c.Message = CheckPass, "no host moves to a new ALB: no DNS change"
+		return c, nil
+	}
+	var where string
+	for _, d := range b.t.Objects.Deployments {
+		for _, ctr := range d.Spec.Template.Spec.Containers {
+			if strings.Contains(ctr.Image, "external-dns") {
+				externalDNS = true
+				where = fmt.Sprintf("Deployment %s/%s", d.Namespace, d.Name)
+			}
+		}
+	}
+	list := joinShort(sortedSet(hosts))
+	switch {
+	case b.o.DNS == DNSRoute53:
+		c.Status = CheckNotChecked
+		c.Message = fmt.Sprintf("%d host(s) (%s) get weighted Route53 records", len(hosts), list)
+		c.Needs = "Route53 ListHostedZones and ListResourceRecordSets to find the hosts' zones (not read by lbctl)"
+	case externalDNS:
+		c.Status = CheckPass
+		if where == "" {
+			where = "external-dns annotations on the Ingresses"
+		}
+		c.Message = fmt.Sprintf("ExternalDNS (%s) manages %d host(s) (%s); it must own their records (its TXT registry) to turn them into weighted records", where, len(hosts), list)
+	default:
+		c.Status = CheckNotChecked
+		c.Message = fmt.Sprintf("%d host(s) (%s) move to new ALBs by DNS weights; the plan writes ExternalDNS annotations", len(hosts), list)
+		c.Needs = "the ExternalDNS Deployment (passed with -f) or Route53 zones, to confirm who owns the records; without ExternalDNS use --dns route53 or change the records by hand"
+	}
+	return c, objs
+}

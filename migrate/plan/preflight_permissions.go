@@ -1,0 +1,56 @@
+package plan
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/lbctl/lbctl/lbctl/topology"
+	"github.com/lbctl/lbctl/migrate/scan"
+)
+
+// checkPermissions lists what the phases need. AWS access problems met while
+// reading are reported; Kubernetes RBAC needs a SelfSubjectAccessReview per
+// verb, which the plan (pure, offline) does not make: it prints the
+// `kubectl auth can-i` lines to run instead.
+func checkPermissions(b *builder) (Check, []topology.ObjectRef) {
+	c := Check{Name: "RBAC and IAM permissions"}
+	var denied []string
+	for _, f := range b.scanned {
+		if f.Code == scan.CodeAWSAccess {
+			denied = append(denied, f.Message)
+		}
+	}
+	nss := map[string]bool{}
+	for _, m := range b.moves {
+		nss[m.in.Object.Namespace] = true
+	}
+	var cans []string
+	for _, ns := range sortedSet(nss) {
+		for _, v := range []string{"create ingresses.networking.k8s.io", "delete ingresses.networking.k8s.io", "patch deployments.apps", "patch services"} {
+			cans = append(cans, fmt.Sprintf("kubectl auth can-i %s -n %s", v, ns))
+		}
+	}
+	if len(b.labelNS) > 0 {
+		cans = append(cans, "kubectl auth can-i patch namespaces")
+	}
+	iam := "the controller's IAM role already creates and deletes ALBs and target groups for instance mode; ip mode needs no new AWS permission"
+	if b.o.DNS == DNSRoute53 {
+		iam += "; --dns route53 needs route53:ChangeResourceRecordSets and route53:ListResourceRecordSets on the hosts' zones"
+	}
+	c.Needs = "SelfSubjectAccessReviews: " + joinShort(cans)
+	switch {
+	case len(denied) > 0:
+		c.Status = CheckWarn
+		c.Message = "AWS refused some reads, so parts of the plan lack live data: " + strings.Join(denied, "; ") + "; " + iam
+	case len(cans) == 0:
+		c.Status, c.Message, c.Needs = CheckPass, "nothing to change", ""
+	default:
+		c.Status = CheckNotChecked
+		label := ""
+		if len(b.labelNS) > 0 {
+			label = " and label namespaces"
+		}
+		c.Message = fmt.Sprintf("the phases create, patch and delete Ingresses, Deployments and Services in %d namespace(s)%s; %s", len(nss), label, iam)
+	}
+	return c, nil
+}

@@ -1,0 +1,60 @@
+package plan
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/lbctl/lbctl/lbctl/lbc"
+	"github.com/lbctl/lbctl/lbctl/sandbox/scenarios"
+	"github.com/lbctl/lbctl/lbctl/topology"
+)
+
+// TestSandboxDefaultScenario plans the sandbox's default world: two teams,
+// six apps, each on its own ALB in instance mode. team-b/api is internal
+// and so cannot join its internet-facing teammates: the plan splits it into
+// its own group, deterministically, and says why.
+func TestSandboxDefaultScenario(t *testing.T) {
+	plan := func() *Plan {
+		objs, err := scenarios.Load("default")
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := lbc.DefaultDefaults()
+		d.ClusterName = "sandbox"
+		return Build(topology.Build(objs, nil, topology.Options{Defaults: d}), Options{})
+	}
+	p := plan()
+	got := map[string][]string{}
+	for _, g := range p.Groups {
+		for _, m := range g.Members {
+			got[g.Name+" "+g.Scheme] = append(got[g.Name+" "+g.Scheme], m.Namespace+"/"+m.Name+"→"+m.Ingress)
+		}
+	}
+	want := map[string][]string{
+		"team-a internet-facing":   {"team-a/cart→cart-ip", "team-a/checkout→checkout-ip", "team-a/storefront→storefront-ip"},
+		"team-b internet-facing":   {"team-b/recommendations→recommendations-ip", "team-b/search→search-ip"},
+		"team-b-internal internal": {"team-b/api→api-ip"},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("groups (-want +got):\n%s", diff)
+	}
+	parts := findingsWith(p, CodeGroupPartition)
+	if len(parts) != 1 || parts[0].Objects[len(parts[0].Objects)-1].Name != "api" {
+		t.Errorf("want one partition finding naming team-b/api, got %+v", parts)
+	}
+	if p.HasErrors() {
+		t.Errorf("no error expected: %+v", p.Findings)
+	}
+	e := p.Estimates
+	if e.ALBsBefore != 6 || e.ALBsAfter != 3 || e.IngressesMoved != 6 || e.BackendsToIP != 6 {
+		t.Errorf("estimates = %+v", e)
+	}
+	// team-a is labelled already; team-b gets the label in phase 2.
+	if st := p.Phases[1].Steps[0]; len(st.Objects) != 1 || st.Objects[0].Name != "team-b" {
+		t.Errorf("first create step = %+v", st)
+	}
+	if string(planJSON(t, plan())) != string(planJSON(t, p)) {
+		t.Error("the plan is not deterministic")
+	}
+}
