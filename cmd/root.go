@@ -86,7 +86,6 @@ of the old path against the new one.`,
 		newIAMPolicyCmd(r),
 		newRBACCmd(r),
 		newDocsCmd(r),
-		newLoadtestCmd(r),
 	)
 	r.Cmd = c
 	return r
