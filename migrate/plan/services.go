@@ -50,7 +50,7 @@ func (b *builder) planServices() {
 	for _, in := range b.t.Ingresses {
 		m := b.moveOf[in]
 		if in.Group == nil {
-			for _, name := range backendServiceNames(in) {
+			for _, name := range scan.BackendServices(in) {
 				if svc := b.t.Service(in.Object.Namespace, name); svc != nil {
 					u := get(svc)
 					who := in.Ownership.Controller
@@ -114,25 +114,6 @@ func (b *builder) planServices() {
 			b.services = append(b.services, &serviceChange{svc: u.svc, by: u.movedBy})
 		}
 	}
-}
-
-func backendServiceNames(in *topology.Ingress) []string {
-	var out []string
-	spec := in.Object.Spec
-	if spec.DefaultBackend != nil && spec.DefaultBackend.Service != nil {
-		out = append(out, spec.DefaultBackend.Service.Name)
-	}
-	for _, r := range spec.Rules {
-		if r.HTTP == nil {
-			continue
-		}
-		for _, p := range r.HTTP.Paths {
-			if p.Backend.Service != nil {
-				out = append(out, p.Backend.Service.Name)
-			}
-		}
-	}
-	return out
 }
 
 func dedupeStrings(in []string) []string {

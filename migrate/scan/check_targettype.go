@@ -69,7 +69,7 @@ func checkNodePortOnly(t *topology.Topology, _ Options) []Finding {
 		if in.Group != nil {
 			continue
 		}
-		for _, svc := range backendServices(in) {
+		for _, svc := range BackendServices(in) {
 			if u := uses[in.Object.Namespace+"/"+svc]; u != nil {
 				u.other = true
 			}
@@ -98,7 +98,9 @@ func checkNodePortOnly(t *topology.Topology, _ Options) []Finding {
 	return out
 }
 
-func backendServices(in *topology.Ingress) []string {
+// BackendServices names every Service an Ingress's spec refers to (default
+// backend and path backends), whatever controller serves it.
+func BackendServices(in *topology.Ingress) []string {
 	var out []string
 	spec := in.Object.Spec
 	if spec.DefaultBackend != nil && spec.DefaultBackend.Service != nil {
