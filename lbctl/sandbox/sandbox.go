@@ -157,7 +157,7 @@ func Start(ctx context.Context, o Options) (s *Sandbox, err error) {
 		subnets[n.Zone] = id
 		if err := state.PutSubnet(ec2types.Subnet{SubnetId: aws.String(id), AvailabilityZone: aws.String(n.Zone), VpcId: aws.String(vpc),
 			CidrBlock: aws.String(fmt.Sprintf("10.0.%d.0/24", i+1)), AvailableIpAddressCount: aws.Int32(240),
-			Tags: []ec2types.Tag{{Key: aws.String("kubernetes.io/role/elb"), Value: aws.String("1")}, {Key: aws.String("kubernetes.io/cluster/" + ClusterName), Value: aws.String("shared")}}}); err != nil {
+			Tags: []ec2types.Tag{{Key: aws.String("kubernetes.io/role/elb"), Value: aws.String("1")}, {Key: aws.String("kubernetes.io/role/internal-elb"), Value: aws.String("1")}, {Key: aws.String("kubernetes.io/cluster/" + ClusterName), Value: aws.String("shared")}}}); err != nil {
 			return nil, err
 		}
 	}

@@ -30,6 +30,7 @@ import (
 	"github.com/lbctl/lbctl/lbctl/sandbox"
 	"github.com/lbctl/lbctl/lbctl/sandbox/dataplane"
 	"github.com/lbctl/lbctl/lbctl/topology"
+	"github.com/lbctl/lbctl/migrate/plan"
 	"github.com/lbctl/lbctl/migrate/scan"
 )
 
@@ -74,6 +75,7 @@ func (s *Story) Steps() []Step {
 	return []Step{
 		{Title: "The estate", Run: s.estate},
 		{Title: "scan: what stands between it and shared-ALB ip targets", Run: s.scan},
+		{Title: "plan: shared groups, ip targets, make before break", Run: s.plan},
 		{Title: "Traffic through today's path: ALB → NodePort → kube-proxy → pod", Run: s.oldPath},
 		{Title: "The new path: ip targets on a shared ALB, made beside the old one", Run: s.newPath},
 		{Title: "health: both paths' targets, from ALB to pod", Run: s.health},
@@ -144,6 +146,21 @@ func (s *Story) scan(ctx context.Context) (string, error) {
 	if err := scan.WriteTable(&b, rep, scan.TableOptions{}); err != nil {
 		return "", err
 	}
+	return b.String(), nil
+}
+
+func (s *Story) plan(ctx context.Context) (string, error) {
+	t, err := s.topology(ctx)
+	if err != nil {
+		return "", err
+	}
+	p := plan.Build(t, plan.Options{})
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "$ kubectl lbctl plan -A\n\n")
+	if err := plan.WriteTable(&b, p, plan.TableOptions{}); err != nil {
+		return "", err
+	}
+	fmt.Fprintf(&b, "\nThe next steps carry out the first move of that plan by hand for one app, so you can see it.\n")
 	return b.String(), nil
 }
 
