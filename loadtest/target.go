@@ -1,0 +1,234 @@
+package loadtest
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+	"golang.org/x/net/http/httpguts"
+)
+
+// ErrNoTargets is returned when nothing was left to send requests to.
+var ErrNoTargets = errors.New("no targets")
+
+// Target is one kind of request a load test sends: a URL with its method,
+// headers and body, and for a listener rule the ALB to connect to.
+type Target struct {
+	// Name identifies the target in breakdowns and in thresholds
+	// (rule:NAME): NAMESPACE/INGRESS:HOSTPATH for a rule, the URL otherwise.
+	Name   string      `json:"name"`
+	Method string      `json:"method"`
+	URL    string      `json:"url"`
+	Header http.Header `json:"header,omitempty"`
+	Body   []byte      `json:"body,omitempty"`
+	// Connect is the host:port to connect to instead of the URL's, as
+	// curl's --connect-to: the ALB's DNS name for a rule whose host the URL
+	// carries (so Host and TLS SNI are the rule's).
+	Connect string `json:"connect,omitempty"`
+	// Weight is the target's relative share of requests (0 counts as 1).
+	Weight int `json:"weight,omitempty"`
+	// Set is the side of an A/B test the target belongs to ("a", "b"), empty
+	// in a plain run.
+	Set string `json:"set,omitempty"`
+	// Ingress is NAMESPACE/NAME for a target made from a rule.
+	Ingress string `json:"ingress,omitempty"`
+}
+
+// RequestOptions are what --method, --header and --body add to URL targets.
+type RequestOptions struct {
+	Method string
+	Header http.Header
+	Body   []byte
+}
+
+// ParseHeaders parses "Name: value" flags into a header.
+func ParseHeaders(lines []string) (http.Header, error) {
+	h := http.Header{}
+	for _, l := range lines {
+		k, v, ok := strings.Cut(l, ":")
+		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
+		if !ok || !httpguts.ValidHeaderFieldName(k) || !httpguts.ValidHeaderFieldValue(v) {
+			return nil, fmt.Errorf("header %q: want \"Name: value\"", l)
+		}
+		h.Add(k, v)
+	}
+	return h, nil
+}
+
+// URLTargets makes one target per URL. A URL may be prefixed NAME= to name it.
+func URLTargets(urls []string, o RequestOptions) ([]Target, error) {
+	var out []Target
+	for _, raw := range urls {
+		name := ""
+		if n, u, ok := strings.Cut(raw, "="); ok && !strings.Contains(n, "/") && !strings.Contains(n, ":") {
+			name, raw = n, u
+		}
+		u, err := checkURL(raw)
+		if err != nil {
+			return nil, err
+		}
+		if name == "" {
+			name = u
+		}
+		out = append(out, Target{Name: name, Method: methodOr(o.Method), URL: u, Header: o.Header.Clone(), Body: o.Body})
+	}
+	return out, nil
+}
+
+func methodOr(m string) string {
+	if m == "" {
+		return http.MethodGet
+	}
+	return strings.ToUpper(m)
+}
+
+// checkURL validates an absolute http(s) URL and drops its fragment, which
+// is never sent (the engine uses it to tag requests).
+func checkURL(raw string) (string, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "", fmt.Errorf("url %q: %w", raw, err)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return "", fmt.Errorf("url %q: scheme must be http or https", raw)
+	}
+	if u.Host == "" {
+		return "", fmt.Errorf("url %q: no host", raw)
+	}
+	u.Fragment, u.RawFragment = "", ""
+	if u.Path == "" {
+		u.Path = "/"
+	}
+	return u.String(), nil
+}
+
+// ReadTargets reads targets in one of vegeta's formats ("http": METHOD URL
+// lines with headers and @body files; "json": one object per line), at
+// most limit of them (0: 100,000). o's header and body are the defaults
+// vegeta applies.
+func ReadTargets(r io.Reader, format string, o RequestOptions, limit int) ([]Target, error) {
+	if limit <= 0 {
+		limit = 100000
+	}
+	var tr vegeta.Targeter
+	switch format {
+	case "", vegeta.HTTPTargetFormat:
+		tr = vegeta.NewHTTPTargeter(bufio.NewReader(r), o.Body, o.Header)
+	case vegeta.JSONTargetFormat:
+		tr = vegeta.NewJSONTargeter(bufio.NewReader(r), o.Body, o.Header)
+	default:
+		return nil, fmt.Errorf("target format %q: want http or json", format)
+	}
+	var out []Target
+	for len(out) < limit {
+		var vt vegeta.Target
+		err := tr.Decode(&vt)
+		if errors.Is(err, vegeta.ErrNoTargets) {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("target %d: %w", len(out)+1, err)
+		}
+		u, err := checkURL(vt.URL)
+		if err != nil {
+			return nil, fmt.Errorf("target %d: %w", len(out)+1, err)
+		}
+		out = append(out, Target{Name: vt.Method + " " + u, Method: vt.Method, URL: u, Header: vt.Header, Body: vt.Body})
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("target file: %w", ErrNoTargets)
+	}
+	return out, nil
+}
+
+// ParseMix parses --mix PATTERN=WEIGHT entries.
+func ParseMix(entries []string) (map[string]int, error) {
+	m := map[string]int{}
+	for _, e := range entries {
+		k, v, ok := strings.Cut(e, "=")
+		w, err := strconv.Atoi(strings.TrimSpace(v))
+		if !ok || k == "" || err != nil || w < 0 {
+			return nil, fmt.Errorf("--mix %q: want RULE=WEIGHT with a whole weight ≥ 0 (e.g. api=3)", e)
+		}
+		m[strings.TrimSpace(k)] = w
+	}
+	return m, nil
+}
+
+// ApplyMix sets each target's weight from the first mix pattern that
+// matches its name (MatchName); targets no pattern names keep weight 1.
+// A pattern that matches nothing is an error, so a typo does not pass
+// silently. Targets left with weight 0 are dropped.
+func ApplyMix(targets []Target, mix map[string]int) ([]Target, error) {
+	if len(mix) == 0 {
+		return targets, nil
+	}
+	used := map[string]bool{}
+	out := targets[:0:0]
+	for _, t := range targets {
+		w := 1
+		for p, pw := range mix {
+			if MatchName(p, t.Name) {
+				w, used[p] = pw, true
+				break
+			}
+		}
+		if w > 0 {
+			t.Weight = w
+			out = append(out, t)
+		}
+	}
+	for p := range mix {
+		if !used[p] {
+			return nil, fmt.Errorf("--mix %s: no target matches %q", p, p)
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("--mix: every weight is 0: %w", ErrNoTargets)
+	}
+	return out, nil
+}
+
+// MatchName reports whether a rule pattern names a target: the whole name,
+// its ingress part (NAMESPACE/INGRESS or just INGRESS, before the ':'), or
+// a glob where * matches any run of characters, / included.
+func MatchName(pattern, name string) bool {
+	if pattern == name {
+		return true
+	}
+	if ing, _, ok := strings.Cut(name, ":"); ok && !strings.Contains(name, "://") {
+		if pattern == ing {
+			return true
+		}
+		if _, short, ok := strings.Cut(ing, "/"); ok && pattern == short {
+			return true
+		}
+	}
+	return strings.Contains(pattern, "*") && glob(pattern, name)
+}
+
+// glob matches s against a pattern whose only wildcard is *.
+func glob(pattern, s string) bool {
+	parts := strings.Split(pattern, "*")
+	if !strings.HasPrefix(s, parts[0]) {
+		return false
+	}
+	s = s[len(parts[0]):]
+	for i, p := range parts[1:] {
+		if i == len(parts)-2 {
+			return strings.HasSuffix(s, p)
+		}
+		j := strings.Index(s, p)
+		if j < 0 {
+			return false
+		}
+		s = s[j+len(p):]
+	}
+	return true
+}
