@@ -144,7 +144,7 @@ current-context: c
 	streams, _, out, errOut := TestStreams()
 	ctx, cancel := context.WithTimeout(context.Background(), 60e9)
 	defer cancel()
-	code := Run(ctx, streams, NewFactory(), "kubectl lbctl", []string{"scan", "-v", "9", "--kubeconfig", kubeconfig, "--region", "us-east-1"})
+	code := Run(ctx, streams, NewFactory(), "kubectl lbctl", []string{"scan", "-v", "8", "--kubeconfig", kubeconfig, "--region", "us-east-1"})
 	if code == exitcode.OK {
 		t.Fatalf("scan of an unreachable cluster succeeded:\n%s", out)
 	}

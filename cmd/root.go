@@ -149,6 +149,10 @@ func Run(ctx context.Context, streams *Streams, f *Factory, name string, args []
 	r := NewRoot(streams, f, name)
 	r.Cmd.SetArgs(args)
 	err := r.Cmd.ExecuteContext(ctx)
+	// client-go's background goroutines (dials, cancelled lists) may still
+	// log after the command returns: stop klog writing to these streams.
+	klog.Flush()
+	klog.SetOutput(io.Discard)
 	if err == nil {
 		return exitcode.OK
 	}
