@@ -93,6 +93,7 @@ func (b *builder) createSteps(p *phaser) []Step {
 		}
 		path := p.file(2, PhaseCreate, "namespaces", fixed(objs))
 		steps = append(steps, Step{
+			Op:       OpApply,
 			Action:   fmt.Sprintf("label namespace(s) %s with %s=%s (kubectl apply -f %s)", joinShort(b.labelNS), lbc.LabelReadinessGateInject, lbc.ReadinessGateInjectEnabled, path),
 			Objects:  refs,
 			Undo:     fmt.Sprintf("kubectl label namespace %s %s-", strings.Join(b.labelNS, " "), lbc.LabelReadinessGateInject),
@@ -121,7 +122,7 @@ func (b *builder) createSteps(p *phaser) []Step {
 		if bn.after != nil {
 			lb = bn.after.LoadBalancerName
 		}
-		st := Step{Objects: ingressRefs(bn.moves, true), Manifest: path,
+		st := Step{Op: OpApply, Objects: ingressRefs(bn.moves, true), Manifest: path,
 			Undo: fmt.Sprintf("kubectl delete -f %s (the controller deletes what the copies made)", path)}
 		if bn.inPlace {
 			st.Action = fmt.Sprintf("create the ip-mode copies in group %s on its ALB %s, each just before its original with all weight still on the old target groups (kubectl apply -f %s)", bn.displayName(), lb, path)
@@ -165,6 +166,7 @@ func (b *builder) dnsStep(p *phaser, bn *bin) (Step, bool) {
 	path := p.file(2, PhaseCreate, "dns-weights-"+bn.displayName(), gen)
 	bn.undoShift = append(bn.undoShift, path)
 	st := Step{
+		Op:       OpApply,
 		Action:   fmt.Sprintf("give the DNS records of group %s's old Ingresses a set identifier and all the weight, so the copies can add weighted records beside them (kubectl apply -f %s)", bn.displayName(), path),
 		Objects:  ingressRefs(weighted, false),
 		WaitFor:  "ExternalDNS has replaced the hosts' simple records with weighted ones pointing at the old ALBs (Route53 shows the set identifiers; answers unchanged)",
@@ -193,6 +195,7 @@ func (b *builder) renumberStep(p *phaser, bn *bin) (Step, bool) {
 	}
 	path := p.file(2, PhaseCreate, "renumber-"+bn.displayName(), fixed(objs))
 	return Step{
+		Op:       OpApply,
 		Action:   fmt.Sprintf("renumber group.order in group %s, keeping the evaluation sequence, to make room for the copies (kubectl apply -f %s)", bn.displayName(), path),
 		Objects:  sortedRefs(refs),
 		WaitFor:  "the ALB's rule priorities follow the new numbers (the order of evaluation is unchanged)",
@@ -230,6 +233,7 @@ func (b *builder) restartSteps() []Step {
 		}
 		sort.Strings(gates)
 		steps = append(steps, Step{
+			Op:      OpRestart,
 			Action:  fmt.Sprintf("kubectl rollout restart -n %s %s", ns, strings.Join(names, " ")),
 			Objects: refs,
 			WaitFor: fmt.Sprintf("kubectl rollout status -n %s for each; the new pods carry readiness gate(s) %s and they turn True", ns, joinShort(dedupeStrings(gates))),
@@ -254,6 +258,7 @@ func (b *builder) waitSteps() []Step {
 			continue
 		}
 		steps = append(steps, Step{
+			Op:      OpWaitHealthy,
 			Action:  fmt.Sprintf("wait until group %s's %s healthy", bn.displayName(), plural(len(refs), "new target group is", "new target groups are")),
 			Objects: sortedRefs(refs),
 			WaitFor: fmt.Sprintf("DescribeTargetHealth: every target healthy in %s (kubectl lbctl scan shows it); at least one healthy target per group before any traffic moves", joinShort(names)),
@@ -288,7 +293,7 @@ func (b *builder) shiftSteps(p *phaser) []Step {
 			if len(refs) == 0 {
 				break
 			}
-			st := Step{Objects: refs}
+			st := Step{Op: OpApply, Objects: refs, Weight: pct}
 			if prev == "" {
 				prev = strings.Join(bn.undoShift, " -f ")
 			}
@@ -314,6 +319,7 @@ func (b *builder) shiftSteps(p *phaser) []Step {
 			case bn.inPlace:
 				st.Action = fmt.Sprintf("send %d%% of group %s's requests to the ip target groups by weighted forward actions (kubectl apply -f %s)", pct, bn.displayName(), st.Manifest)
 			case len(manual) > 0 && len(shifted) == 0:
+				st.Op = OpManual
 				st.Action = fmt.Sprintf("set Route53 weighted records for %s: %d to the new ALB %s (its DNS name is in the copies' status), %d to the old ALBs", joinShort(manual), pct, bn.after.LoadBalancerName, 100-pct)
 				wait += "; the records' TTL has passed"
 			default:
@@ -352,6 +358,7 @@ func (b *builder) cleanupSteps(p *phaser) []Step {
 		if len(finals) > 0 {
 			path := p.file(6, PhaseCleanup, "final-"+bn.displayName(), fixed(finals))
 			steps = append(steps, Step{
+				Op:       OpApply,
 				Action:   fmt.Sprintf("replace the copies' weighted actions in group %s by plain ip backends (kubectl apply -f %s), so no rule uses the old target groups", bn.displayName(), path),
 				Objects:  ingressRefs(bn.moves, true),
 				WaitFor:  "the ALB's rules forward only to the ip target groups",
@@ -376,6 +383,7 @@ func (b *builder) cleanupSteps(p *phaser) []Step {
 			wait += " and ALB(s) " + strings.Join(gone, ", ")
 		}
 		steps = append(steps, Step{
+			Op:       OpDelete,
 			Action:   fmt.Sprintf("delete the old Ingresses of group %s (kubectl delete -f %s)", bn.displayName(), path),
 			Objects:  ingressRefs(bn.moves, false),
 			WaitFor:  wait,
@@ -392,6 +400,7 @@ func (b *builder) cleanupSteps(p *phaser) []Step {
 				return objs
 			})
 			steps = append(steps, Step{
+				Op:       OpApply,
 				Action:   fmt.Sprintf("give the copy the default backend now that its original is gone (kubectl apply -f %s)", path),
 				Objects:  ingressRefs(withDefault, true),
 				WaitFor:  "the listeners' default action forwards to the ip target group",
@@ -409,6 +418,7 @@ func (b *builder) cleanupSteps(p *phaser) []Step {
 		}
 		path := p.file(6, PhaseCleanup, "services-clusterip", fixed(objs))
 		steps = append(steps, Step{
+			Op:       OpApply,
 			Action:   fmt.Sprintf("turn the Services that were NodePort only for instance targets into ClusterIP (kubectl apply -f %s)", path),
 			Objects:  refs,
 			WaitFor:  "kubectl get svc shows type ClusterIP; the ip targets stay healthy (they never used the NodePorts)",
@@ -427,12 +437,14 @@ func (b *builder) verifySteps() []Step {
 		}
 	}
 	steps := []Step{{
+		Op:      OpVerifyGone,
 		Action:  "kubectl lbctl scan -A: no orphan-alb or orphan-target-group finding for this cluster, and the deleted ALBs and target groups are gone",
 		Objects: dedupeRefs(refs),
 		WaitFor: "DescribeLoadBalancers and DescribeTargetGroups no longer list them; no resource tagged for the cluster lacks an owner",
 	}}
 	if len(b.moves) > 0 {
 		steps = append(steps, Step{
+			Op:      OpVerifyMoved,
 			Action:  "kubectl lbctl scan: every copy is in ip mode on its planned group's ALB, no instance-mode finding is left for the moved Ingresses",
 			Objects: ingressRefs(b.moves, true),
 		})

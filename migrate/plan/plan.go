@@ -98,6 +98,7 @@ func Build(t *topology.Topology, o Options) *Plan {
 	}
 	b.healthAndRollout()
 	b.plan.Phases = b.phases()
+	b.plan.Inputs = b.inputs()
 	b.plan.Estimates = b.estimates()
 	b.findings = append(b.findings, b.shared()...)
 	for i := range b.findings {

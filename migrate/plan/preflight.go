@@ -33,7 +33,7 @@ func (b *builder) preflight() []Step {
 		if objs == nil {
 			objs = []topology.ObjectRef{}
 		}
-		st := Step{Action: "check " + res.Name, Objects: objs, Check: &res}
+		st := Step{Op: OpCheck, Action: "check " + res.Name, Objects: objs, Check: &res}
 		switch res.Status {
 		case CheckFail:
 			st.WaitFor = "fix it and re-run the plan"

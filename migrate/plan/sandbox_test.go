@@ -58,3 +58,36 @@ func TestSandboxDefaultScenario(t *testing.T) {
 		t.Error("the plan is not deterministic")
 	}
 }
+
+// TestEveryStepHasAnOp: migrate apply executes by Op, so no step may lack
+// one, and shift steps carry their weight.
+func TestEveryStepHasAnOp(t *testing.T) {
+	objs, err := scenarios.Load("default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := lbc.DefaultDefaults()
+	d.ClusterName = "sandbox"
+	p := Build(topology.Build(objs, nil, topology.Options{Defaults: d}), Options{Steps: []int{25, 100}})
+	known := map[string]bool{OpCheck: true, OpApply: true, OpDelete: true, OpRestart: true, OpWaitHealthy: true, OpManual: true, OpVerifyGone: true, OpVerifyMoved: true}
+	var weights []int
+	for _, ph := range p.Phases {
+		for _, st := range ph.Steps {
+			if !known[st.Op] {
+				t.Errorf("phase %s step %q has op %q", ph.Name, st.Action, st.Op)
+			}
+			if (st.Op == OpApply || st.Op == OpDelete) && st.Manifest == "" {
+				t.Errorf("phase %s step %q writes without a manifest", ph.Name, st.Action)
+			}
+			if ph.Name == PhaseShift {
+				weights = append(weights, st.Weight)
+			}
+		}
+	}
+	if diff := cmp.Diff([]int{25, 100, 25, 100, 25, 100}, weights); diff != "" {
+		t.Errorf("shift weights (-want +got):\n%s", diff)
+	}
+	if len(p.Inputs) != 6+6+1 {
+		t.Errorf("inputs = %d, want 6 Ingresses, 6 Services and 1 namespace: %+v", len(p.Inputs), p.Inputs)
+	}
+}

@@ -22,6 +22,9 @@ type Plan struct {
 	Groups []Group `json:"groups"`
 	// Phases run in order; each step has its wait condition and undo.
 	Phases []Phase `json:"phases"`
+	// Inputs are the objects the phases change, fingerprinted, so a plan
+	// whose cluster has moved on since is refused.
+	Inputs []Input `json:"inputs"`
 	// Replacements are what the controller creates and deletes in AWS.
 	Replacements []Replacement `json:"replacements"`
 	// Findings have the scan's shape; an error blocks part of the plan.
@@ -112,6 +115,8 @@ type Phase struct {
 // Step is one action with what it touches, what to wait for before going on,
 // and how to undo it.
 type Step struct {
+	// Op is what migrate apply does for the step (one of the Op constants).
+	Op      string               `json:"op"`
 	Action  string               `json:"action"`
 	Objects []topology.ObjectRef `json:"objects"`
 	WaitFor string               `json:"waitFor,omitempty"`
@@ -120,6 +125,41 @@ type Step struct {
 	Manifest string `json:"manifest,omitempty"`
 	// Check is a preflight check's result.
 	Check *Check `json:"check,omitempty"`
+	// Weight is the percentage of requests on the new targets once a shift
+	// step is applied.
+	Weight int `json:"weight,omitempty"`
+}
+
+// Step operations, what migrate apply does for each.
+const (
+	// OpCheck is a preflight check: a failed one stops the migration.
+	OpCheck = "check"
+	// OpApply server-side applies the step's manifest.
+	OpApply = "apply"
+	// OpDelete deletes the objects of the step's manifest.
+	OpDelete = "delete"
+	// OpRestart restarts the step's workloads and waits for the rollout and
+	// the new pods' readiness gates.
+	OpRestart = "restart"
+	// OpWaitHealthy waits until the step's target groups have only healthy
+	// targets.
+	OpWaitHealthy = "wait-healthy"
+	// OpManual is a change lbctl cannot make (DNS records it does not own);
+	// migrate stops before it.
+	OpManual = "manual"
+	// OpVerifyGone waits until the step's load balancers and target groups
+	// are deleted.
+	OpVerifyGone = "verify-gone"
+	// OpVerifyMoved checks that the step's Ingresses are in ip mode on their
+	// planned group's load balancer.
+	OpVerifyMoved = "verify-moved"
+)
+
+// Input fingerprints one object the plan changes, as it was planned from.
+type Input struct {
+	topology.ObjectRef
+	// Digest is Digest of the object's planned-on fields.
+	Digest string `json:"digest"`
 }
 
 // Preflight check statuses.
