@@ -20,8 +20,8 @@ import (
 const (
 	// AnnotationSetIdentifier and AnnotationAWSWeight make ExternalDNS write
 	// weighted Route53 records, one per Ingress, for the same host.
-	AnnotationSetIdentifier = "external-dns.alpha.kubernetes.io/set-identifier"
-	AnnotationAWSWeight     = "external-dns.alpha.kubernetes.io/aws-weight"
+	AnnotationSetIdentifier = lbc.ExternalDNSSetIdentifier
+	AnnotationAWSWeight     = lbc.ExternalDNSAWSWeight
 	// AnnotationMigratedFrom on a copy names the Ingress it replaces.
 	AnnotationMigratedFrom = "lbctl.dev/migrated-from"
 )

@@ -50,6 +50,8 @@ type Plane struct {
 	// names maps "host:port" (a load balancer's DNS name or IP, and a
 	// listener port) to the address actually bound, for DialContext.
 	names atomic.Pointer[map[string]string]
+	// records is the DNS zone of application host names (SetRecords).
+	records atomic.Pointer[map[string][]Record]
 
 	mu        sync.Mutex
 	closed    bool
@@ -281,9 +283,13 @@ func (p *Plane) ListenerAddr(lb string, port int) (addr string, ok bool) {
 // DialContext dials addr as a client in the sandbox would: a load
 // balancer's DNS name or IP with a listener port reaches that listener
 // wherever it is bound. Other loopback addresses are dialled as they are;
-// anything else is refused. Plug it into an http.Transport to send load-test
+// anything else is refused. An application host name with records in the
+// zone (SetRecords) is resolved first, once per connection. Plug it into an http.Transport to send load-test
 // traffic to "http://<alb dns name>/".
 func (p *Plane) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
+	if a, ok := p.resolve(addr); ok {
+		addr = a
+	}
 	if a, ok := (*p.names.Load())[strings.ToLower(addr)]; ok {
 		addr = a
 	}

@@ -41,6 +41,11 @@ type Options struct {
 	// in the data plane (AWS-faithful values are still what AWS reports):
 	// 0.1 runs a 15 s interval every 1.5 s. Default 1.
 	TimeScale float64
+	// ReconcileDelay is how long after a change the controller acts on it:
+	// the real one batches events and makes several AWS calls before a rule
+	// or target changes, so for a while the ALB still routes as before.
+	// Default 2 s, scaled by TimeScale.
+	ReconcileDelay time.Duration
 	// VpcID and Subnets (zone → subnet ID) place the ALBs.
 	VpcID   string
 	Subnets map[string]string
@@ -83,6 +88,9 @@ func New(kc kubernetes.Interface, dc dynamic.Interface, state *awsendpoint.State
 	}
 	if o.Loopback == nil {
 		o.Loopback = func(ip string) string { return ip }
+	}
+	if o.ReconcileDelay == 0 {
+		o.ReconcileDelay = time.Duration(float64(2*time.Second) * o.TimeScale)
 	}
 	if o.Defaults.ClusterName == "" {
 		o.Defaults.ClusterName = "sandbox"
@@ -200,8 +208,13 @@ func (e *Emulator) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		case <-e.wake:
-			// Coalesce bursts of events into one pass.
-			time.Sleep(20 * time.Millisecond)
+			// Coalesce bursts of events into one pass, as late as the
+			// controller would act.
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-time.After(max(20*time.Millisecond, e.o.ReconcileDelay)):
+			}
 		case <-tick.C:
 		}
 	}

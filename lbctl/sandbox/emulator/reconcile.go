@@ -98,8 +98,41 @@ func (e *Emulator) Reconcile(ctx context.Context) error {
 	if err := e.plane.Apply(e.planeConfig()); err != nil {
 		errs = append(errs, err)
 	}
+	e.plane.SetRecords(e.zone(top))
 	e.syncHealth(ctx, objs)
 	return errors.Join(errs...)
+}
+
+// zone is what ExternalDNS would publish in Route53 for the ALB-class
+// Ingresses whose group has an ALB: each host an alias to the ALB, weighted
+// when the Ingress has a set identifier. Route53 keeps simple and weighted
+// records of one name apart; when both are asked for, the weighted ones
+// win (ExternalDNS cannot create the other kind).
+func (e *Emulator) zone(top *topology.Topology) map[string][]dataplane.Record {
+	weighted := map[string][]dataplane.Record{}
+	simple := map[string][]dataplane.Record{}
+	for _, g := range top.Groups {
+		lb := e.lbs[lbc.StackTag(g.ID)]
+		if lb == nil {
+			continue
+		}
+		for _, in := range g.Ingresses {
+			hosts, id, w := lbc.DNSRecords(in.Object)
+			for _, h := range hosts {
+				if id != "" {
+					weighted[h] = append(weighted[h], dataplane.Record{Target: lb.dns, SetID: id, Weight: w})
+				} else if len(simple[h]) == 0 {
+					simple[h] = []dataplane.Record{{Target: lb.dns}}
+				}
+			}
+		}
+	}
+	for h, rs := range simple {
+		if _, ok := weighted[h]; !ok {
+			weighted[h] = rs
+		}
+	}
+	return weighted
 }
 
 // blocked says why the controller would refuse to reconcile a group: a
