@@ -39,6 +39,20 @@ func startWorld(t *testing.T) (*sandbox.Sandbox, string) {
 	return sb, filepath.Join(dir, "kubeconfig")
 }
 
+// useIPTargets moves an Ingress of the sandbox to ip targets.
+func useIPTargets(t *testing.T, sb *sandbox.Sandbox, ns, name string) {
+	t.Helper()
+	ctx := context.Background()
+	in, err := sb.Kube.NetworkingV1().Ingresses(ns).Get(ctx, name, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in.Annotations[lbc.Key(lbc.SuffixTargetType)] = "ip"
+	if _, err := sb.Kube.NetworkingV1().Ingresses(ns).Update(ctx, in, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestHealthAgainstSandbox(t *testing.T) {
 	sb, kubeconfig := startWorld(t)
 	ctx := context.Background()
@@ -56,14 +70,7 @@ func TestHealthAgainstSandbox(t *testing.T) {
 	}
 
 	// Move storefront to ip targets, then stream events until healthy.
-	in, err := sb.Kube.NetworkingV1().Ingresses("team-a").Get(ctx, "storefront", metav1.GetOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	in.Annotations[lbc.Key(lbc.SuffixTargetType)] = "ip"
-	if _, err := sb.Kube.NetworkingV1().Ingresses("team-a").Update(ctx, in, metav1.UpdateOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	useIPTargets(t, sb, "team-a", "storefront")
 	time.Sleep(300 * time.Millisecond) // let the emulator create the new target group
 	code, out, stderr = runCmd(t, "--kubeconfig", kubeconfig, "health", "storefront", "-n", "team-a",
 		"--until", "healthy", "--timeout", "30s", "--interval", "200ms", "-o", "ndjson")

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Provides the binaries the integration tests, the benchmarks and `lbctl sandbox up`
 # run: kube-apiserver and kubectl built from the Go module proxy (once per version,
-# cached outside the repository), and etcd from Debian's etcd-server package.
+# cached outside the repository), etcd from Debian's etcd-server package, and tmux
+# (Debian's) for the TUI flow tests.
 # Prints the assets directory (for KUBEBUILDER_ASSETS) on stdout.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -34,5 +35,15 @@ if [ ! -x "$dir/etcd" ]; then
     fi
   fi
   ln -sf "$etcd" "$dir/etcd"
+fi
+
+# The health TUI flow tests drive the built binary in tmux.
+if ! command -v tmux >/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "installing tmux from Debian" >&2
+    apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tmux >&2
+  else
+    echo "tmux is missing: the health TUI flow tests need it (apt-get install tmux)" >&2
+  fi
 fi
 echo "$dir"

@@ -1,0 +1,306 @@
+package cmd
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+)
+
+// terminal is a tmux pane of a private tmux server: the test types into it
+// and reads the screen as a person would.
+type terminal struct {
+	t      *testing.T
+	socket string
+}
+
+// newTerminal starts a 160×45 tmux session running the shell command line.
+// Without tmux the test is skipped, except in CI, where it fails.
+func newTerminal(t *testing.T, env []string, cmdline string) *terminal {
+	t.Helper()
+	if _, err := exec.LookPath("tmux"); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("tmux is not installed; the TUI flow tests need it in CI (apt-get install tmux): %v", err)
+		}
+		t.Skip("tmux is not installed")
+	}
+	term := &terminal{t: t, socket: filepath.Join(t.TempDir(), "tmux.sock")}
+	args := []string{"new-session", "-d", "-x", "160", "-y", "45", "-s", "lbctl", "env", "-i"}
+	args = append(args, env...)
+	args = append(args, "sh", "-c", cmdline)
+	term.tmux(args...)
+	term.tmux("set-option", "-t", "lbctl", "remain-on-exit", "on")
+	t.Cleanup(func() { _ = exec.Command("tmux", "-S", term.socket, "kill-server").Run() })
+	return term
+}
+
+func (term *terminal) tmux(args ...string) string {
+	term.t.Helper()
+	out, err := exec.Command("tmux", append([]string{"-S", term.socket}, args...)...).CombinedOutput()
+	if err != nil {
+		term.t.Fatalf("tmux %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+// keys types keys (tmux key names: Enter, Escape, or literal text).
+func (term *terminal) keys(keys ...string) {
+	term.t.Helper()
+	term.tmux(append([]string{"send-keys", "-t", "lbctl"}, keys...)...)
+}
+
+// text types literal text.
+func (term *terminal) text(s string) {
+	term.t.Helper()
+	term.tmux("send-keys", "-t", "lbctl", "-l", s)
+}
+
+// screen is what the pane shows; with escapes it keeps colours and
+// attributes as SGR sequences.
+func (term *terminal) screen(escapes bool) string {
+	term.t.Helper()
+	args := []string{"capture-pane", "-p", "-t", "lbctl"}
+	if escapes {
+		args = append(args, "-e")
+	}
+	return term.tmux(args...)
+}
+
+// format reads a tmux format variable of the pane.
+func (term *terminal) format(f string) string {
+	term.t.Helper()
+	return strings.TrimSpace(term.tmux("display-message", "-p", "-t", "lbctl", f))
+}
+
+// waitFor polls the screen until ok holds, failing with the last screen.
+func (term *terminal) waitFor(what string, timeout time.Duration, ok func(screen string) bool) string {
+	term.t.Helper()
+	return term.poll(what, timeout, false, ok)
+}
+
+// waitForColour is waitFor on the screen with its escapes.
+func (term *terminal) waitForColour(what string, timeout time.Duration, ok func(screen string) bool) string {
+	term.t.Helper()
+	return term.poll(what, timeout, true, ok)
+}
+
+func (term *terminal) poll(what string, timeout time.Duration, escapes bool, ok func(screen string) bool) string {
+	term.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		s := term.screen(escapes)
+		if ok(s) {
+			return s
+		}
+		if time.Now().After(deadline) {
+			if escapes {
+				s = fmt.Sprintf("%q", s)
+			}
+			term.t.Fatalf("waited %s for %s; the screen:\n%s", timeout, what, s)
+		}
+		time.Sleep(150 * time.Millisecond)
+	}
+}
+
+// lineWith returns the first screen line containing s.
+func lineWith(screen, s string) string {
+	for _, l := range strings.Split(screen, "\n") {
+		if strings.Contains(l, s) {
+			return l
+		}
+	}
+	return ""
+}
+
+// scopeLine is the header's second line: level, scope, filter and counts.
+func scopeLine(screen string) string {
+	if l := strings.Split(screen, "\n"); len(l) > 1 {
+		return l[1]
+	}
+	return ""
+}
+
+// tableRows returns the screen lines between the column header (starting
+// with col) and the detail pane's rule.
+func tableRows(screen, col string) []string {
+	var rows []string
+	in := false
+	for _, l := range strings.Split(screen, "\n") {
+		switch {
+		case strings.HasPrefix(l, col):
+			in = true
+		case in && strings.HasPrefix(l, "───"):
+			return rows
+		case in && strings.TrimSpace(l) != "":
+			rows = append(rows, l)
+		}
+	}
+	return rows
+}
+
+var sgrRe = regexp.MustCompile("\x1b\\[([0-9;:]*)m")
+
+// foreground returns the SGR foreground parameters in force where s
+// starts on a line captured with escapes, e.g. "38;5;167".
+func foreground(l, s string) string {
+	fg := ""
+	for _, m := range sgrRe.FindAllStringSubmatch(l[:max(0, strings.Index(l, s))], -1) {
+		params := strings.Split(m[1], ";")
+		for i := 0; i < len(params); i++ {
+			switch p := params[i]; {
+			case p == "" || p == "0" || p == "39":
+				fg = ""
+			case p == "38" && i+2 < len(params) && params[i+1] == "5":
+				fg, i = strings.Join(params[i:i+3], ";"), i+2
+			case p == "38" && i+4 < len(params) && params[i+1] == "2":
+				fg, i = strings.Join(params[i:i+5], ";"), i+4
+			case len(p) == 2 && (p[0] == '3' || p[0] == '9') && p[1] != '8':
+				fg = p
+			}
+		}
+	}
+	return fg
+}
+
+// TestHealthTUIFlows runs `kubectl lbctl health` as a person does, in a
+// terminal, against the sandbox, and reads the screen: the ALBs and targets
+// appear healthy, a pod failing its health checks turns red, a scaled-down
+// deployment leaves a draining target, the filter narrows the rows, the
+// detail pane explains the selected row, and q restores the terminal.
+func TestHealthTUIFlows(t *testing.T) {
+	sb, kubeconfig := startWorld(t)
+	ctx := context.Background()
+	bin := buildBinary(t)
+
+	// storefront on ip targets: its rows are pods.
+	useIPTargets(t, sb, "team-a", "storefront")
+	if code, out, stderr := runCmd(t, "--kubeconfig", kubeconfig, "health", "storefront", "-n", "team-a",
+		"--until", "healthy", "--timeout", "30s", "--interval", "200ms"); code != 0 {
+		t.Fatalf("storefront never became healthy on ip targets: exit %d\n%s\n%s", code, out, stderr)
+	}
+
+	env := []string{"TERM=xterm-256color", "HOME=" + t.TempDir(), "PATH=" + os.Getenv("PATH"), "KUBECONFIG=" + kubeconfig, "AWS_EC2_METADATA_DISABLED=true"}
+	for _, kv := range sb.Env() {
+		env = append(env, kv[0]+"="+kv[1])
+	}
+	// CI is left out of the environment: the TUI never starts when it is set.
+	term := newTerminal(t, env, fmt.Sprintf("%s health -A --interval 300ms; echo exit=$?; stty -a; sleep 600", bin))
+
+	// Every ALB of the sandbox, all healthy.
+	screen := term.waitFor("the load balancers", 30*time.Second, func(s string) bool {
+		return strings.Contains(s, "LOAD BALANCER") && len(tableRows(s, "LOAD BALANCER")) >= 6
+	})
+	for _, r := range tableRows(screen, "LOAD BALANCER") {
+		f := strings.Fields(r)
+		if len(f) < 7 || f[4] != "0" || f[5] != "0" {
+			t.Errorf("load balancer row not all healthy: %q\n%s", r, screen)
+		}
+	}
+	if !strings.Contains(screen, "cluster sandbox") || !strings.Contains(screen, "region us-west-2") {
+		t.Errorf("header lacks cluster and region:\n%s", screen)
+	}
+
+	// :pods lists every target; storefront's are its pods, healthy and green.
+	term.text(":pods")
+	term.keys("Enter")
+	pods, err := sb.Kube.CoreV1().Pods("team-a").List(ctx, metav1.ListOptions{LabelSelector: "app=storefront"})
+	if err != nil || len(pods.Items) != 2 {
+		t.Fatalf("storefront pods: %v %d", err, len(pods.Items))
+	}
+	victim, other := pods.Items[0].Name, pods.Items[1].Name
+	screen = term.waitFor("storefront's pods as targets", 10*time.Second, func(s string) bool {
+		return strings.Contains(lineWith(s, victim), "healthy") && strings.Contains(lineWith(s, other), "healthy")
+	})
+	// The last row is not under the cursor, so it shows its state's colour.
+	rows := tableRows(screen, "TARGET")
+	last := strings.Fields(rows[len(rows)-1])[0]
+	var healthyFG string
+	term.waitForColour("a healthy row's colour", 5*time.Second, func(esc string) bool {
+		healthyFG = foreground(lineWith(esc, last), last)
+		return healthyFG != ""
+	})
+
+	// The filter narrows the rows to the storefront pods.
+	all := len(rows)
+	term.text("/storefront")
+	term.keys("Enter")
+	screen = term.waitFor("the filter", 5*time.Second, func(s string) bool { return strings.Contains(scopeLine(s), "/storefront") })
+	if rows := tableRows(screen, "TARGET"); len(rows) != 2 || all <= 2 {
+		t.Errorf("filter /storefront: %d rows of %d, want the 2 storefront pods:\n%s", len(rows), all, screen)
+	}
+
+	// A pod failing its health checks turns unhealthy and red (read with
+	// the cursor on the other row, which shows in reverse video).
+	sb.Kubelet.PodServer("team-a", victim).SetHealthy(false)
+	screen = term.waitFor("the unhealthy pod", 20*time.Second, func(s string) bool {
+		return strings.Contains(lineWith(s, victim), "unhealthy")
+	})
+	victimFirst := strings.Contains(tableRows(screen, "TARGET")[0], victim)
+	if victimFirst {
+		term.keys("j")
+	}
+	term.waitForColour("the unhealthy colour on the unhealthy row", 5*time.Second, func(esc string) bool {
+		red := foreground(scopeLine(esc), "unhealthy") // the header's counter
+		got := foreground(lineWith(esc, victim), victim)
+		return got != "" && got == red && got != healthyFG && !strings.Contains(lineWith(esc, victim), "\x1b[7m")
+	})
+
+	// The detail pane explains the selected row.
+	if victimFirst {
+		term.keys("k")
+	} else {
+		term.keys("j")
+	}
+	term.waitFor("the detail pane of the unhealthy pod", 5*time.Second, func(s string) bool {
+		parts := strings.SplitN(s, "───", 2)
+		return len(parts) == 2 && strings.Contains(parts[1], "pod team-a/"+victim) && strings.Contains(parts[1], "AWS: ")
+	})
+	sb.Kubelet.PodServer("team-a", victim).SetHealthy(true)
+
+	// Scaling storefront down leaves a draining target (its pod is gone, so
+	// the storefront filter would hide it: Esc clears the filter first).
+	term.keys("Escape")
+	term.waitFor("the filter cleared", 5*time.Second, func(s string) bool { return !strings.Contains(scopeLine(s), "/storefront") })
+	if _, err := sb.Kube.AppsV1().Deployments("team-a").Patch(ctx, "storefront", types.MergePatchType,
+		[]byte(`{"spec":{"replicas":1}}`), metav1.PatchOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	term.waitFor("a draining target", 20*time.Second, func(s string) bool {
+		for _, r := range tableRows(s, "TARGET") {
+			if f := strings.Fields(r); len(f) > 2 && f[1] == "draining" && f[2] == "Target.DeregistrationInProgress" {
+				return true
+			}
+		}
+		return false
+	})
+
+	// q quits and gives the terminal back: out of the alternate screen,
+	// cursor shown, the line discipline cooked again.
+	term.keys("q")
+	screen = term.waitFor("the shell after q", 10*time.Second, func(s string) bool { return strings.Contains(s, "exit=") })
+	if !strings.Contains(screen, "exit=0") {
+		t.Errorf("health did not exit 0:\n%s", screen)
+	}
+	if strings.Contains(screen, "LOAD BALANCER") || strings.Contains(screen, "TARGET GROUP") {
+		t.Errorf("the TUI is still on the screen after q:\n%s", screen)
+	}
+	if alt := term.format("#{alternate_on}"); alt != "0" {
+		t.Errorf("still in the alternate screen after q (alternate_on=%s)", alt)
+	}
+	if cur := term.format("#{cursor_flag}"); cur != "1" {
+		t.Errorf("cursor hidden after q (cursor_flag=%s)", cur)
+	}
+	for _, mode := range []string{" icanon", " echo "} {
+		if !strings.Contains(screen, mode) {
+			t.Errorf("the terminal is not restored: stty -a lacks %q:\n%s", strings.TrimSpace(mode), screen)
+		}
+	}
+}
