@@ -87,9 +87,10 @@ func explainAWS(err error) (int, string, bool) {
 	}
 	var ae smithy.APIError
 	if errors.As(err, &ae) {
-		switch ae.ErrorCode() {
-		case "AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnauthorizedAccess":
+		if accessDeniedCode(ae.ErrorCode()) {
 			return exitcode.Unreachable, op + "AWS denied access (" + ae.ErrorCode() + "); attach the policy from `kubectl lbctl iam-policy` or pass --no-aws", true
+		}
+		switch ae.ErrorCode() {
 		case "ExpiredToken", "ExpiredTokenException", "InvalidClientTokenId", "SignatureDoesNotMatch", "UnrecognizedClientException":
 			return exitcode.Unreachable, op + "AWS rejected the credentials (" + ae.ErrorCode() + "); refresh them (aws sso login, or new keys)", true
 		case "Throttling", "ThrottlingException", "RequestLimitExceeded":
@@ -108,6 +109,15 @@ func explainAWS(err error) (int, string, bool) {
 		return exitcode.Usage, "no AWS region is set; pass --region or set AWS_REGION (or use --no-aws)", true
 	}
 	return 0, "", false
+}
+
+// accessDeniedCode reports whether an AWS error code means IAM refused the call.
+func accessDeniedCode(code string) bool {
+	switch code {
+	case "AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnauthorizedAccess":
+		return true
+	}
+	return false
 }
 
 func explainNet(err error) (int, string, bool) {

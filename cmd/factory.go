@@ -13,6 +13,7 @@ import (
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
@@ -49,6 +50,7 @@ type Factory struct {
 	awsCfg *aws.Config
 	elbv2  *elbv2.Client
 	ec2    *ec2.Client
+	sts    *sts.Client
 }
 
 // NewFactory returns a Factory over kubectl's standard flags.
@@ -191,6 +193,20 @@ func (f *Factory) EC2(ctx context.Context) (*ec2.Client, error) {
 		f.ec2 = ec2.NewFromConfig(cfg)
 	}
 	return f.ec2, nil
+}
+
+// STS returns the STS client (doctor asks it who the caller is).
+func (f *Factory) STS(ctx context.Context) (*sts.Client, error) {
+	cfg, err := f.AWSConfig(ctx)
+	if err != nil {
+		return nil, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.sts == nil {
+		f.sts = sts.NewFromConfig(cfg)
+	}
+	return f.sts, nil
 }
 
 // checkKubeconfig turns the silent fallbacks of client-go (a missing

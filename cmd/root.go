@@ -86,6 +86,7 @@ of the old path against the new one.`,
 		newLoadtestCmd(r),
 		newIAMPolicyCmd(r),
 		newRBACCmd(r),
+		newDoctorCmd(r),
 		newDocsCmd(r),
 	)
 	r.Cmd = c

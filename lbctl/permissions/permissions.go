@@ -19,15 +19,19 @@ type Command string
 const (
 	Scan     Command = "scan"
 	Health   Command = "health"
+	Plan     Command = "plan"
 	Loadtest Command = "loadtest"
 	Migrate  Command = "migrate"
+	// Doctor checks what the others need: it asks the API server what the
+	// user may do and makes one cheap call per AWS action.
+	Doctor Command = "doctor"
 	// Sandbox talks only to the API server and AWS emulator it starts
 	// itself: it needs no permission on a real cluster or account.
 	Sandbox Command = "sandbox"
 )
 
 // Commands returns the commands that need permissions, in help order.
-func Commands() []Command { return []Command{Scan, Health, Loadtest, Migrate} }
+func Commands() []Command { return []Command{Scan, Health, Plan, Loadtest, Migrate, Doctor} }
 
 // ParseCommand returns the command named s, or an error naming the choices.
 func ParseCommand(s string) (Command, error) {
@@ -93,8 +97,9 @@ const (
 // test lists every call site it finds that is missing here, and every entry
 // here the code no longer calls.
 func Sources() []Source {
-	all := []Command{Scan, Health, Loadtest, Migrate}
+	all := []Command{Scan, Health, Plan, Loadtest, Migrate}
 	list := func(group, resource string) KubeRule { return KubeRule{group, resource, "list"} }
+	doctor := []Command{Doctor}
 	return []Source{
 		// Reads: scan, health, loadtest and plan/migrate read the topology
 		// through cmd.readTopology → kube.ReadCluster and awsapi.Reader.Read.
@@ -120,6 +125,21 @@ func Sources() []Source {
 		{Func: "lbctl/awsapi.(Reader).TargetHealth", Commands: all, AWS: []string{elb + "DescribeTargetHealth"}},
 		{Func: "lbctl/awsapi.(Reader).limits", Commands: all, AWS: []string{elb + "DescribeAccountLimits"}},
 		{Func: "lbctl/awsapi.(Reader).subnets", Commands: all, AWS: []string{ec2 + "DescribeSubnets"}},
+
+		// doctor: access reviews for every rule above, the controller's
+		// objects, the caller's identity and one cheap call per action.
+		{Func: "cmd.(doctor).checkRBAC", Commands: doctor, Kube: []KubeRule{{"authorization.k8s.io", "selfsubjectaccessreviews", "create"}}},
+		{Func: "cmd.(doctor).checkController", Commands: doctor, Kube: []KubeRule{
+			list("apps", "deployments"),
+			{"admissionregistration.k8s.io", "mutatingwebhookconfigurations", "get"},
+			{"networking.k8s.io", "ingressclasses", "get"},
+		}},
+		{Func: "cmd.(doctor).checkIdentity", Commands: doctor, AWS: []string{"sts:GetCallerIdentity"}},
+		{Func: "cmd.(doctor).probeAWS", Commands: doctor, AWS: []string{
+			elb + "DescribeLoadBalancers", elb + "DescribeTags", elb + "DescribeListeners", elb + "DescribeRules",
+			elb + "DescribeTargetGroups", elb + "DescribeTargetHealth", elb + "DescribeAccountLimits",
+			ec2 + "DescribeSubnets",
+		}},
 
 		// Writes into the sandbox's own API server (sandbox, demo, tests).
 		{Func: "lbctl/kube.Create", Commands: []Command{Sandbox}, Local: true, Kube: []KubeRule{

@@ -193,6 +193,9 @@ func Start(ctx context.Context, o Options) (s *Sandbox, err error) {
 		return nil, err
 	}
 	s.run(runCtx, "controller", em.Run)
+	if err := installController(ctx, s.Kube); err != nil {
+		return nil, err
+	}
 
 	if objs != nil {
 		if err := kube.Create(ctx, s.Kube, s.Dynamic, objs); err != nil {
@@ -387,6 +390,17 @@ func writeAtomic(path string, data []byte) error {
 // override), for in-process clients such as the demo's load.
 func (s *Sandbox) Dialer() func(ctx context.Context, network, addr string) (net.Conn, error) {
 	return s.Plane.DialContext
+}
+
+// AddUser provisions a user of the sandbox's API server with the given
+// groups and no RBAC binding, and returns its kubeconfig: tests see what a
+// user without lbctl's role is told.
+func (s *Sandbox) AddUser(name string, groups ...string) ([]byte, error) {
+	if s.api == nil {
+		return nil, errors.New("an in-process sandbox has no users")
+	}
+	_, kc, err := s.api.AddUser(name, groups...)
+	return kc, err
 }
 
 // Stop stops every component and removes what the sandbox made.

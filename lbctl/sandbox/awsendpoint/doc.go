@@ -1,8 +1,10 @@
-// Package awsendpoint is the local ELBv2 + EC2 endpoint that tests and the lbctl
+// Package awsendpoint is the local ELBv2 + EC2 endpoint (and STS
+// GetCallerIdentity, answering one fixed identity) that tests and the lbctl
 // sandbox point the real aws-sdk-go-v2 clients at.
 //
 // It speaks the AWS Query protocol exactly as the SDK does: form-encoded POST
-// bodies carrying Action and Version (ELBv2 2015-12-01, EC2 2016-11-15), and
+// bodies carrying Action and Version (ELBv2 2015-12-01, EC2 2016-11-15, STS
+// 2011-06-15), and
 // XML responses in the shapes the SDK's generated deserializers expect
 // (awsquery "<ActionResponse><ActionResult>…<member>" for ELBv2, ec2query
 // "<ActionResponse><requestId>…<item>" with lowerCamel names for EC2).

@@ -30,6 +30,9 @@ type Options struct {
 	// clients using aws.AnonymousCredentials). By default such requests get
 	// MissingAuthenticationToken, as AWS would answer.
 	AllowAnonymous bool
+	// Identity is what STS GetCallerIdentity answers (DefaultIdentity when
+	// its Account is empty).
+	Identity Identity
 }
 
 // Handler is the http.Handler that answers ELBv2 and EC2 Query-protocol
@@ -41,6 +44,8 @@ type Handler struct {
 	requests       atomic.Uint64
 	elbv2          map[string]actionFunc
 	ec2            map[string]actionFunc
+	sts            map[string]actionFunc
+	identity       Identity
 
 	mu    sync.Mutex
 	calls map[string]int
@@ -51,10 +56,14 @@ func NewHandler(state *State, opts Options) *Handler {
 	if state == nil {
 		state = NewState()
 	}
+	if opts.Identity.Account == "" {
+		opts.Identity = DefaultIdentity()
+	}
 	h := &Handler{
 		state:          state,
 		faults:         NewFaults(opts.Rand),
 		allowAnonymous: opts.AllowAnonymous,
+		identity:       opts.Identity,
 		calls:          make(map[string]int),
 	}
 	h.elbv2 = map[string]actionFunc{
@@ -69,6 +78,9 @@ func NewHandler(state *State, opts Options) *Handler {
 	h.ec2 = map[string]actionFunc{
 		"DescribeSubnets":        h.describeSubnets,
 		"DescribeSecurityGroups": h.describeSecurityGroups,
+	}
+	h.sts = map[string]actionFunc{
+		"GetCallerIdentity": h.getCallerIdentity,
 	}
 	return h
 }
@@ -107,8 +119,8 @@ func (h *Handler) newRequestID() string {
 	return fmt.Sprintf("00000000-0000-4000-8000-%012x", h.requests.Add(1))
 }
 
-// protocolFor routes a request to ELBv2 or EC2 by its Version parameter,
-// falling back to the service in the SigV4 credential scope
+// protocolFor routes a request to ELBv2, EC2 or STS by its Version
+// parameter, falling back to the service in the SigV4 credential scope
 // (…/us-west-2/ec2/aws4_request) and then to ELBv2.
 func protocolFor(version, authorization string) protocol {
 	switch version {
@@ -116,9 +128,14 @@ func protocolFor(version, authorization string) protocol {
 		return protoELBv2
 	case ec2Version:
 		return protoEC2
+	case stsVersion:
+		return protoSTS
 	}
-	if strings.Contains(authorization, "/ec2/aws4_request") {
+	switch {
+	case strings.Contains(authorization, "/ec2/aws4_request"):
 		return protoEC2
+	case strings.Contains(authorization, "/sts/aws4_request"):
+		return protoSTS
 	}
 	return protoELBv2
 }
@@ -152,8 +169,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	table := h.elbv2
-	if proto == protoEC2 {
+	switch proto {
+	case protoEC2:
 		table = h.ec2
+	case protoSTS:
+		table = h.sts
 	}
 	fn, ok := table[action]
 	if !ok {

@@ -16,13 +16,14 @@ import (
 	smithytime "github.com/aws/smithy-go/time"
 )
 
-// protocol selects the XML dialect of a response: awsquery (ELBv2) or
+// protocol selects the XML dialect of a response: awsquery (ELBv2, STS) or
 // ec2query (EC2).
 type protocol int
 
 const (
 	protoELBv2 protocol = iota + 1
 	protoEC2
+	protoSTS
 )
 
 const (
@@ -30,6 +31,8 @@ const (
 	ec2Version     = "2016-11-15"
 	elbv2Namespace = "http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/"
 	ec2Namespace   = "http://ec2.amazonaws.com/doc/2016-11-15/"
+	stsVersion     = "2011-06-15"
+	stsNamespace   = "https://sts.amazonaws.com/doc/2011-06-15/"
 	xmlHeader      = `<?xml version="1.0" encoding="UTF-8"?>` + "\n"
 )
 
@@ -244,7 +247,7 @@ func errorBody(p protocol, e *apiError, requestID string) []byte {
 	if e.status >= 500 {
 		errType = "Receiver"
 	}
-	w.buf.WriteString(`<ErrorResponse xmlns="` + elbv2Namespace + `">`)
+	w.buf.WriteString(`<ErrorResponse xmlns="` + p.namespace() + `">`)
 	w.open("Error")
 	w.text("Type", errType)
 	w.text("Code", e.code)
@@ -253,6 +256,14 @@ func errorBody(p protocol, e *apiError, requestID string) []byte {
 	w.text("RequestId", requestID)
 	w.close("ErrorResponse")
 	return w.buf.Bytes()
+}
+
+// namespace is the XML namespace of an awsquery service's responses.
+func (p protocol) namespace() string {
+	if p == protoSTS {
+		return stsNamespace
+	}
+	return elbv2Namespace
 }
 
 // successBody wraps the result fields rendered by an action in the
@@ -268,7 +279,7 @@ func successBody(p protocol, action string, result []byte, requestID string) []b
 		b.WriteString("</" + action + "Response>")
 		return b.Bytes()
 	}
-	b.WriteString("<" + action + `Response xmlns="` + elbv2Namespace + `">`)
+	b.WriteString("<" + action + `Response xmlns="` + p.namespace() + `">`)
 	b.WriteString("<" + action + "Result>")
 	b.Write(result)
 	b.WriteString("</" + action + "Result>")

@@ -1,0 +1,498 @@
+package cmd
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go"
+	appsv1 "k8s.io/api/apps/v1"
+	authv1 "k8s.io/api/authorization/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/version"
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/lbctl/lbctl/lbctl/kube/elbv2/v1beta1"
+	"github.com/lbctl/lbctl/lbctl/lbc"
+	"github.com/lbctl/lbctl/lbctl/permissions"
+)
+
+// doctorCallTimeout bounds each API call doctor makes.
+const doctorCallTimeout = 15 * time.Second
+
+// doctor runs the checks in order and collects their lines.
+type doctor struct {
+	r *Root
+	// namespace, when set, is where namespaced RBAC is checked; empty
+	// means across all namespaces.
+	namespace string
+	// noAWS skips the AWS checks.
+	noAWS bool
+	// identity is the AWS caller's ARN once STS has answered.
+	identity string
+	checks   []DoctorCheck
+}
+
+func (d *doctor) add(check string, st DoctorStatus, msg, fix string) {
+	d.checks = append(d.checks, DoctorCheck{Check: check, Status: st, Message: msg, Fix: fix})
+}
+
+func (d *doctor) run(ctx context.Context) []DoctorCheck {
+	if kc := d.checkContext(ctx); kc != nil {
+		d.checkRBAC(ctx, kc)
+		d.checkController(ctx, kc)
+		d.checkCRDs(kc)
+	} else {
+		d.add("rbac", DoctorNotChecked, "the cluster was not reached", "")
+		d.add("controller", DoctorNotChecked, "the cluster was not reached", "")
+	}
+	if d.noAWS {
+		d.add("aws", DoctorNotChecked, "skipped (--no-aws)", "")
+	} else if cfg, ok := d.checkAWSConfig(ctx); ok {
+		d.checkAWS(ctx, cfg)
+	}
+	return d.checks
+}
+
+// checkContext reaches the API server and reads its version.
+func (d *doctor) checkContext(ctx context.Context) kubernetes.Interface {
+	const check = "kube/context"
+	kc, err := d.r.Factory.KubeClient()
+	if err != nil {
+		d.add(check, DoctorFail, explainLine(err), "")
+		return nil
+	}
+	cctx, cancel := context.WithTimeout(ctx, doctorCallTimeout)
+	defer cancel()
+	raw, err := kc.Discovery().RESTClient().Get().AbsPath("/version").Do(cctx).Raw()
+	if err != nil {
+		d.add(check, DoctorFail, explainLine(err), "")
+		return nil
+	}
+	var v version.Info
+	if err := json.Unmarshal(raw, &v); err != nil {
+		d.add(check, DoctorFail, "the API server's /version is not a version: "+err.Error(), "check --context/--kubeconfig point at a Kubernetes API server")
+		return nil
+	}
+	where := ""
+	if cfg, err := d.r.Factory.RESTConfig(); err == nil {
+		where = " at " + cfg.Host
+	}
+	name := d.contextName()
+	if name != "" {
+		name = "context " + name + ": "
+	}
+	d.add(check, DoctorOK, fmt.Sprintf("%sKubernetes %s%s", name, v.GitVersion, where), "")
+	return kc
+}
+
+func (d *doctor) contextName() string {
+	if c := deref(d.r.Factory.ConfigFlags.Context); c != "" {
+		return c
+	}
+	raw, err := d.r.Factory.ConfigFlags.ToRawKubeConfigLoader().RawConfig()
+	if err != nil {
+		return ""
+	}
+	return raw.CurrentContext
+}
+
+// checkRBAC asks the API server, per command, whether the user may do each
+// verb the registry lists for it: one SelfSubjectAccessReview per distinct
+// rule.
+func (d *doctor) checkRBAC(ctx context.Context, kc kubernetes.Interface) {
+	type answer struct {
+		allowed bool
+		err     error
+	}
+	answers := map[permissions.KubeRule]answer{}
+	for _, c := range permissions.Commands() {
+		check := "rbac/" + string(c)
+		rules := permissions.KubeRules([]permissions.Command{c})
+		var missing []string
+		var failed error
+		for _, k := range rules {
+			a, seen := answers[k]
+			if !seen {
+				res, sub, _ := strings.Cut(k.Resource, "/")
+				ra := &authv1.ResourceAttributes{Group: k.Group, Resource: res, Subresource: sub, Verb: k.Verb}
+				if permissions.Namespaced(k.Resource) {
+					ra.Namespace = d.namespace
+				}
+				cctx, cancel := context.WithTimeout(ctx, doctorCallTimeout)
+				review, err := kc.AuthorizationV1().SelfSubjectAccessReviews().Create(cctx,
+					&authv1.SelfSubjectAccessReview{Spec: authv1.SelfSubjectAccessReviewSpec{ResourceAttributes: ra}}, metav1.CreateOptions{})
+				cancel()
+				a = answer{err: err}
+				if err == nil {
+					a.allowed = review.Status.Allowed
+				}
+				answers[k] = a
+			}
+			switch {
+			case a.err != nil:
+				failed = a.err
+			case !a.allowed:
+				missing = append(missing, kubectlVerb(k))
+			}
+		}
+		scope := "across all namespaces"
+		if d.namespace != "" {
+			scope = "in namespace " + d.namespace
+		}
+		fix := "kubectl lbctl rbac --for " + string(c)
+		if d.namespace != "" {
+			fix += " -n " + d.namespace
+		}
+		fix += " | kubectl apply -f -, then bind it to your user or group"
+		switch {
+		case failed != nil:
+			d.add(check, DoctorWarn, "cannot ask the API server: "+explainLine(failed), "")
+		case len(missing) > 0:
+			d.add(check, DoctorFail, fmt.Sprintf("missing %d of %d verbs %s: %s", len(missing), len(rules), scope, strings.Join(missing, ", ")), fix)
+		default:
+			d.add(check, DoctorOK, fmt.Sprintf("all %d verbs allowed %s", len(rules), scope), "")
+		}
+	}
+}
+
+// kubectlVerb spells a rule as `kubectl auth can-i` takes it: "list
+// ingresses.networking.k8s.io", "update pods/status".
+func kubectlVerb(k permissions.KubeRule) string {
+	res, sub, _ := strings.Cut(k.Resource, "/")
+	if k.Group != "" {
+		res += "." + k.Group
+	}
+	if sub != "" {
+		res += "/" + sub
+	}
+	return k.Verb + " " + res
+}
+
+// checkController finds the controller's Deployment, reads its version
+// against the features a migration needs, and checks its webhook and the
+// IngressClass alb.
+func (d *doctor) checkController(ctx context.Context, kc kubernetes.Interface) {
+	cctx, cancel := context.WithTimeout(ctx, doctorCallTimeout)
+	defer cancel()
+	selector := "app.kubernetes.io/name=" + lbc.ControllerNameLabel
+	installFix := "install the AWS Load Balancer Controller (helm install aws-load-balancer-controller eks/aws-load-balancer-controller -n kube-system --set clusterName=<cluster>)"
+	deps, err := kc.AppsV1().Deployments("").List(cctx, metav1.ListOptions{LabelSelector: selector})
+	switch {
+	case err != nil:
+		d.add("controller/deployment", forbiddenOrFail(err), "cannot list Deployments: "+explainLine(err), "kubectl lbctl rbac --for doctor | kubectl apply -f -")
+		d.add("controller/features", DoctorNotChecked, "the controller's version was not read", "")
+	case len(deps.Items) == 0:
+		d.add("controller/deployment", DoctorFail, "no Deployment labelled "+selector+" in any namespace", installFix)
+		d.add("controller/features", DoctorNotChecked, "no controller, no version to check", "")
+	default:
+		d.checkControllerDeployment(deps.Items)
+	}
+
+	wh, err := kc.AdmissionregistrationV1().MutatingWebhookConfigurations().Get(cctx, lbc.WebhookConfigName, metav1.GetOptions{})
+	switch {
+	case apierrors.IsNotFound(err):
+		d.add("controller/webhook", DoctorFail, "no MutatingWebhookConfiguration "+lbc.WebhookConfigName+": pods get no readiness gates, so rollouts in ip mode can drop requests", "reinstall the controller with its webhook (the Helm chart creates it) and check its Service and certificate")
+	case err != nil:
+		d.add("controller/webhook", forbiddenOrFail(err), "cannot read MutatingWebhookConfiguration "+lbc.WebhookConfigName+": "+explainLine(err), "kubectl lbctl rbac --for doctor | kubectl apply -f -")
+	default:
+		podHook := ""
+		for _, w := range wh.Webhooks {
+			for _, r := range w.Rules {
+				for _, res := range r.Resources {
+					if res == "pods" && podHook == "" {
+						podHook = w.Name
+					}
+				}
+			}
+		}
+		if podHook == "" {
+			d.add("controller/webhook", DoctorWarn, lbc.WebhookConfigName+" has no webhook on pods: readiness gates will not be injected", "reinstall the controller so its pod webhook (mpod.elbv2.k8s.aws) is configured")
+		} else {
+			d.add("controller/webhook", DoctorOK, fmt.Sprintf("%s present; %s injects readiness gates into pods", lbc.WebhookConfigName, podHook), "")
+		}
+	}
+
+	ic, err := kc.NetworkingV1().IngressClasses().Get(cctx, lbc.IngressClassALB, metav1.GetOptions{})
+	classFix := "create IngressClass " + lbc.IngressClassALB + " with spec.controller " + lbc.ControllerName + " (the Helm chart does with createIngressClassResource=true)"
+	switch {
+	case apierrors.IsNotFound(err):
+		d.add("controller/ingressclass", DoctorFail, "no IngressClass "+lbc.IngressClassALB, classFix)
+	case err != nil:
+		d.add("controller/ingressclass", forbiddenOrFail(err), "cannot read IngressClass "+lbc.IngressClassALB+": "+explainLine(err), "kubectl lbctl rbac --for doctor | kubectl apply -f -")
+	case ic.Spec.Controller != lbc.ControllerName:
+		d.add("controller/ingressclass", DoctorFail, fmt.Sprintf("IngressClass %s belongs to controller %q, not %s", lbc.IngressClassALB, ic.Spec.Controller, lbc.ControllerName), classFix)
+	default:
+		d.add("controller/ingressclass", DoctorOK, fmt.Sprintf("IngressClass %s → %s", lbc.IngressClassALB, lbc.ControllerName), "")
+	}
+}
+
+// checkControllerDeployment reports the first controller Deployment (by
+// namespace/name) and its version against each feature.
+func (d *doctor) checkControllerDeployment(deps []appsv1.Deployment) {
+	sort.Slice(deps, func(i, j int) bool {
+		return deps[i].Namespace+"/"+deps[i].Name < deps[j].Namespace+"/"+deps[j].Name
+	})
+	dep := deps[0]
+	ref := dep.Namespace + "/" + dep.Name
+	image := ""
+	for _, c := range dep.Spec.Template.Spec.Containers {
+		if image == "" || strings.Contains(c.Image, lbc.ControllerNameLabel) {
+			image = c.Image
+		}
+	}
+	want := int32(1)
+	if dep.Spec.Replicas != nil {
+		want = *dep.Spec.Replicas
+	}
+	tag := lbc.ImageTag(image)
+	msg := fmt.Sprintf("%s runs %s (%d/%d replicas available)", ref, image, dep.Status.AvailableReplicas, want)
+	if len(deps) > 1 {
+		msg += fmt.Sprintf("; %d more controller Deployments found", len(deps)-1)
+	}
+	if dep.Status.AvailableReplicas == 0 {
+		d.add("controller/deployment", DoctorWarn, msg, "kubectl -n "+dep.Namespace+" describe deployment "+dep.Name+" and its pods' events")
+	} else {
+		d.add("controller/deployment", DoctorOK, msg, "")
+	}
+	for _, f := range lbc.Features() {
+		check := "controller/" + strings.ReplaceAll(strings.ToLower(f.Name), " ", "-")
+		ok, known := lbc.VersionAtLeast(tag, f.Since)
+		switch {
+		case !known:
+			d.add(check, DoctorWarn, fmt.Sprintf("version of image %s cannot be read; %s needs %s or newer", image, f.Name, f.Since), "run a release tag (vX.Y.Z) of the controller image")
+		case !ok:
+			d.add(check, DoctorFail, fmt.Sprintf("%s is older than %s, which %s needs", tag, f.Since, f.Name), "upgrade the controller to "+f.Since+" or newer (helm upgrade aws-load-balancer-controller eks/aws-load-balancer-controller)")
+		default:
+			d.add(check, DoctorOK, fmt.Sprintf("%s ≥ %s", tag, f.Since), "")
+		}
+	}
+}
+
+// checkCRDs asks discovery whether the controller's resources are served;
+// unlike reading CustomResourceDefinitions, discovery needs no grant.
+func (d *doctor) checkCRDs(kc kubernetes.Interface) {
+	gv := v1beta1.SchemeGroupVersion.String()
+	served := map[string]bool{}
+	list, err := kc.Discovery().ServerResourcesForGroupVersion(gv)
+	if err != nil && !apierrors.IsNotFound(err) {
+		d.add("controller/crds", DoctorWarn, "cannot read API discovery for "+gv+": "+explainLine(err), "")
+		return
+	}
+	if list != nil {
+		for _, r := range list.APIResources {
+			served[r.Name] = true
+		}
+	}
+	fix := `kubectl apply -k "github.com/aws/eks-charts/stable/aws-load-balancer-controller/crds?ref=master"`
+	for _, r := range []string{v1beta1.TargetGroupBindingsResource.Resource, v1beta1.IngressClassParamsResource.Resource} {
+		check := "controller/crd-" + r
+		if served[r] {
+			d.add(check, DoctorOK, r+"."+v1beta1.SchemeGroupVersion.Group+" served at "+gv, "")
+		} else {
+			d.add(check, DoctorFail, "the API server does not serve "+r+"."+v1beta1.SchemeGroupVersion.Group+" ("+gv+"): the controller's CRD is not installed", fix)
+		}
+	}
+}
+
+// forbiddenOrFail is warn for a check doctor could not make because RBAC
+// forbids it (the rbac/doctor line says what to grant), fail otherwise.
+func forbiddenOrFail(err error) DoctorStatus {
+	if apierrors.IsForbidden(err) {
+		return DoctorWarn
+	}
+	return DoctorFail
+}
+
+// checkAWSConfig loads the AWS configuration: a region is required.
+func (d *doctor) checkAWSConfig(ctx context.Context) (aws.Config, bool) {
+	cfg, err := d.r.Factory.AWSConfig(ctx)
+	if err != nil {
+		d.add("aws/region", DoctorFail, explainLine(err), "")
+		d.add("aws", DoctorNotChecked, "credentials, identity and IAM actions need a region", "")
+		return aws.Config{}, false
+	}
+	msg := cfg.Region
+	if cfg.BaseEndpoint != nil {
+		msg += ", endpoint " + *cfg.BaseEndpoint
+	}
+	d.add("aws/region", DoctorOK, msg, "")
+	return cfg, true
+}
+
+// checkAWS checks credentials, identity and every IAM action lbctl calls.
+func (d *doctor) checkAWS(ctx context.Context, cfg aws.Config) {
+	cctx, cancel := context.WithTimeout(ctx, doctorCallTimeout)
+	creds, err := cfg.Credentials.Retrieve(cctx)
+	cancel()
+	if err != nil {
+		d.add("aws/credentials", DoctorFail, "no AWS credentials found", "set AWS_PROFILE or --profile, or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (aws sso login for SSO profiles)")
+		d.add("aws", DoctorNotChecked, "identity and IAM actions need credentials", "")
+		return
+	}
+	msg := "from " + creds.Source
+	if creds.CanExpire {
+		msg += fmt.Sprintf(", expiring %s", creds.Expires.UTC().Format(time.RFC3339))
+	}
+	d.add("aws/credentials", DoctorOK, msg, "")
+
+	results := map[string]error{"sts:GetCallerIdentity": d.checkIdentity(ctx)}
+	skipped := map[string]string{}
+	elb, err := d.r.Factory.ELBv2(ctx)
+	if err == nil {
+		var ec *ec2.Client
+		if ec, err = d.r.Factory.EC2(ctx); err == nil {
+			d.probeAWS(ctx, elb, ec, results, skipped)
+		}
+	}
+	if err != nil {
+		d.add("iam", DoctorFail, explainLine(err), "")
+		return
+	}
+	for _, action := range permissions.AWSActions(nil) {
+		check := "iam/" + action
+		users := actionUsers(action)
+		if reason, ok := skipped[action]; ok {
+			d.add(check, DoctorNotChecked, reason+" (needed by "+users+")", "")
+			continue
+		}
+		err, probed := results[action]
+		switch {
+		case !probed:
+			d.add(check, DoctorNotChecked, "no harmless call to try it with (needed by "+users+")", "make sure the policy from `kubectl lbctl iam-policy` is attached")
+		case err == nil:
+			d.add(check, DoctorOK, "allowed (needed by "+users+")", "")
+		case isAccessDenied(err):
+			d.add(check, DoctorFail, "denied (needed by "+users+")", "attach the policy from `kubectl lbctl iam-policy` to "+d.principal())
+		default:
+			d.add(check, DoctorWarn, "could not be tried: "+explainLine(err), "")
+		}
+	}
+}
+
+// checkIdentity asks STS who the credentials belong to.
+func (d *doctor) checkIdentity(ctx context.Context) error {
+	c, err := d.r.Factory.STS(ctx)
+	if err != nil {
+		d.add("aws/identity", DoctorFail, explainLine(err), "")
+		return err
+	}
+	cctx, cancel := context.WithTimeout(ctx, doctorCallTimeout)
+	defer cancel()
+	out, err := c.GetCallerIdentity(cctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		d.add("aws/identity", DoctorFail, explainLine(err), "refresh the credentials (aws sso login, or new keys) and check AWS_ENDPOINT_URL")
+		return err
+	}
+	d.identity = aws.ToString(out.Arn)
+	d.add("aws/identity", DoctorOK, fmt.Sprintf("%s in account %s", aws.ToString(out.Arn), aws.ToString(out.Account)), "")
+	return nil
+}
+
+func (d *doctor) principal() string {
+	if d.identity != "" {
+		return d.identity
+	}
+	return "the caller's role or user"
+}
+
+// probeAWS makes one cheap call per action, the smallest page each, and
+// records its error by IAM action. Calls that need an ARN use the first
+// object the previous call returned; without one the action is skipped.
+func (d *doctor) probeAWS(ctx context.Context, elb *elbv2.Client, ec *ec2.Client, results map[string]error, skipped map[string]string) {
+	const p = "elasticloadbalancing:"
+	call := func(f func(context.Context) error) error {
+		cctx, cancel := context.WithTimeout(ctx, doctorCallTimeout)
+		defer cancel()
+		return f(cctx)
+	}
+	var lbARN, listenerARN, tgARN string
+	results[p+"DescribeLoadBalancers"] = call(func(ctx context.Context) error {
+		out, err := elb.DescribeLoadBalancers(ctx, &elbv2.DescribeLoadBalancersInput{PageSize: aws.Int32(1)})
+		if err == nil && len(out.LoadBalancers) > 0 {
+			lbARN = aws.ToString(out.LoadBalancers[0].LoadBalancerArn)
+		}
+		return err
+	})
+	results[p+"DescribeTargetGroups"] = call(func(ctx context.Context) error {
+		out, err := elb.DescribeTargetGroups(ctx, &elbv2.DescribeTargetGroupsInput{PageSize: aws.Int32(1)})
+		if err == nil && len(out.TargetGroups) > 0 {
+			tgARN = aws.ToString(out.TargetGroups[0].TargetGroupArn)
+		}
+		return err
+	})
+	results[p+"DescribeAccountLimits"] = call(func(ctx context.Context) error {
+		_, err := elb.DescribeAccountLimits(ctx, &elbv2.DescribeAccountLimitsInput{PageSize: aws.Int32(1)})
+		return err
+	})
+	results["ec2:DescribeSubnets"] = call(func(ctx context.Context) error {
+		_, err := ec.DescribeSubnets(ctx, &ec2.DescribeSubnetsInput{MaxResults: aws.Int32(5)})
+		return err
+	})
+	noLB := "no load balancer in the region to try it on"
+	if lbARN == "" {
+		skipped[p+"DescribeTags"], skipped[p+"DescribeListeners"], skipped[p+"DescribeRules"] = noLB, noLB, noLB
+	} else {
+		results[p+"DescribeTags"] = call(func(ctx context.Context) error {
+			_, err := elb.DescribeTags(ctx, &elbv2.DescribeTagsInput{ResourceArns: []string{lbARN}})
+			return err
+		})
+		results[p+"DescribeListeners"] = call(func(ctx context.Context) error {
+			out, err := elb.DescribeListeners(ctx, &elbv2.DescribeListenersInput{LoadBalancerArn: aws.String(lbARN), PageSize: aws.Int32(1)})
+			if err == nil && len(out.Listeners) > 0 {
+				listenerARN = aws.ToString(out.Listeners[0].ListenerArn)
+			}
+			return err
+		})
+		if listenerARN == "" {
+			skipped[p+"DescribeRules"] = "no listener on " + lbARN + " to try it on"
+		} else {
+			results[p+"DescribeRules"] = call(func(ctx context.Context) error {
+				_, err := elb.DescribeRules(ctx, &elbv2.DescribeRulesInput{ListenerArn: aws.String(listenerARN), PageSize: aws.Int32(1)})
+				return err
+			})
+		}
+	}
+	if tgARN == "" {
+		skipped[p+"DescribeTargetHealth"] = "no target group in the region to try it on"
+	} else {
+		results[p+"DescribeTargetHealth"] = call(func(ctx context.Context) error {
+			_, err := elb.DescribeTargetHealth(ctx, &elbv2.DescribeTargetHealthInput{TargetGroupArn: aws.String(tgARN)})
+			return err
+		})
+	}
+}
+
+// actionUsers lists the commands that call an IAM action.
+func actionUsers(action string) string {
+	var names []string
+	for _, c := range permissions.Commands() {
+		for _, a := range permissions.AWSActions([]permissions.Command{c}) {
+			if a == action {
+				names = append(names, string(c))
+				break
+			}
+		}
+	}
+	return strings.Join(names, ", ")
+}
+
+func isAccessDenied(err error) bool {
+	var ae smithy.APIError
+	return errors.As(err, &ae) && accessDeniedCode(ae.ErrorCode())
+}
+
+// explainLine is the one line Explain gives an error.
+func explainLine(err error) string {
+	_, msg := Explain(err)
+	return msg
+}

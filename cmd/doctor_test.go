@@ -1,0 +1,190 @@
+package cmd
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"sigs.k8s.io/yaml"
+
+	"github.com/lbctl/lbctl/lbctl/exitcode"
+	"github.com/lbctl/lbctl/lbctl/permissions"
+)
+
+func TestDoctorText(t *testing.T) {
+	rep := newDoctorReport([]DoctorCheck{
+		{Check: "kube/context", Status: DoctorOK, Message: "Kubernetes v1.33.0"},
+		{Check: "rbac/scan", Status: DoctorFail, Message: "missing 1 of 9 verbs across all namespaces: list pods", Fix: "kubectl lbctl rbac --for scan | kubectl apply -f -"},
+		{Check: "iam/elasticloadbalancing:DescribeRules", Status: DoctorNotChecked, Message: "no load balancer in the region to try it on"},
+	})
+	var b bytes.Buffer
+	if err := writeDoctorText(&b, rep); err != nil {
+		t.Fatal(err)
+	}
+	want := `ok           kube/context                            Kubernetes v1.33.0
+fail         rbac/scan                               missing 1 of 9 verbs across all namespaces: list pods — fix: kubectl lbctl rbac --for scan | kubectl apply -f -
+not-checked  iam/elasticloadbalancing:DescribeRules  no load balancer in the region to try it on
+
+1 ok, 0 warn, 1 fail, 1 not checked
+`
+	if b.String() != want {
+		t.Errorf("got:\n%s\nwant:\n%s", b.String(), want)
+	}
+	if !rep.Failed() {
+		t.Error("a fail line must fail the report")
+	}
+}
+
+func TestDoctorBadOutput(t *testing.T) {
+	code, _, stderr := runCmd(t, "doctor", "-o", "yaml")
+	if code != exitcode.Usage {
+		t.Fatalf("exit %d, want %d", code, exitcode.Usage)
+	}
+	assertOneLine(t, stderr, "--output", "text, json")
+}
+
+func doctorJSON(t *testing.T, args ...string) (int, DoctorReport, string) {
+	t.Helper()
+	code, out, stderr := runCmd(t, append(args, "doctor", "-o", "json")...)
+	var rep DoctorReport
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("doctor -o json: %v\n%s\n%s", err, out, stderr)
+	}
+	return code, rep, stderr
+}
+
+func byCheck(rep DoctorReport) map[string]DoctorCheck {
+	m := map[string]DoctorCheck{}
+	for _, c := range rep.Checks {
+		m[c.Check] = c
+	}
+	return m
+}
+
+// TestDoctorAgainstSandbox: a healthy sandbox passes every check; a user
+// without RBAC is told the verbs each command lacks and how to grant them,
+// and granting the printed role clears them; without a region AWS fails
+// in one clear line.
+func TestDoctorAgainstSandbox(t *testing.T) {
+	sb, kubeconfig := startWorld(t)
+
+	code, rep, stderr := doctorJSON(t, "--kubeconfig", kubeconfig)
+	if code != exitcode.OK {
+		t.Fatalf("healthy sandbox: exit %d\n%+v\n%s", code, rep.Checks, stderr)
+	}
+	for _, c := range rep.Checks {
+		if c.Status != DoctorOK {
+			t.Errorf("healthy sandbox: %s is %s: %s", c.Check, c.Status, c.Message)
+		}
+	}
+	checks := byCheck(rep)
+	for _, c := range permissions.Commands() {
+		if _, ok := checks["rbac/"+string(c)]; !ok {
+			t.Errorf("no rbac line for %s", c)
+		}
+	}
+	for _, a := range permissions.AWSActions(nil) {
+		if _, ok := checks["iam/"+a]; !ok {
+			t.Errorf("no iam line for %s", a)
+		}
+	}
+	for _, want := range []string{"kube/context", "controller/deployment", "controller/ingressgroup", "controller/pod-readiness-gates",
+		"controller/weighted-target-groups", "controller/webhook", "controller/ingressclass", "controller/crd-targetgroupbindings",
+		"controller/crd-ingressclassparams", "aws/region", "aws/credentials", "aws/identity"} {
+		if _, ok := checks[want]; !ok {
+			t.Errorf("no %s line", want)
+		}
+	}
+	if got := checks["aws/identity"].Message; !strings.Contains(got, "123456789012") {
+		t.Errorf("aws/identity = %q, want the sandbox account", got)
+	}
+
+	// A user the API server knows but RBAC grants nothing.
+	kc, err := sb.AddUser("doctor-without-rbac")
+	if err != nil {
+		t.Fatal(err)
+	}
+	userKubeconfig := filepath.Join(t.TempDir(), "kubeconfig")
+	if err := os.WriteFile(userKubeconfig, kc, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, stderr := runCmd(t, "--kubeconfig", userKubeconfig, "doctor")
+	if code != exitcode.CheckFailed {
+		t.Fatalf("no RBAC: exit %d, want %d\n%s\n%s", code, exitcode.CheckFailed, out, stderr)
+	}
+	assertOneLine(t, stderr, "checks failed")
+	for _, c := range permissions.Commands() {
+		line := doctorLine(out, "rbac/"+string(c))
+		if !strings.HasPrefix(line, "fail ") || !strings.Contains(line, "kubectl lbctl rbac --for "+string(c)) {
+			t.Errorf("rbac/%s line = %q, want a fail with the rbac fix", c, line)
+		}
+	}
+	if line := doctorLine(out, "rbac/scan"); !strings.Contains(line, "list ingresses.networking.k8s.io") || !strings.Contains(line, "list pods") {
+		t.Errorf("rbac/scan line %q does not name the missing verbs", line)
+	}
+
+	// Granting what `rbac --for scan` prints clears scan's line.
+	grantRBAC(t, sb.Config, "doctor-without-rbac", "scan")
+	_, rep, _ = doctorJSON(t, "--kubeconfig", userKubeconfig)
+	if c := byCheck(rep)["rbac/scan"]; c.Status != DoctorOK {
+		t.Errorf("after granting rbac --for scan: %s %s", c.Status, c.Message)
+	}
+
+	// No region: one clear failure, the rest of AWS not checked.
+	t.Setenv("AWS_REGION", "")
+	os.Unsetenv("AWS_REGION")
+	code, out, _ = runCmd(t, "--kubeconfig", kubeconfig, "doctor")
+	if code != exitcode.CheckFailed {
+		t.Fatalf("no region: exit %d\n%s", code, out)
+	}
+	if line := doctorLine(out, "aws/region"); !strings.HasPrefix(line, "fail ") || !strings.Contains(line, "no AWS region is set") || !strings.Contains(line, "--region") {
+		t.Errorf("aws/region line = %q", line)
+	}
+	// --no-aws: the cluster alone passes.
+	code, out, _ = runCmd(t, "--kubeconfig", kubeconfig, "doctor", "--no-aws")
+	if code != exitcode.OK || !strings.HasPrefix(doctorLine(out, "aws"), "not-checked") {
+		t.Errorf("--no-aws: exit %d\n%s", code, out)
+	}
+}
+
+func doctorLine(out, check string) string {
+	for _, l := range strings.Split(out, "\n") {
+		f := strings.Fields(l)
+		if len(f) > 1 && f[1] == check {
+			return l
+		}
+	}
+	return ""
+}
+
+// grantRBAC applies the ClusterRole `rbac --for cmd` prints and binds it to user.
+func grantRBAC(t *testing.T, cfg *rest.Config, user, cmd string) {
+	t.Helper()
+	code, out, stderr := runCmd(t, "rbac", "--for", cmd)
+	if code != 0 {
+		t.Fatalf("rbac: %s", stderr)
+	}
+	var role rbacv1.ClusterRole
+	if err := yaml.Unmarshal([]byte(out), &role); err != nil {
+		t.Fatal(err)
+	}
+	admin := kubernetes.NewForConfigOrDie(cfg)
+	ctx := context.Background()
+	if _, err := admin.RbacV1().ClusterRoles().Create(ctx, &role, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	binding := &rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: role.Name},
+		RoleRef:  rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: role.Name},
+		Subjects: []rbacv1.Subject{{Kind: rbacv1.UserKind, Name: user, APIGroup: rbacv1.GroupName}}}
+	if _, err := admin.RbacV1().ClusterRoleBindings().Create(ctx, binding, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+}

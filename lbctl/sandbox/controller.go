@@ -1,0 +1,77 @@
+package sandbox
+
+import (
+	"context"
+	"fmt"
+
+	admissionv1 "k8s.io/api/admissionregistration/v1"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/utils/ptr"
+
+	"github.com/lbctl/lbctl/lbctl/lbc"
+)
+
+// ControllerImage is the controller release the sandbox's emulator stands
+// in for; tools that read the controller's version from its Deployment
+// (doctor, plan's preflight) see this tag.
+const ControllerImage = "public.ecr.aws/eks/aws-load-balancer-controller:v2.13.0"
+
+// controllerNamespace is where the upstream Helm chart is usually installed.
+const controllerNamespace = "kube-system"
+
+// installController creates what an installed controller leaves in a
+// cluster, as its Helm chart names them: the Deployment (whose pod the
+// sandbox kubelet runs; the reconciling is the emulator's) and the pod
+// mutating webhook configuration. The webhook's object selector matches no
+// pod, because the sandbox kubelet injects readiness gates itself at pod
+// creation (kubelet.injectReadinessGates): the API server never calls it.
+func installController(ctx context.Context, kc kubernetes.Interface) error {
+	labels := map[string]string{"app.kubernetes.io/name": lbc.ControllerNameLabel, "app.kubernetes.io/instance": lbc.ControllerNameLabel}
+	d := &appsv1.Deployment{
+		ObjectMeta: metav1.ObjectMeta{Name: lbc.ControllerNameLabel, Namespace: controllerNamespace, Labels: labels},
+		Spec: appsv1.DeploymentSpec{
+			Replicas: ptr.To[int32](1),
+			Selector: &metav1.LabelSelector{MatchLabels: labels},
+			Template: corev1.PodTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{Labels: labels},
+				Spec: corev1.PodSpec{Containers: []corev1.Container{{
+					Name: lbc.ControllerNameLabel, Image: ControllerImage,
+					Args:  []string{"--cluster-name=" + ClusterName, "--ingress-class=" + lbc.IngressClassALB},
+					Ports: []corev1.ContainerPort{{Name: "webhook-server", ContainerPort: 9443}},
+				}}},
+			},
+		},
+	}
+	if _, err := kc.AppsV1().Deployments(controllerNamespace).Create(ctx, d, metav1.CreateOptions{}); err != nil {
+		return fmt.Errorf("create controller deployment: %w", err)
+	}
+	none := admissionv1.SideEffectClassNone
+	ignore := admissionv1.Ignore
+	w := &admissionv1.MutatingWebhookConfiguration{
+		ObjectMeta: metav1.ObjectMeta{Name: lbc.WebhookConfigName, Labels: labels},
+		Webhooks: []admissionv1.MutatingWebhook{{
+			Name: "mpod.elbv2.k8s.aws",
+			ClientConfig: admissionv1.WebhookClientConfig{
+				URL: ptr.To("https://127.0.0.1:9443/mutate-v1-pod"),
+			},
+			Rules: []admissionv1.RuleWithOperations{{
+				Operations: []admissionv1.OperationType{admissionv1.Create},
+				Rule:       admissionv1.Rule{APIGroups: []string{""}, APIVersions: []string{"v1"}, Resources: []string{"pods"}},
+			}},
+			NamespaceSelector: &metav1.LabelSelector{MatchLabels: map[string]string{lbc.LabelReadinessGateInject: lbc.ReadinessGateInjectEnabled}},
+			ObjectSelector: &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{{
+				Key: "sandbox.lbctl.dev/webhook", Operator: metav1.LabelSelectorOpIn, Values: []string{"served-by-api-server"},
+			}}},
+			FailurePolicy:           &ignore,
+			SideEffects:             &none,
+			AdmissionReviewVersions: []string{"v1"},
+		}},
+	}
+	if _, err := kc.AdmissionregistrationV1().MutatingWebhookConfigurations().Create(ctx, w, metav1.CreateOptions{}); err != nil {
+		return fmt.Errorf("create controller webhook configuration: %w", err)
+	}
+	return nil
+}
