@@ -13,10 +13,12 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"sigs.k8s.io/yaml"
 
 	"github.com/lbctl/lbctl/lbctl/exitcode"
 	"github.com/lbctl/lbctl/lbctl/lbc"
+	"github.com/lbctl/lbctl/lbctl/topology"
 	"github.com/lbctl/lbctl/migrate/plan"
 )
 
@@ -82,15 +84,41 @@ Exit codes: 0 planned; 1 an error finding blocks part of the migration (the rest
 	o.topo.add(c)
 	fl := c.Flags()
 	fl.StringVarP(&o.output, "output", "o", "table", "output format: table, wide, json or yaml")
+	fl.StringVar(&o.outDir, "out-dir", "", "write the manifests per phase and plan.json into this directory (replaced as a whole)")
+	o.addShapeFlags(fl)
+	return c
+}
+
+// addShapeFlags registers the flags that shape a plan (plan and migrate
+// apply share them).
+func (o *planOptions) addShapeFlags(fl *pflag.FlagSet) {
 	fl.StringVar(&o.groupBy, "group-by", "namespace", "which Ingresses share an ALB: namespace, cluster, label=KEY or none")
 	fl.BoolVar(&o.regroup, "regroup", false, "dissolve existing explicit groups that hold Ingresses to move, instead of changing them in place")
 	fl.StringSliceVar(&o.limits, "limits", nil, "override ALB quotas, e.g. rules=200,targets=2000 (keys: "+strings.Join(sortedLimitKeys(), ", ")+", or DescribeAccountLimits names)")
-	fl.StringVar(&o.outDir, "out-dir", "", "write the manifests per phase and plan.json into this directory (replaced as a whole)")
 	fl.Float64Var(&o.price, "price-per-hour", plan.DefaultPricePerHour, "ALB price per hour in USD, for the cost estimate")
 	fl.StringVar(&o.dns, "dns", string(plan.DNSExternalDNS), "how traffic moves to a new ALB: externaldns (weighted records by annotations) or route53")
 	fl.IntSliceVar(&o.steps, "steps", plan.DefaultSteps(), "percent of traffic on the new targets after each shift step")
 	fl.DurationVar(&o.soak, "soak", plan.DefaultSoak, "how long to watch each shift step before the next")
-	return c
+}
+
+// build reads the topology and makes the plan.
+func (o *planOptions) build(ctx context.Context, r *Root) (*plan.Plan, *topology.Topology, error) {
+	t, err := r.readTopology(ctx, &o.topo)
+	if err != nil {
+		return nil, nil, err
+	}
+	limits := map[string]string{}
+	if t.AWS != nil {
+		for k, v := range t.AWS.Limits {
+			limits[k] = v
+		}
+	}
+	for k, v := range o.overrides {
+		limits[k] = v
+	}
+	opts := o.opts
+	opts.Limits = lbc.LimitsFromAWS(limits)
+	return plan.Build(t, opts), t, nil
 }
 
 func sortedLimitKeys() []string {
@@ -191,22 +219,10 @@ func checkOutDir(dir string) error {
 }
 
 func (o *planOptions) run(ctx context.Context, r *Root) error {
-	t, err := r.readTopology(ctx, &o.topo)
+	p, t, err := o.build(ctx, r)
 	if err != nil {
 		return err
 	}
-	limits := map[string]string{}
-	if t.AWS != nil {
-		for k, v := range t.AWS.Limits {
-			limits[k] = v
-		}
-	}
-	for k, v := range o.overrides {
-		limits[k] = v
-	}
-	opts := o.opts
-	opts.Limits = lbc.LimitsFromAWS(limits)
-	p := plan.Build(t, opts)
 
 	if o.outDir != "" {
 		if err := writeDirAtomic(o.outDir, p.Files()); err != nil {

@@ -87,6 +87,7 @@ of the old path against the new one.`,
 		newIAMPolicyCmd(r),
 		newRBACCmd(r),
 		newDoctorCmd(r),
+		newMigrateCmd(r),
 		newDocsCmd(r),
 	)
 	r.Cmd = c

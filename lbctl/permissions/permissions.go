@@ -100,6 +100,8 @@ func Sources() []Source {
 	all := []Command{Scan, Health, Plan, Loadtest, Migrate}
 	list := func(group, resource string) KubeRule { return KubeRule{group, resource, "list"} }
 	doctor := []Command{Doctor}
+	mig := []Command{Migrate}
+	get := func(group, resource string) KubeRule { return KubeRule{group, resource, "get"} }
 	return []Source{
 		// Reads: scan, health, loadtest and plan/migrate read the topology
 		// through cmd.readTopology → kube.ReadCluster and awsapi.Reader.Read.
@@ -140,6 +142,39 @@ func Sources() []Source {
 			elb + "DescribeTargetGroups", elb + "DescribeTargetHealth", elb + "DescribeAccountLimits",
 			ec2 + "DescribeSubnets",
 		}},
+
+		// migrate: the plan's checks, the journal and its lease, the waits.
+		{Func: "migrate/apply.(Executor).checkInputs", Commands: mig, Kube: []KubeRule{
+			get("networking.k8s.io", "ingresses"), get("", "services"), get("", "namespaces"),
+		}},
+		{Func: "migrate/apply.(Executor).checkAccess", Commands: mig, Kube: []KubeRule{{"authorization.k8s.io", "selfsubjectaccessreviews", "create"}}},
+		{Func: "migrate/apply.(Store).Load", Commands: mig, Kube: []KubeRule{get("", "configmaps")}},
+		{Func: "migrate/apply.(Store).Save", Commands: mig, Kube: []KubeRule{get("", "configmaps"), {"", "configmaps", "create"}, {"", "configmaps", "update"}}},
+		{Func: "migrate/apply.(lease).acquire", Commands: mig, Kube: []KubeRule{
+			get("coordination.k8s.io", "leases"), {"coordination.k8s.io", "leases", "create"}, {"coordination.k8s.io", "leases", "update"},
+		}},
+		{Func: "migrate/apply.(lease).release", Commands: mig, Kube: []KubeRule{{"coordination.k8s.io", "leases", "delete"}}},
+		// Every write of a plan and its rollback: server-side apply (patch),
+		// and rollback's restores.
+		{Func: "migrate/apply.(Executor).getObject", Commands: mig, Kube: []KubeRule{
+			get("", "namespaces"), get("", "services"), get("networking.k8s.io", "ingresses"), get("apps", "deployments"),
+		}},
+		{Func: "migrate/apply.(Executor).applyObject", Commands: mig, Kube: []KubeRule{
+			{"", "namespaces", "patch"}, {"", "services", "patch"}, {"networking.k8s.io", "ingresses", "patch"}, {"apps", "deployments", "patch"},
+		}},
+		{Func: "migrate/apply.(Executor).createObject", Commands: mig, Kube: []KubeRule{{"networking.k8s.io", "ingresses", "create"}}},
+		{Func: "migrate/apply.(Executor).updateObject", Commands: mig, Kube: []KubeRule{
+			{"", "namespaces", "update"}, {"", "services", "update"}, {"networking.k8s.io", "ingresses", "update"},
+		}},
+		{Func: "migrate/apply.(Executor).removeObject", Commands: mig, Kube: []KubeRule{{"networking.k8s.io", "ingresses", "delete"}}},
+		{Func: "migrate/apply.(Executor).waitRollout", Commands: mig, Kube: []KubeRule{get("apps", "deployments")}},
+		{Func: "migrate/apply.(Executor).waitIngressAddress", Commands: mig, Kube: []KubeRule{get("networking.k8s.io", "ingresses")}},
+		{Func: "migrate/apply.(Executor).verifyMoved", Commands: mig, Kube: []KubeRule{get("networking.k8s.io", "ingresses")}},
+		{Func: "migrate/apply.(Executor).newPathUnhealthy", Commands: mig, Kube: []KubeRule{get("networking.k8s.io", "ingresses")}, AWS: []string{elb + "DescribeTargetGroups"}},
+		{Func: "migrate/apply.(Executor).loadBalancers", Commands: mig, AWS: []string{elb + "DescribeLoadBalancers"}},
+		{Func: "migrate/apply.(Executor).health", Commands: mig, AWS: []string{elb + "DescribeTargetHealth"}},
+		{Func: "migrate/apply.(Executor).waitHealthyStep", Commands: mig, AWS: []string{elb + "DescribeTargetGroups"}},
+		{Func: "migrate/apply.(Executor).verifyGone", Commands: mig, AWS: []string{elb + "DescribeLoadBalancers", elb + "DescribeTargetGroups"}},
 
 		// Writes into the sandbox's own API server (sandbox, demo, tests).
 		{Func: "lbctl/kube.Create", Commands: []Command{Sandbox}, Local: true, Kube: []KubeRule{

@@ -1,0 +1,413 @@
+package cmd
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/lbctl/lbctl/lbctl/exitcode"
+	"github.com/lbctl/lbctl/migrate/apply"
+	"github.com/lbctl/lbctl/migrate/plan"
+)
+
+type migrateOptions struct {
+	planPath         string
+	plan             planOptions
+	output           string
+	dryRun           string
+	phase, until     string
+	yes              bool
+	forceConflicts   bool
+	journalNamespace string
+	journalFile      string
+	waitTimeout      time.Duration
+	poll             time.Duration
+	manualDone       bool
+	to               string
+}
+
+func newMigrateCmd(r *Root) *cobra.Command {
+	c := &cobra.Command{
+		Use:   "migrate",
+		Short: "Carry out a plan: phases with health gates, a journal, resume and rollback",
+		Long: `Carry out a migration plan (kubectl lbctl plan --out-dir DIR) make-before-break, phase by
+phase. Every write is a server-side apply with field manager "lbctl", recorded beforehand in a
+journal (a ConfigMap in --journal-namespace and a local file) with the object's previous state.
+Between steps lbctl waits on real conditions: new ALBs active, new target groups healthy,
+rollouts done with readiness gates True, old load balancers gone. Each traffic step is soaked
+and undone at once if the new path loses its healthy targets.
+
+Exit codes: 0 done (or stopped where asked); 1 a check or wait failed (the migration stopped at a
+resumable point); 2 bad flags, plan or input; 3 the cluster or AWS could not be reached, or RBAC
+forbids a write; 4 interrupted.`,
+	}
+	c.AddCommand(newMigrateApplyCmd(r, false), newMigrateApplyCmd(r, true), newMigrateStatusCmd(r), newMigrateRollbackCmd(r))
+	return c
+}
+
+func (o *migrateOptions) addCommon(c *cobra.Command) {
+	fl := c.Flags()
+	fl.StringVar(&o.planPath, "plan", "", "the plan: a directory written by kubectl lbctl plan --out-dir, or its plan.json")
+	fl.StringVar(&o.journalNamespace, "journal-namespace", "kube-system", "namespace of the journal ConfigMap and the migration's Lease")
+	fl.StringVar(&o.journalFile, "journal-file", "", "local copy of the journal (default: journal.json beside the plan)")
+}
+
+func (o *migrateOptions) addRun(c *cobra.Command) {
+	fl := c.Flags()
+	fl.StringVarP(&o.output, "output", "o", "text", "progress output: text (one line per event) or ndjson")
+	fl.StringVar(&o.dryRun, "dry-run", "none", "server: send every write to the API server without persisting it (no waits, no journal); none")
+	fl.BoolVarP(&o.yes, "yes", "y", false, "do not ask before each phase (needed without a terminal)")
+	fl.BoolVar(&o.forceConflicts, "force-conflicts", false, "take over fields another field manager owns instead of stopping")
+	fl.DurationVar(&o.waitTimeout, "wait-timeout", 10*time.Minute, "give up a wait after this long (the migration stops, resumable)")
+	fl.DurationVar(&o.poll, "poll", 2*time.Second, "interval of the waits' checks")
+}
+
+func newMigrateApplyCmd(r *Root, resume bool) *cobra.Command {
+	o := &migrateOptions{}
+	c := &cobra.Command{
+		Use:   "apply --plan DIR [--until PHASE | --phase PHASE] [--yes]",
+		Short: "Run the plan's phases (from where the journal left off)",
+		Example: `  # review a plan in Git, then run it phase by phase
+  kubectl lbctl plan -A --out-dir ./migration
+  kubectl lbctl migrate apply --plan ./migration --until create
+  kubectl lbctl migrate apply --plan ./migration --yes -o ndjson
+  # every write through the API server, nothing persisted
+  kubectl lbctl migrate apply --plan ./migration --dry-run=server --yes
+  # plan and run in one go (the plan is written to ./lbctl-migration-ID for resume)
+  kubectl lbctl migrate apply -A --steps 25,100 --soak 2m --yes`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			return o.runApply(c.Context(), r, c, resume)
+		},
+	}
+	if resume {
+		c.Use = "resume --plan DIR [--yes]"
+		c.Short = "Continue a migration after a stop, a crash, Ctrl-C or a lost connection"
+		c.Example = `  kubectl lbctl migrate resume --plan ./migration --yes
+  # after doing a manual step (e.g. Route53 weights) the migration stopped at
+  kubectl lbctl migrate resume --plan ./migration --manual-done`
+		c.Flags().BoolVar(&o.manualDone, "manual-done", false, "the manual step the migration stopped at has been done")
+	} else {
+		o.plan.topo.add(c)
+		o.plan.addShapeFlags(c.Flags())
+	}
+	o.addCommon(c)
+	o.addRun(c)
+	c.Flags().StringVar(&o.phase, "phase", "", "run only this phase (the ones before must be done)")
+	c.Flags().StringVar(&o.until, "until", "", "stop after this phase, for a review")
+	return c
+}
+
+func newMigrateStatusCmd(r *Root) *cobra.Command {
+	o := &migrateOptions{}
+	c := &cobra.Command{
+		Use:     "status --plan DIR",
+		Short:   "Show the migration's phase, steps, writes and what is left",
+		Example: `  kubectl lbctl migrate status --plan ./migration -o json`,
+		Args:    cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			return o.runStatus(c.Context(), r)
+		},
+	}
+	o.addCommon(c)
+	c.Flags().StringVarP(&o.output, "output", "o", "table", "table or json")
+	return c
+}
+
+func newMigrateRollbackCmd(r *Root) *cobra.Command {
+	o := &migrateOptions{}
+	c := &cobra.Command{
+		Use:   "rollback --plan DIR [--to PHASE] [--yes]",
+		Short: "Restore every object the migration wrote to its recorded previous state",
+		Long: `Restore, newest first, every object the migration wrote to the state the journal recorded
+before the write (weights back, old Ingresses back, Services back to NodePort, labels removed,
+copies deleted), then wait until the old Ingresses have active ALBs again and nothing the
+migration created is left in AWS. --to PHASE keeps the writes of that phase and the ones before.`,
+		Example: `  kubectl lbctl migrate rollback --plan ./migration --yes
+  kubectl lbctl migrate rollback --plan ./migration --to create --yes`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			return o.runRollback(c.Context(), r)
+		},
+	}
+	o.addCommon(c)
+	o.addRun(c)
+	c.Flags().StringVar(&o.to, "to", "", "keep the writes of this phase and the ones before")
+	return c
+}
+
+// loadPlan reads plan.json and the manifests beside it.
+func loadPlan(path string) (*plan.Plan, map[string][]byte, string, error) {
+	if path == "" {
+		return nil, nil, "", usageErr("--plan is required", "pass the directory kubectl lbctl plan --out-dir wrote")
+	}
+	dir, file := path, filepath.Join(path, "plan.json")
+	if fi, err := os.Stat(path); err == nil && !fi.IsDir() {
+		dir, file = filepath.Dir(path), path
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return nil, nil, "", usageErr(fmt.Sprintf("cannot read the plan %s: %v", file, errors.Unwrap(err)), "pass the directory kubectl lbctl plan --out-dir wrote")
+	}
+	var p plan.Plan
+	if err := json.Unmarshal(b, &p); err != nil {
+		return nil, nil, "", usageErr(fmt.Sprintf("the plan %s does not parse: %v", file, err), "write it again with kubectl lbctl plan --out-dir")
+	}
+	if p.APIVersion != plan.APIVersion || p.Kind != plan.Kind {
+		return nil, nil, "", usageErr(fmt.Sprintf("%s is not a %s %s (apiVersion %q, kind %q)", file, plan.APIVersion, plan.Kind, p.APIVersion, p.Kind), "write it with kubectl lbctl plan --out-dir")
+	}
+	files := map[string][]byte{}
+	for _, ph := range p.Phases {
+		for _, st := range ph.Steps {
+			if st.Manifest == "" {
+				continue
+			}
+			data, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(st.Manifest)))
+			if err != nil {
+				return nil, nil, "", usageErr(fmt.Sprintf("the plan's manifest %s is missing in %s", st.Manifest, dir), "pass the whole directory kubectl lbctl plan --out-dir wrote")
+			}
+			files[st.Manifest] = data
+		}
+	}
+	return &p, files, dir, nil
+}
+
+func (o *migrateOptions) executor(ctx context.Context, r *Root, p *plan.Plan, files map[string][]byte, dir string) (*apply.Executor, error) {
+	kc, err := r.Factory.KubeClient()
+	if err != nil {
+		return nil, err
+	}
+	dc, err := r.Factory.DynamicClient()
+	if err != nil {
+		return nil, err
+	}
+	elb, err := r.Factory.ELBv2(ctx)
+	if err != nil {
+		return nil, err
+	}
+	journal := o.journalFile
+	if journal == "" && dir != "" {
+		journal = filepath.Join(dir, "journal.json")
+	}
+	cluster := o.plan.topo.ClusterName
+	if cluster == "" {
+		cluster = r.Streams.getenv("LBCTL_CLUSTER_NAME")
+	}
+	if cluster == "" {
+		cluster = r.clusterFromKubeconfig()
+	}
+	opts := apply.Options{
+		Kube: kc, Dynamic: dc, ELB: elb, Plan: p, Files: files, Cluster: cluster,
+		JournalNamespace: o.journalNamespace, JournalFile: journal,
+		DryRun: o.dryRun == "server", ForceConflicts: o.forceConflicts, Phase: o.phase, Until: o.until, ManualDone: o.manualDone,
+		WaitTimeout: o.waitTimeout, Poll: o.poll,
+		Now: r.Factory.Clock.Now,
+	}
+	ndjson := o.output == "ndjson"
+	out := r.Streams.Out
+	enc := json.NewEncoder(out)
+	opts.Events = func(ev apply.Event) {
+		if ndjson {
+			_ = enc.Encode(ev)
+			return
+		}
+		fmt.Fprintln(out, eventLine(ev))
+	}
+	if !o.yes {
+		in := bufio.NewReader(r.Streams.In)
+		opts.Confirm = func(ph plan.Phase) (bool, error) {
+			fmt.Fprintf(r.Streams.ErrOut, "\nphase %s: %s\n", ph.Name, ph.Description)
+			for _, st := range ph.Steps {
+				fmt.Fprintf(r.Streams.ErrOut, "  - %s\n", st.Action)
+			}
+			fmt.Fprintf(r.Streams.ErrOut, "run phase %s? [y/N] ", ph.Name)
+			line, err := in.ReadString('\n')
+			if err != nil && !errors.Is(err, io.EOF) {
+				return false, err
+			}
+			a := strings.ToLower(strings.TrimSpace(line))
+			return a == "y" || a == "yes", nil
+		}
+	}
+	return apply.New(opts), nil
+}
+
+func eventLine(ev apply.Event) string {
+	ts := ev.Time.Format("15:04:05")
+	switch ev.Type {
+	case apply.EventPhase:
+		return fmt.Sprintf("%s phase %s: %s", ts, ev.Phase, ev.Message)
+	case apply.EventStep:
+		return fmt.Sprintf("%s   step %d [%s] %s", ts, ev.Step, ev.Op, ev.Message)
+	case apply.EventWrite, apply.EventRollback:
+		return fmt.Sprintf("%s     %s", ts, ev.Message)
+	case apply.EventWait:
+		return fmt.Sprintf("%s     waiting: %s", ts, ev.Message)
+	case apply.EventStepDone:
+		return fmt.Sprintf("%s   done step %d", ts, ev.Step)
+	default:
+		return fmt.Sprintf("%s %s: %s", ts, ev.Type, ev.Message)
+	}
+}
+
+func (o *migrateOptions) validateRun(r *Root) error {
+	switch o.output {
+	case "text", "ndjson":
+	default:
+		return usageErr(fmt.Sprintf("unknown output format %q", o.output), "use -o text or ndjson")
+	}
+	switch o.dryRun {
+	case "none", "server":
+	default:
+		return usageErr(fmt.Sprintf("--dry-run=%s is not supported", o.dryRun), "use --dry-run=server (client-side dry runs cannot see the controller's webhooks)")
+	}
+	if o.phase != "" && o.until != "" {
+		return usageErr("--phase and --until exclude each other", "")
+	}
+	if !o.yes && !r.Streams.Interactive() {
+		return usageErr("not at a terminal, so no phase can be confirmed", "pass --yes to run every phase without asking")
+	}
+	return nil
+}
+
+func (o *migrateOptions) runApply(ctx context.Context, r *Root, c *cobra.Command, resume bool) error {
+	if err := o.validateRun(r); err != nil {
+		return err
+	}
+	var (
+		p     *plan.Plan
+		files map[string][]byte
+		dir   string
+		err   error
+	)
+	if o.planPath != "" || resume {
+		if p, files, dir, err = loadPlan(o.planPath); err != nil {
+			return err
+		}
+	} else {
+		if err := o.plan.complete(); err != nil {
+			return err
+		}
+		if p, _, err = o.plan.build(ctx, r); err != nil {
+			return err
+		}
+		if p.HasErrors() {
+			return fmt.Errorf("%w: the plan has error findings; review it with kubectl lbctl plan", exitcode.ErrCheckFailed)
+		}
+		dir = "lbctl-migration-" + apply.PlanID(p)
+		if err := checkOutDir(dir); err != nil {
+			return err
+		}
+		if err := writeDirAtomic(dir, p.Files()); err != nil {
+			return err
+		}
+		files = map[string][]byte{}
+		for _, f := range p.Files() {
+			files[f.Path] = f.Data
+		}
+		fmt.Fprintf(r.Streams.ErrOut, "wrote the plan to %s; resume or roll back with --plan %s\n", dir, dir)
+	}
+	e, err := o.executor(ctx, r, p, files, dir)
+	if err != nil {
+		return err
+	}
+	return e.Apply(ctx, resume)
+}
+
+func (o *migrateOptions) runRollback(ctx context.Context, r *Root) error {
+	if err := o.validateRun(r); err != nil {
+		return err
+	}
+	p, files, dir, err := loadPlan(o.planPath)
+	if err != nil {
+		return err
+	}
+	e, err := o.executor(ctx, r, p, files, dir)
+	if err != nil {
+		return err
+	}
+	return e.Rollback(ctx, o.to)
+}
+
+func (o *migrateOptions) runStatus(ctx context.Context, r *Root) error {
+	if o.output != "table" && o.output != "json" {
+		return usageErr(fmt.Sprintf("unknown output format %q", o.output), "use -o table or json")
+	}
+	p, files, dir, err := loadPlan(o.planPath)
+	if err != nil {
+		return err
+	}
+	o.yes = true
+	e, err := o.executor(ctx, r, p, files, dir)
+	if err != nil {
+		return err
+	}
+	j, err := e.Status(ctx)
+	if err != nil {
+		return err
+	}
+	out := r.Streams.Out
+	if j == nil {
+		if o.output == "json" {
+			fmt.Fprintln(out, `{"state":"not-started"}`)
+			return nil
+		}
+		fmt.Fprintf(out, "migration %s has not started (%d steps in %d phases)\n", e.ID(), countSteps(p), len(p.Phases))
+		return nil
+	}
+	if o.output == "json" {
+		b, err := json.MarshalIndent(j, "", "  ")
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintln(out, string(b))
+		return err
+	}
+	return writeJournalTable(out, j)
+}
+
+func countSteps(p *plan.Plan) int {
+	n := 0
+	for _, ph := range p.Phases {
+		n += len(ph.Steps)
+	}
+	return n
+}
+
+func writeJournalTable(out io.Writer, j *apply.Journal) error {
+	done := 0
+	current := ""
+	for _, s := range j.Steps {
+		if s.State == apply.StepDone {
+			done++
+		} else if current == "" {
+			current = fmt.Sprintf("step %d (%s) %s", s.Index, s.Phase, s.Action)
+		}
+	}
+	fmt.Fprintf(out, "migration %s on cluster %q: %s, %d of %d steps done, %d writes journalled\n", j.ID, j.Cluster, j.State, done, len(j.Steps), len(j.Writes))
+	if j.Message != "" {
+		fmt.Fprintf(out, "last message: %s\n", j.Message)
+	}
+	if current != "" {
+		fmt.Fprintf(out, "next: %s\n", current)
+	}
+	fmt.Fprintln(out)
+	fmt.Fprintf(out, "%-5s %-14s %-13s %-8s %s\n", "STEP", "PHASE", "OP", "STATE", "ACTION")
+	for _, s := range j.Steps {
+		action := s.Action
+		if len(action) > 90 {
+			action = action[:89] + "…"
+		}
+		fmt.Fprintf(out, "%-5d %-14s %-13s %-8s %s\n", s.Index, s.Phase, s.Op, s.State, action)
+	}
+	return nil
+}

@@ -1,0 +1,390 @@
+// Package apply carries out a migration plan: phase by phase, every write a
+// server-side apply recorded in a journal beforehand, waits on real
+// conditions (ALBs active, target groups healthy, rollouts done, old load
+// balancers gone) between steps, resume after any interruption, and
+// rollback to the recorded states.
+package apply
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/lbctl/lbctl/lbctl/exitcode"
+	"github.com/lbctl/lbctl/migrate/plan"
+)
+
+// FieldManager owns every field lbctl writes.
+const FieldManager = "lbctl"
+
+// ELB is the part of the ELBv2 API the waits read.
+type ELB interface {
+	DescribeLoadBalancers(ctx context.Context, in *elbv2.DescribeLoadBalancersInput, opts ...func(*elbv2.Options)) (*elbv2.DescribeLoadBalancersOutput, error)
+	DescribeTargetGroups(ctx context.Context, in *elbv2.DescribeTargetGroupsInput, opts ...func(*elbv2.Options)) (*elbv2.DescribeTargetGroupsOutput, error)
+	DescribeTargetHealth(ctx context.Context, in *elbv2.DescribeTargetHealthInput, opts ...func(*elbv2.Options)) (*elbv2.DescribeTargetHealthOutput, error)
+}
+
+// Options configure an Executor.
+type Options struct {
+	Kube    kubernetes.Interface
+	Dynamic dynamic.Interface
+	ELB     ELB
+
+	Plan *plan.Plan
+	// Files are the plan's manifests by path (plan.File.Path).
+	Files map[string][]byte
+	// Cluster is the cluster the current context points at ("" unknown).
+	Cluster string
+
+	JournalNamespace string
+	JournalFile      string
+
+	DryRun         bool
+	ForceConflicts bool
+	// Phase runs that phase only (the ones before must be done); Until
+	// stops after that phase.
+	Phase, Until string
+	// ManualDone marks the manual step migrate stopped at as done.
+	ManualDone bool
+
+	// WaitTimeout bounds each wait; Poll is the interval of its checks.
+	WaitTimeout, Poll time.Duration
+	// Soak overrides the plan's soak after each traffic step (0: the plan's).
+	Soak time.Duration
+	// Confirm is asked before each phase with pending steps; nil means yes.
+	Confirm func(ph plan.Phase) (bool, error)
+	// Verify, when set, runs during each traffic step's soak against the new
+	// path (a verification load); an error rolls the step back.
+	Verify func(ctx context.Context, st plan.Step, soak time.Duration) error
+	// Events receives progress; nil discards it.
+	Events func(Event)
+	Now    func() time.Time
+	// Sleep waits between polls (tests make it instant); nil sleeps.
+	Sleep func(ctx context.Context, d time.Duration) error
+}
+
+// Event is one thing that happened, for the progress view and -o ndjson.
+type Event struct {
+	Time    time.Time `json:"time"`
+	Type    string    `json:"type"`
+	Phase   string    `json:"phase,omitempty"`
+	Step    int       `json:"step,omitempty"`
+	Op      string    `json:"op,omitempty"`
+	Object  string    `json:"object,omitempty"`
+	Message string    `json:"message"`
+}
+
+// Event types.
+const (
+	EventPhase    = "phase"
+	EventStep     = "step"
+	EventWrite    = "write"
+	EventWait     = "wait"
+	EventStepDone = "step-done"
+	EventStopped  = "stopped"
+	EventDone     = "done"
+	EventRollback = "rollback"
+	EventWarning  = "warning"
+)
+
+// Executor runs one plan.
+type Executor struct {
+	o     Options
+	id    string
+	store *Store
+	j     *Journal
+	steps []stepRef
+}
+
+type stepRef struct {
+	phase int
+	step  plan.Step
+	name  string
+}
+
+// PlanID identifies a plan by its content.
+func PlanID(p *plan.Plan) string {
+	b, _ := json.Marshal(p)
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:5])
+}
+
+// New returns an executor for o.Plan.
+func New(o Options) *Executor {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.WaitTimeout == 0 {
+		o.WaitTimeout = 10 * time.Minute
+	}
+	if o.Poll == 0 {
+		o.Poll = time.Second
+	}
+	if o.JournalNamespace == "" {
+		o.JournalNamespace = "kube-system"
+	}
+	if o.Sleep == nil {
+		o.Sleep = func(ctx context.Context, d time.Duration) error {
+			t := time.NewTimer(d)
+			defer t.Stop()
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-t.C:
+				return nil
+			}
+		}
+	}
+	e := &Executor{o: o, id: PlanID(o.Plan)}
+	e.store = &Store{Kube: o.Kube, Namespace: o.JournalNamespace, File: o.JournalFile, DryRun: o.DryRun}
+	for i, ph := range o.Plan.Phases {
+		for _, st := range ph.Steps {
+			e.steps = append(e.steps, stepRef{phase: i, step: st, name: ph.Name})
+		}
+	}
+	return e
+}
+
+// ID is the plan's identity, which names its journal.
+func (e *Executor) ID() string { return e.id }
+
+func (e *Executor) emit(ev Event) {
+	if e.o.Events == nil {
+		return
+	}
+	ev.Time = e.o.Now()
+	e.o.Events(ev)
+}
+
+func (e *Executor) save(ctx context.Context) error {
+	e.j.Updated = e.o.Now().UTC()
+	return e.store.Save(ctx, e.j)
+}
+
+// Status reads the journal of the plan; nil when the migration never
+// started.
+func (e *Executor) Status(ctx context.Context) (*Journal, error) {
+	return e.store.Load(ctx, e.id)
+}
+
+func (e *Executor) newJournal() *Journal {
+	j := &Journal{APIVersion: plan.APIVersion, Kind: "MigrationJournal", ID: e.id, Cluster: e.o.Plan.Cluster,
+		State: StateRunning, Started: e.o.Now().UTC(), Steps: []StepRecord{}, Writes: []WriteRecord{}, Restarts: map[string]string{}}
+	for i, s := range e.steps {
+		j.Steps = append(j.Steps, StepRecord{Phase: s.name, Index: i, Op: s.step.Op, Action: s.step.Action, State: StepPending})
+	}
+	return j
+}
+
+func (e *Executor) phaseIndex(name string) (int, error) {
+	for i, ph := range e.o.Plan.Phases {
+		if ph.Name == name {
+			return i, nil
+		}
+	}
+	var names []string
+	for _, ph := range e.o.Plan.Phases {
+		names = append(names, ph.Name)
+	}
+	return 0, exitcode.New(exitcode.Usage, fmt.Sprintf("the plan has no phase %q", name), "phases are "+strings.Join(names, ", "), nil)
+}
+
+// Apply runs the plan from where its journal left it (from the start when
+// there is none). resume insists on an existing journal.
+func (e *Executor) Apply(ctx context.Context, resume bool) (err error) {
+	first, last := 0, len(e.o.Plan.Phases)-1
+	if e.o.Phase != "" {
+		if first, err = e.phaseIndex(e.o.Phase); err != nil {
+			return err
+		}
+		last = first
+	}
+	if e.o.Until != "" {
+		if last, err = e.phaseIndex(e.o.Until); err != nil {
+			return err
+		}
+	}
+	j, err := e.store.Load(ctx, e.id)
+	if err != nil {
+		return err
+	}
+	switch {
+	case j == nil && resume:
+		return exitcode.New(exitcode.Usage, fmt.Sprintf("no migration journal %s/%s for this plan", e.o.JournalNamespace, ConfigMapName(e.id)),
+			"start it with kubectl lbctl migrate apply", nil)
+	case j != nil && j.State == StateDone:
+		e.j = j
+		e.emit(Event{Type: EventDone, Message: "the migration of this plan is already done"})
+		return nil
+	case j != nil && (j.State == StateRollingBack):
+		return exitcode.New(exitcode.Usage, "the migration of this plan is being rolled back", "finish it with kubectl lbctl migrate rollback", nil)
+	case j == nil || j.State == StateRolledBack:
+		if err := e.checkInputs(ctx); err != nil {
+			return err
+		}
+		j = e.newJournal()
+	}
+	e.j = j
+	if e.o.Phase != "" && first > 0 {
+		for _, s := range j.Steps {
+			if e.steps[s.Index].phase < first && s.State != StepDone {
+				return exitcode.New(exitcode.Usage, fmt.Sprintf("phase %s is not done: --phase %s needs every phase before it", s.Phase, e.o.Phase), "run kubectl lbctl migrate apply --until "+s.Phase, nil)
+			}
+		}
+	}
+	if err := e.checkAccess(ctx); err != nil {
+		return err
+	}
+	l := &lease{kube: e.o.Kube, namespace: e.o.JournalNamespace, name: ConfigMapName(e.id), holder: holderIdentity(), dryRun: e.o.DryRun}
+	if err := l.acquire(ctx, e.o.Now); err != nil {
+		return err
+	}
+	defer l.release(ctx)
+
+	j.State, j.Message = StateRunning, ""
+	if err := e.save(ctx); err != nil {
+		return err
+	}
+	defer func() {
+		if err == nil {
+			return
+		}
+		j.State, j.Message = StateStopped, err.Error()
+		if serr := e.save(context.WithoutCancel(ctx)); serr != nil {
+			err = errors.Join(err, serr)
+		}
+		e.emit(Event{Type: EventStopped, Message: err.Error()})
+	}()
+	for pi := first; pi <= last; pi++ {
+		ph := e.o.Plan.Phases[pi]
+		pending := 0
+		for i, s := range e.steps {
+			if s.phase == pi && j.Steps[i].State != StepDone {
+				pending++
+			}
+		}
+		if pending == 0 {
+			continue
+		}
+		if e.o.Confirm != nil {
+			ok, err := e.o.Confirm(ph)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return fmt.Errorf("%w: phase %s not confirmed; continue with kubectl lbctl migrate resume", exitcode.ErrInterrupted, ph.Name)
+			}
+		}
+		e.emit(Event{Type: EventPhase, Phase: ph.Name, Message: ph.Description})
+		for i, s := range e.steps {
+			if s.phase != pi || j.Steps[i].State == StepDone {
+				continue
+			}
+			if err := e.runStep(ctx, i); err != nil {
+				return err
+			}
+		}
+	}
+	if e.o.DryRun {
+		e.emit(Event{Type: EventDone, Message: "dry run: every write was accepted by the API server and nothing was persisted"})
+		return nil
+	}
+	if last < len(e.o.Plan.Phases)-1 {
+		j.State, j.Message = StateStopped, fmt.Sprintf("stopped after phase %s for review", e.o.Plan.Phases[last].Name)
+		e.emit(Event{Type: EventStopped, Phase: e.o.Plan.Phases[last].Name, Message: j.Message + "; continue with kubectl lbctl migrate resume"})
+		return e.save(ctx)
+	}
+	j.State = StateDone
+	e.emit(Event{Type: EventDone, Message: fmt.Sprintf("migration done: %d steps, %d writes", len(j.Steps), len(j.Writes))})
+	return e.save(ctx)
+}
+
+func (e *Executor) runStep(ctx context.Context, i int) error {
+	s := e.steps[i]
+	rec := &e.j.Steps[i]
+	now := e.o.Now().UTC()
+	rec.State, rec.Start = StepRunning, &now
+	if err := e.save(ctx); err != nil {
+		return err
+	}
+	e.emit(Event{Type: EventStep, Phase: s.name, Step: i, Op: s.step.Op, Message: s.step.Action})
+	var err error
+	switch s.step.Op {
+	case plan.OpCheck:
+		err = e.check(s.step)
+	case plan.OpApply:
+		err = e.applyStep(ctx, i, s)
+	case plan.OpDelete:
+		err = e.deleteStep(ctx, i, s)
+	case plan.OpRestart:
+		err = e.restartStep(ctx, i, s)
+	case plan.OpWaitHealthy:
+		err = e.waitHealthyStep(ctx, s.step)
+	case plan.OpManual:
+		if !e.o.ManualDone {
+			err = exitcode.New(exitcode.CheckFailed, "step needs a change lbctl cannot make: "+s.step.Action,
+				"make it, then: kubectl lbctl migrate resume --manual-done", nil)
+		}
+		e.o.ManualDone = false
+	case plan.OpVerifyGone:
+		err = e.verifyGone(ctx, s.step.Objects)
+	case plan.OpVerifyMoved:
+		err = e.verifyMoved(ctx, s.step)
+	default:
+		err = exitcode.New(exitcode.Usage, fmt.Sprintf("step %d has unknown op %q", i, s.step.Op), "make the plan again with this lbctl", nil)
+	}
+	if err != nil {
+		return err
+	}
+	end := e.o.Now().UTC()
+	rec.State, rec.End = StepDone, &end
+	e.emit(Event{Type: EventStepDone, Phase: s.name, Step: i, Op: s.step.Op, Message: s.step.Action})
+	return e.save(ctx)
+}
+
+func (e *Executor) check(st plan.Step) error {
+	if st.Check != nil && st.Check.Status == plan.CheckFail {
+		return exitcode.New(exitcode.CheckFailed, fmt.Sprintf("preflight check %s failed: %s", st.Check.Name, st.Check.Message), "fix it and make the plan again", nil)
+	}
+	return nil
+}
+
+// objects decodes the manifest of a step.
+func (e *Executor) objects(path string) ([]*unstructured.Unstructured, error) {
+	data, ok := e.o.Files[path]
+	if !ok {
+		return nil, exitcode.New(exitcode.Usage, "the plan's manifest "+path+" is missing", "pass the whole --out-dir the plan was written to", nil)
+	}
+	dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(data), 4096)
+	var out []*unstructured.Unstructured
+	for {
+		var m map[string]any
+		if err := dec.Decode(&m); errors.Is(err, io.EOF) {
+			break
+		} else if err != nil {
+			return nil, exitcode.New(exitcode.Usage, fmt.Sprintf("manifest %s does not parse: %v", path, err), "make the plan again", err)
+		}
+		if len(m) == 0 {
+			continue
+		}
+		out = append(out, &unstructured.Unstructured{Object: m})
+	}
+	return out, nil
+}
+
+func refOf(u *unstructured.Unstructured) Ref {
+	return Ref{APIVersion: u.GetAPIVersion(), Kind: u.GetKind(), Namespace: u.GetNamespace(), Name: u.GetName()}
+}

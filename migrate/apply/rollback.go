@@ -1,0 +1,231 @@
+package apply
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/client-go/util/retry"
+
+	"github.com/lbctl/lbctl/lbctl/exitcode"
+	"github.com/lbctl/lbctl/lbctl/topology"
+	"github.com/lbctl/lbctl/migrate/plan"
+)
+
+// restore puts one written object back as the journal recorded it before
+// the write: deleted when it did not exist, re-created when it was deleted,
+// otherwise its labels, annotations and spec replaced by the recorded ones
+// (immutable fields the API server allocated, such as a Service's cluster
+// IPs, are kept).
+func (e *Executor) restore(ctx context.Context, w *WriteRecord) error {
+	if w.Op == plan.OpRestart {
+		// A restart re-created pods from the same spec: nothing to undo.
+		return nil
+	}
+	if w.Before == nil {
+		err := retry.OnError(retry.DefaultBackoff, transient, func() error {
+			return e.removeObject(ctx, w.Ref, metav1.DeleteOptions{DryRun: e.dryRun()})
+		})
+		if err != nil && !apierrors.IsNotFound(err) {
+			return fmt.Errorf("delete %s: %w", w.Ref, err)
+		}
+		return nil
+	}
+	return retry.OnError(retry.DefaultBackoff, func(err error) bool { return apierrors.IsConflict(err) || transient(err) }, func() error {
+		cur, err := e.getObject(ctx, w.Ref)
+		if apierrors.IsNotFound(err) {
+			u := w.Before.DeepCopy()
+			for _, f := range [][]string{{"metadata", "resourceVersion"}, {"metadata", "uid"}, {"metadata", "creationTimestamp"},
+				{"metadata", "generation"}, {"metadata", "deletionTimestamp"}, {"metadata", "deletionGracePeriodSeconds"},
+				{"spec", "clusterIP"}, {"spec", "clusterIPs"}} {
+				unstructured.RemoveNestedField(u.Object, f...)
+			}
+			_, err := e.createObject(ctx, w.Ref, u, metav1.CreateOptions{FieldManager: FieldManager, DryRun: e.dryRun()})
+			return err
+		}
+		if err != nil {
+			return err
+		}
+		u := cur.DeepCopy()
+		u.SetLabels(w.Before.GetLabels())
+		u.SetAnnotations(w.Before.GetAnnotations())
+		if spec, ok := w.Before.Object["spec"]; ok {
+			keep := map[string]any{}
+			if w.Ref.Kind == "Service" {
+				for _, f := range []string{"clusterIP", "clusterIPs"} {
+					if v, ok, _ := unstructured.NestedFieldCopy(cur.Object, "spec", f); ok {
+						keep[f] = v
+					}
+				}
+			}
+			u.Object["spec"] = runtimeDeepCopy(spec)
+			for f, v := range keep {
+				_ = unstructured.SetNestedField(u.Object, v, "spec", f)
+			}
+		}
+		_, err = e.updateObject(ctx, w.Ref, u, metav1.UpdateOptions{FieldManager: FieldManager, DryRun: e.dryRun()})
+		return err
+	})
+}
+
+func runtimeDeepCopy(v any) any {
+	return (&unstructured.Unstructured{Object: map[string]any{"v": v}}).DeepCopy().Object["v"]
+}
+
+// undoStep restores the objects one step wrote, newest first.
+func (e *Executor) undoStep(ctx context.Context, step int) error {
+	for k := len(e.j.Writes) - 1; k >= 0; k-- {
+		w := &e.j.Writes[k]
+		if w.Step != step || w.Restored {
+			continue
+		}
+		if err := e.restore(ctx, w); err != nil {
+			return err
+		}
+		w.Restored = true
+		e.emit(Event{Type: EventRollback, Phase: w.Phase, Step: w.Step, Object: w.Ref.String(), Message: "restored " + w.Ref.String()})
+	}
+	// The step is to be done again.
+	e.j.Writes = dropStep(e.j.Writes, step)
+	delete(e.j.Restarts, fmt.Sprint(step))
+	e.j.Steps[step].State = StepPending
+	return e.save(ctx)
+}
+
+func dropStep(ws []WriteRecord, step int) []WriteRecord {
+	out := ws[:0]
+	for _, w := range ws {
+		if w.Step != step {
+			out = append(out, w)
+		}
+	}
+	for i := range out {
+		out[i].Seq = i + 1
+	}
+	return out
+}
+
+// Rollback restores every object the migration wrote after phase to (all
+// of them when to is ""), newest first, then waits until the old Ingresses
+// serve again and nothing the migration created is left in AWS.
+func (e *Executor) Rollback(ctx context.Context, to string) (err error) {
+	j, err := e.store.Load(ctx, e.id)
+	if err != nil {
+		return err
+	}
+	if j == nil {
+		return exitcode.New(exitcode.Usage, fmt.Sprintf("no migration journal %s/%s for this plan: nothing to roll back", e.o.JournalNamespace, ConfigMapName(e.id)), "", nil)
+	}
+	e.j = j
+	keep := -1
+	if to != "" {
+		if keep, err = e.phaseIndex(to); err != nil {
+			return err
+		}
+	}
+	l := &lease{kube: e.o.Kube, namespace: e.o.JournalNamespace, name: ConfigMapName(e.id), holder: holderIdentity(), dryRun: e.o.DryRun}
+	if err := l.acquire(ctx, e.o.Now); err != nil {
+		return err
+	}
+	defer l.release(ctx)
+	j.State, j.Message = StateRollingBack, ""
+	if err := e.save(ctx); err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			j.Message = err.Error()
+			_ = e.save(context.WithoutCancel(ctx))
+			e.emit(Event{Type: EventStopped, Message: err.Error()})
+		}
+	}()
+	phaseOf := map[string]int{}
+	for i, ph := range e.o.Plan.Phases {
+		phaseOf[ph.Name] = i
+	}
+	var touched []Ref
+	for k := len(j.Writes) - 1; k >= 0; k-- {
+		w := &j.Writes[k]
+		if phaseOf[w.Phase] <= keep || w.Restored {
+			continue
+		}
+		if err := e.restore(ctx, w); err != nil {
+			return fmt.Errorf("restore %s: %w", w.Ref, err)
+		}
+		w.Restored = true
+		touched = append(touched, w.Ref)
+		e.emit(Event{Type: EventRollback, Phase: w.Phase, Step: w.Step, Object: w.Ref.String(), Message: "restored " + w.Ref.String()})
+		if err := e.save(ctx); err != nil {
+			return err
+		}
+	}
+	for i := range j.Steps {
+		if phaseOf[j.Steps[i].Phase] > keep {
+			j.Steps[i].State, j.Steps[i].Start, j.Steps[i].End = StepPending, nil, nil
+			delete(j.Restarts, fmt.Sprint(i))
+		}
+	}
+	var left []WriteRecord
+	for _, w := range j.Writes {
+		if phaseOf[w.Phase] <= keep {
+			left = append(left, w)
+		}
+	}
+	if !e.o.DryRun {
+		if err := e.settle(ctx, touched, keep < 0); err != nil {
+			return err
+		}
+	}
+	if keep < 0 {
+		j.State, j.Message = StateRolledBack, "every write restored"
+	} else {
+		j.State, j.Message = StateStopped, "rolled back to after phase "+to
+	}
+	j.Writes = append([]WriteRecord{}, left...)
+	e.emit(Event{Type: EventDone, Message: fmt.Sprintf("rolled back %d writes", len(touched))})
+	return e.save(ctx)
+}
+
+// settle waits after a rollback: the Ingresses that exist again have an
+// active ALB, and when everything was rolled back, nothing the plan created
+// is left in AWS.
+func (e *Executor) settle(ctx context.Context, touched []Ref, all bool) error {
+	seen := map[Ref]bool{}
+	sort.Slice(touched, func(i, j int) bool { return touched[i].String() < touched[j].String() })
+	for _, r := range touched {
+		if r.Kind != "Ingress" || seen[r] {
+			continue
+		}
+		seen[r] = true
+		cur, err := e.get(ctx, r)
+		if err != nil {
+			return err
+		}
+		if cur == nil {
+			if err := e.waitGoneObject(ctx, r); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := e.waitIngressAddress(ctx, r); err != nil {
+			return err
+		}
+	}
+	if !all {
+		return nil
+	}
+	var created []topology.ObjectRef
+	for _, rp := range e.o.Plan.Replacements {
+		if rp.Action == plan.Create && (rp.Kind == "LoadBalancer" || rp.Kind == "TargetGroup") {
+			created = append(created, topology.ObjectRef{Kind: rp.Kind, Name: rp.Name})
+		}
+	}
+	if err := e.verifyGone(ctx, created); err != nil {
+		return errors.Join(errors.New("the migration's load balancers and target groups are not all gone"), err)
+	}
+	return nil
+}
