@@ -53,7 +53,11 @@ generate: $(CONTROLLER_GEN)
 clean:
 	rm -rf bin kubectl-lbctl
 
-.PHONY: completions docs release-snapshot
+.PHONY: completions docs schemas release-snapshot
+
+## schemas: regenerate docs/schemas (JSON Schemas of ScanReport, MigrationPlan and RUN.json) from the Go types
+schemas:
+	$(GO) generate ./hack/schemas
 
 ## completions: regenerate completions/ (shell scripts and the kubectl shim) from the built binary
 completions: build
