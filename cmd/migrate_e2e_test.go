@@ -149,3 +149,47 @@ func TestMigrateUnderLoadFailsNoRequest(t *testing.T) {
 		t.Errorf("status: exit %d\n%s", code, out)
 	}
 }
+
+// TestNaiveChangeFailsRequests is the other half of the proof, on a world
+// of its own: the same six apps flipped to ip targets in place and their
+// NodePorts dropped at once, under the same load, fail requests — what the
+// phased migration above avoids.
+func TestNaiveChangeFailsRequests(t *testing.T) {
+	sb, _ := startWorld(t)
+	ctx := context.Background()
+	stop := make(chan struct{})
+	load := steadyLoad(t, sb, 200, stop)
+	time.Sleep(time.Second)
+	for _, ns := range []string{"team-a", "team-b"} {
+		ings, err := sb.Kube.NetworkingV1().Ingresses(ns).List(ctx, metav1.ListOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, in := range ings.Items {
+			in.Annotations[lbc.Key(lbc.SuffixTargetType)] = "ip"
+			if _, err := sb.Kube.NetworkingV1().Ingresses(ns).Update(ctx, &in, metav1.UpdateOptions{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		svcs, err := sb.Kube.CoreV1().Services(ns).List(ctx, metav1.ListOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range svcs.Items {
+			s.Spec.Type = corev1.ServiceTypeClusterIP
+			for i := range s.Spec.Ports {
+				s.Spec.Ports[i].NodePort = 0
+			}
+			if _, err := sb.Kube.CoreV1().Services(ns).Update(ctx, &s, metav1.UpdateOptions{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	time.Sleep(5 * time.Second)
+	close(stop)
+	res := <-load
+	t.Logf("naive change: %d of %d requests failed:\n%s", res.failed(), res.requests, describeErrors(res.errors))
+	if res.failed() == 0 {
+		t.Errorf("the naive change failed no request of %d: the sandbox no longer shows what the phased migration avoids", res.requests)
+	}
+}

@@ -164,7 +164,7 @@ func Sources() []Source {
 		}},
 		{Func: "migrate/apply.(Executor).createObject", Commands: mig, Kube: []KubeRule{{"networking.k8s.io", "ingresses", "create"}}},
 		{Func: "migrate/apply.(Executor).updateObject", Commands: mig, Kube: []KubeRule{
-			{"", "namespaces", "update"}, {"", "services", "update"}, {"networking.k8s.io", "ingresses", "update"},
+			{"", "namespaces", "update"}, {"", "services", "update"}, {"networking.k8s.io", "ingresses", "update"}, {"apps", "deployments", "update"},
 		}},
 		{Func: "migrate/apply.(Executor).removeObject", Commands: mig, Kube: []KubeRule{{"networking.k8s.io", "ingresses", "delete"}}},
 		{Func: "migrate/apply.(Executor).waitRollout", Commands: mig, Kube: []KubeRule{get("apps", "deployments")}},

@@ -26,8 +26,7 @@ var writable = map[string]schema.GroupVersionResource{
 }
 
 // unsupported is a write migrate never makes: rollback only deletes and
-// re-creates Ingresses, and never updates a Deployment (a restart is not
-// undone).
+// re-creates Ingresses.
 func unsupported(r Ref) error {
 	return exitcode.New(exitcode.Usage, fmt.Sprintf("the plan writes %s, a kind migrate does not write", r), "make the plan again with this lbctl", nil)
 }
@@ -76,6 +75,8 @@ func (e *Executor) updateObject(ctx context.Context, r Ref, u *unstructured.Unst
 		return e.o.Dynamic.Resource(gvrServices).Namespace(r.Namespace).Update(ctx, u, o)
 	case "Ingress":
 		return e.o.Dynamic.Resource(gvrIngresses).Namespace(r.Namespace).Update(ctx, u, o)
+	case "Deployment":
+		return e.o.Dynamic.Resource(gvrDeployments).Namespace(r.Namespace).Update(ctx, u, o)
 	}
 	return nil, unsupported(r)
 }

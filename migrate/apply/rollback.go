@@ -17,15 +17,12 @@ import (
 )
 
 // restore puts one written object back as the journal recorded it before
-// the write: deleted when it did not exist, re-created when it was deleted,
+// the write (a restarted Deployment gets its pod template back, which rolls
+// it once more): deleted when it did not exist, re-created when it was deleted,
 // otherwise its labels, annotations and spec replaced by the recorded ones
 // (immutable fields the API server allocated, such as a Service's cluster
 // IPs, are kept).
 func (e *Executor) restore(ctx context.Context, w *WriteRecord) error {
-	if w.Op == plan.OpRestart {
-		// A restart re-created pods from the same spec: nothing to undo.
-		return nil
-	}
 	if w.Before == nil {
 		err := retry.OnError(retry.DefaultBackoff, transient, func() error {
 			return e.removeObject(ctx, w.Ref, metav1.DeleteOptions{DryRun: e.dryRun()})
@@ -148,7 +145,18 @@ func (e *Executor) Rollback(ctx context.Context, to string) (err error) {
 		phaseOf[ph.Name] = i
 	}
 	var touched []Ref
-	for k := len(j.Writes) - 1; k >= 0; k-- {
+	// Restarts are undone last, once the namespaces lost the readiness-gate
+	// label and the copies (and their target groups) are gone, so the pods
+	// they roll carry no gate nothing would ever set.
+	order := make([]int, 0, len(j.Writes))
+	for _, restarts := range []bool{false, true} {
+		for k := len(j.Writes) - 1; k >= 0; k-- {
+			if (j.Writes[k].Op == plan.OpRestart) == restarts {
+				order = append(order, k)
+			}
+		}
+	}
+	for _, k := range order {
 		w := &j.Writes[k]
 		if phaseOf[w.Phase] <= keep || w.Restored {
 			continue
@@ -197,10 +205,19 @@ func (e *Executor) settle(ctx context.Context, touched []Ref, all bool) error {
 	seen := map[Ref]bool{}
 	sort.Slice(touched, func(i, j int) bool { return touched[i].String() < touched[j].String() })
 	for _, r := range touched {
-		if r.Kind != "Ingress" || seen[r] {
+		if seen[r] {
 			continue
 		}
 		seen[r] = true
+		if r.Kind == "Deployment" {
+			if err := e.waitRollout(ctx, r); err != nil {
+				return err
+			}
+			continue
+		}
+		if r.Kind != "Ingress" {
+			continue
+		}
 		cur, err := e.get(ctx, r)
 		if err != nil {
 			return err
