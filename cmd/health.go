@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/spf13/cobra"
 	"golang.org/x/time/rate"
 	"sigs.k8s.io/yaml"
@@ -169,7 +171,14 @@ func (o *healthOptions) checkSelectors(t *topology.Topology, ns string) error {
 }
 
 func (o *healthOptions) run(ctx context.Context, r *Root) error {
-	t, err := r.readTopology(ctx, &o.topo)
+	tui := o.tui && !r.Streams.CI()
+	var t *topology.Topology
+	var awsErr, err error
+	if tui {
+		t, awsErr, err = o.readKubeFirst(ctx, r)
+	} else {
+		t, err = r.readTopology(ctx, &o.topo)
+	}
 	if err != nil {
 		return err
 	}
@@ -177,12 +186,14 @@ func (o *healthOptions) run(ctx context.Context, r *Root) error {
 	if err := o.checkSelectors(t, ns); err != nil {
 		return err
 	}
-	for _, p := range t.AWS.Problems {
-		fmt.Fprintf(r.Streams.ErrOut, "warning: AWS %s failed with %s: %s\n", p.Action, p.Code, p.Message)
+	if t.AWS != nil {
+		for _, p := range t.AWS.Problems {
+			fmt.Fprintf(r.Streams.ErrOut, "warning: AWS %s failed with %s: %s\n", p.Action, p.Code, p.Message)
+		}
 	}
 	snap := health.Build(t, r.Factory.Clock.Now(), o.keep)
-	if o.tui && !r.Streams.CI() {
-		return o.runTUI(ctx, r, t, snap)
+	if tui {
+		return o.runTUI(ctx, r, t, snap, awsErr)
 	}
 	if !o.watch && o.until == "" {
 		if err := o.print(r.Streams.Out, snap, r.Color()); err != nil {
@@ -194,6 +205,52 @@ func (o *healthOptions) run(ctx context.Context, r *Root) error {
 		return o.verdict(snap)
 	}
 	return o.follow(ctx, r, t, snap)
+}
+
+// readKubeFirst reads the cluster, then AWS; AWS failing is not an error
+// but the reason the view shows the Kubernetes side only (the TUI keeps
+// trying AWS on every refresh).
+func (o *healthOptions) readKubeFirst(ctx context.Context, r *Root) (*topology.Topology, error, error) {
+	kubeOnly := o.topo
+	kubeOnly.NoAWS = true
+	t, err := r.readTopology(ctx, &kubeOnly)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := r.probeAWS(ctx); err != nil {
+		return t, err, nil
+	}
+	st, err := r.readAWS(ctx, &o.topo, false)
+	if err != nil {
+		return t, err, nil
+	}
+	return withAWS(t, st, t.Cluster), nil, nil
+}
+
+// probeAWS asks AWS one small question without retries and with a short
+// deadline, so that an unreachable endpoint is known in seconds rather than
+// after the retryer's back-off.
+func (r *Root) probeAWS(ctx context.Context) error {
+	elb, err := r.Factory.ELBv2(ctx)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	_, err = elb.DescribeLoadBalancers(ctx, &elasticloadbalancingv2.DescribeLoadBalancersInput{PageSize: aws.Int32(1)},
+		func(o *elasticloadbalancingv2.Options) { o.Retryer = aws.NopRetryer{} })
+	return err
+}
+
+// withAWS joins a fresh AWS read to the topology's objects; without a
+// cluster name it takes the one the ALBs' tags name.
+func withAWS(t *topology.Topology, st *awsapi.State, cluster string) *topology.Topology {
+	if cluster == "" && st != nil {
+		cluster, _ = topology.InferCluster(st)
+	}
+	d := lbc.DefaultDefaults()
+	d.ClusterName = cluster
+	return topology.Build(t.Objects, st, topology.Options{Defaults: d})
 }
 
 func (o *healthOptions) verdict(s health.Snapshot) error {
@@ -224,94 +281,153 @@ func (o *healthOptions) print(w io.Writer, s health.Snapshot, color bool) error 
 	return health.WriteTable(w, s, o.output == "wide", color)
 }
 
-// poller refreshes a topology's health: Kubernetes re-listed in scope, one
-// DescribeTargetHealth per target group, a full AWS read when the bindings
-// change (new target groups) and every 15th refresh; it backs off while AWS
-// throttles.
+// poller refreshes a topology's health: Kubernetes from informers (listed
+// once, then watched), one DescribeTargetHealth per target group per
+// interval, a full AWS read when the bindings change (new target groups),
+// every 15th refresh and while AWS is unreachable; it backs off while AWS
+// throttles. A Kubernetes change refreshes at once with the last target
+// health.
 type poller struct {
 	r        *Root
 	o        *healthOptions
 	t        *topology.Topology
+	watcher  *kube.Watcher
 	reader   *awsapi.Reader
-	scope    kube.Scope
-	defaults lbc.Defaults
 	interval time.Duration
+	due      time.Time // when target health is next read
+	awsDue   bool
 	n        int
 	// Calls counts AWS calls made by refreshes.
 	Calls int
+	// AWSErr is why AWS could not be read at the last refresh.
+	AWSErr error
 }
 
 func newPoller(ctx context.Context, r *Root, o *healthOptions, t *topology.Topology) (*poller, error) {
-	elb, err := r.Factory.ELBv2(ctx)
+	kc, err := r.Factory.KubeClient()
 	if err != nil {
 		return nil, err
 	}
-	p := &poller{r: r, o: o, t: t, interval: o.interval,
-		reader: &awsapi.Reader{ELB: elb, Limiter: rate.NewLimiter(rate.Limit(o.topo.AWSRate), int(o.topo.AWSRate)+1)}}
-	p.scope = kube.Scope{AllNamespaces: o.topo.AllNamespaces, IngressSelector: o.topo.Selector}
-	if !o.topo.AllNamespaces {
-		p.scope.Namespace, _ = r.Factory.Namespace()
+	dc, err := r.Factory.DynamicClient()
+	if err != nil {
+		return nil, err
 	}
-	p.defaults = lbc.DefaultDefaults()
-	p.defaults.ClusterName = t.Cluster
-	return p, nil
+	scope := kube.Scope{AllNamespaces: o.topo.AllNamespaces, IngressSelector: o.topo.Selector}
+	if !o.topo.AllNamespaces {
+		scope.Namespace, _ = r.Factory.Namespace()
+	}
+	sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	w, err := kube.Watch(sctx, kc, dc, scope)
+	if err != nil {
+		return nil, err
+	}
+	return &poller{r: r, o: o, t: t, watcher: w, interval: o.interval, awsDue: true}, nil
 }
 
-// Wait sleeps for the (jittered, backed-off) interval.
+// Stop ends the informers.
+func (p *poller) Stop() { p.watcher.Stop() }
+
+// Wait sleeps until target health is due (the jittered, backed-off
+// interval) or, sooner, until Kubernetes changes.
 func (p *poller) Wait(ctx context.Context) error {
-	jitter := time.Duration(float64(p.interval) * (0.9 + 0.2*rand.Float64()))
+	if p.due.IsZero() {
+		p.due = time.Now().Add(time.Duration(float64(p.interval) * (0.9 + 0.2*rand.Float64())))
+	}
+	timer := time.NewTimer(time.Until(p.due))
+	defer timer.Stop()
 	select {
 	case <-ctx.Done():
 		return ctx.Err()
-	case <-time.After(jitter):
-		return nil
+	case <-timer.C:
+	case <-p.watcher.Changed():
+		// A burst of changes (a rollout) makes one refresh.
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(min(100*time.Millisecond, p.interval/4)):
+		}
 	}
+	p.awsDue = !time.Now().Before(p.due)
+	if p.awsDue {
+		p.due = time.Time{}
+	}
+	return nil
 }
 
 // Next refreshes and returns the new snapshot.
 func (p *poller) Next(ctx context.Context) (health.Snapshot, error) {
-	kc, err := p.r.Factory.KubeClient()
+	objs, err := p.watcher.Objects()
 	if err != nil {
 		return health.Snapshot{}, err
 	}
-	dc, err := p.r.Factory.DynamicClient()
-	if err != nil {
-		return health.Snapshot{}, err
-	}
-	objs, err := kube.ReadCluster(ctx, kc, dc, p.scope)
-	if err != nil {
-		return health.Snapshot{}, err
-	}
-	p.n++
-	if p.n%15 == 0 || bindingsChanged(p.t.Objects, objs) {
-		if st, err := p.r.readAWS(ctx, &p.o.topo, false); err == nil && st != nil {
-			p.t.AWS = st
-			for _, c := range st.Calls {
-				p.Calls += c
-			}
+	if p.awsDue {
+		p.n++
+		if p.t.AWS == nil || p.AWSErr != nil || p.n%15 == 0 || bindingsChanged(p.t.Objects, objs) {
+			p.readAll(ctx)
+		} else {
+			p.readTargetHealth(ctx)
 		}
-	} else {
-		throttled := false
-		for i := range p.t.AWS.TargetGroups {
-			tg := &p.t.AWS.TargetGroups[i]
-			p.Calls++
-			targets, err := p.reader.TargetHealth(ctx, tg.ARN)
-			if err != nil {
-				if strings.Contains(err.Error(), "Throttl") || strings.Contains(err.Error(), "RequestLimitExceeded") {
-					throttled = true
-				}
+	}
+	p.t = withAWS(&topology.Topology{Objects: objs}, p.t.AWS, p.t.Cluster)
+	return health.Build(p.t, p.r.Factory.Clock.Now(), p.o.keep), nil
+}
+
+// readAll reads the whole AWS side.
+func (p *poller) readAll(ctx context.Context) {
+	if err := p.r.probeAWS(ctx); err != nil {
+		p.AWSErr = err
+		return
+	}
+	st, err := p.r.readAWS(ctx, &p.o.topo, false)
+	if err != nil {
+		p.AWSErr = err
+		return
+	}
+	p.AWSErr = nil
+	p.t.AWS = st
+	if p.t.Cluster == "" {
+		p.t.Cluster, _ = topology.InferCluster(st)
+	}
+	for _, c := range st.Calls {
+		p.Calls += c
+	}
+}
+
+// readTargetHealth makes one DescribeTargetHealth per target group.
+func (p *poller) readTargetHealth(ctx context.Context) {
+	if p.reader == nil {
+		elb, err := p.r.Factory.ELBv2(ctx)
+		if err != nil {
+			p.AWSErr = err
+			return
+		}
+		p.reader = &awsapi.Reader{ELB: elb, Limiter: rate.NewLimiter(rate.Limit(p.o.topo.AWSRate), int(p.o.topo.AWSRate)+1)}
+	}
+	throttled := false
+	var lastErr error
+	for i := range p.t.AWS.TargetGroups {
+		tg := &p.t.AWS.TargetGroups[i]
+		p.Calls++
+		targets, err := p.reader.TargetHealth(ctx, tg.ARN)
+		if err != nil {
+			if strings.Contains(err.Error(), "Throttl") || strings.Contains(err.Error(), "RequestLimitExceeded") {
+				throttled = true
 				continue
 			}
-			tg.Targets = targets
+			// Anything else (unreachable, denied) would fail for every
+			// group after the same retries: stop at the first.
+			lastErr = err
+			break
 		}
-		if throttled {
-			p.interval = min(p.interval*2, 30*time.Second)
-		} else if p.interval > p.o.interval {
-			p.interval = max(p.o.interval, p.interval*3/4)
-		}
+		tg.Targets = targets
 	}
-	p.t = topology.Build(objs, p.t.AWS, topology.Options{Defaults: p.defaults})
-	return health.Build(p.t, p.r.Factory.Clock.Now(), p.o.keep), nil
+	p.AWSErr = lastErr
+	if throttled {
+		p.interval = min(p.interval*2, 30*time.Second)
+	} else if p.interval > p.o.interval {
+		p.interval = max(p.o.interval, p.interval*3/4)
+	}
 }
 
 // follow polls target health and prints changes until the condition holds,
@@ -323,6 +439,8 @@ func (o *healthOptions) follow(ctx context.Context, r *Root, t *topology.Topolog
 	if err != nil {
 		return err
 	}
+	defer p.Stop()
+	var awsErr error
 	emit := func(evs []health.Event) {
 		for _, e := range evs {
 			if o.output == "ndjson" {
@@ -359,6 +477,10 @@ func (o *healthOptions) follow(ctx context.Context, r *Root, t *topology.Topolog
 			}
 			return err
 		}
+		if p.AWSErr != nil && (awsErr == nil || p.AWSErr.Error() != awsErr.Error()) {
+			fmt.Fprintf(r.Streams.ErrOut, "warning: AWS unreachable, target health as last read: %s\n", firstLineOf(p.AWSErr))
+		}
+		awsErr = p.AWSErr
 		emit(health.Diff(snap, next))
 		snap = next
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -14,26 +15,39 @@ import (
 
 // runTUI shows the health view, refreshed by the poller; repaints are capped
 // at 10 per second.
-func (o *healthOptions) runTUI(ctx context.Context, r *Root, t *topology.Topology, first health.Snapshot) error {
+//
+// When AWS could not be read (awsErr), the view starts with the Kubernetes
+// side under a banner saying why, and fills in once AWS answers.
+func (o *healthOptions) runTUI(ctx context.Context, r *Root, t *topology.Topology, first health.Snapshot, awsErr error) error {
 	p, err := newPoller(ctx, r, o, t)
 	if err != nil {
 		return err
+	}
+	defer p.Stop()
+	p.AWSErr = awsErr
+	down := func() string {
+		if p.AWSErr == nil {
+			return ""
+		}
+		return awsReason(p.AWSErr)
 	}
 	firstDone := false
 	source := func(ctx context.Context) healthview.SnapshotMsg {
 		if !firstDone {
 			firstDone = true
-			return healthview.SnapshotMsg{Snapshot: first, Calls: p.Calls}
+			return healthview.SnapshotMsg{Snapshot: first, Calls: p.Calls, AWSDown: down()}
 		}
 		if err := p.Wait(ctx); err != nil {
 			return healthview.SnapshotMsg{Err: err}
 		}
 		s, err := p.Next(ctx)
-		return healthview.SnapshotMsg{Snapshot: s, Calls: p.Calls, Err: err}
+		return healthview.SnapshotMsg{Snapshot: s, Calls: p.Calls, Err: err, AWSDown: down()}
 	}
 	region := ""
 	if t.AWS != nil {
 		region = t.AWS.Region
+	} else if cfg, err := r.Factory.AWSConfig(ctx); err == nil {
+		region = cfg.Region
 	}
 	ctxName := ""
 	if raw, err := r.Factory.ConfigFlags.ToRawKubeConfigLoader().RawConfig(); err == nil {
@@ -45,4 +59,16 @@ func (o *healthOptions) runTUI(ctx context.Context, r *Root, t *topology.Topolog
 		return fmt.Errorf("health view: %w", err)
 	}
 	return nil
+}
+
+// awsReason says in one line why AWS could not be read.
+func awsReason(err error) string {
+	var op *net.OpError
+	switch {
+	case errors.As(err, &op):
+		return "AWS endpoint: " + op.Error()
+	case errors.Is(err, context.DeadlineExceeded):
+		return "AWS did not answer within 5s"
+	}
+	return firstLineOf(err)
 }

@@ -13,6 +13,8 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/lbctl/lbctl/lbctl/exitcode"
 )
 
 // terminal is a tmux pane of a private tmux server: the test types into it
@@ -285,7 +287,7 @@ func TestHealthTUIFlows(t *testing.T) {
 	// q quits and gives the terminal back: out of the alternate screen,
 	// cursor shown, the line discipline cooked again.
 	term.keys("q")
-	screen = term.waitFor("the shell after q", 10*time.Second, func(s string) bool { return strings.Contains(s, "exit=") })
+	screen = term.waitFor("the shell after q", 10*time.Second, func(s string) bool { return strings.Contains(s, "exit=") && strings.Contains(s, "speed ") })
 	if !strings.Contains(screen, "exit=0") {
 		t.Errorf("health did not exit 0:\n%s", screen)
 	}
@@ -303,4 +305,33 @@ func TestHealthTUIFlows(t *testing.T) {
 			t.Errorf("the terminal is not restored: stty -a lacks %q:\n%s", strings.TrimSpace(mode), screen)
 		}
 	}
+
+	t.Run("AWS unreachable", func(t *testing.T) {
+		dead := "http://127.0.0.1:1"
+		for i, kv := range env {
+			if strings.HasPrefix(kv, "AWS_ENDPOINT_URL=") {
+				env[i] = "AWS_ENDPOINT_URL=" + dead
+			}
+		}
+		// The one-shot table cannot answer without AWS: exit 3.
+		t.Setenv("AWS_ENDPOINT_URL", dead)
+		if code, _, stderr := runCmd(t, "--kubeconfig", kubeconfig, "health", "-A"); code != exitcode.Unreachable {
+			t.Errorf("health -A with AWS down: exit %d, want %d\n%s", code, exitcode.Unreachable, stderr)
+		}
+		// The TUI shows the Kubernetes side under a banner saying why.
+		term := newTerminal(t, env, fmt.Sprintf("%s health -A --interval 300ms; echo exit=$?; sleep 600", bin))
+		screen := term.waitFor("the AWS banner", 60*time.Second, func(s string) bool {
+			return strings.Contains(scopeLine(s), "AWS unreachable, Kubernetes side only")
+		})
+		if !strings.Contains(scopeLine(screen), "127.0.0.1:1") {
+			t.Errorf("the banner does not say why:\n%s", screen)
+		}
+		term.text(":pods")
+		term.keys("Enter")
+		term.waitFor("storefront's pod, state unknown", 10*time.Second, func(s string) bool {
+			return strings.Contains(lineWith(s, "storefront-"), "unknown")
+		})
+		term.keys("q")
+		term.waitFor("exit 0 after q", 10*time.Second, func(s string) bool { return strings.Contains(s, "exit=0") })
+	})
 }

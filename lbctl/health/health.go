@@ -53,6 +53,13 @@ const (
 	ProblemDraining          = "draining"
 )
 
+// StateUnknown is a target's state when AWS was not read: the row shows
+// the Kubernetes side only.
+const StateUnknown = "unknown"
+
+// ReasonAWSNotRead is the reason of a row in StateUnknown.
+const ReasonAWSNotRead = "AWS.NotRead"
+
 // Snapshot is one view of every target in scope.
 type Snapshot struct {
 	Time time.Time `json:"time"`
@@ -75,6 +82,10 @@ func Build(t *topology.Topology, now time.Time, keep func(*topology.Ingress) boo
 			lb = in.Group.LoadBalancer.Name
 		}
 		for _, b := range in.Backends {
+			if b.TargetGroup == nil && t.AWS == nil {
+				s.Rows = append(s.Rows, kubeOnlyRows(t, in, b, lb)...)
+				continue
+			}
 			if b.TargetGroup == nil {
 				s.Notes = append(s.Notes, fmt.Sprintf("Ingress %s backend %s:%s has no target group in AWS", in.Key(), b.Ref.Service, b.Ref.Port.String()))
 				continue
@@ -95,18 +106,7 @@ func Build(t *topology.Topology, now time.Time, keep func(*topology.Ingress) boo
 					Target: fmt.Sprintf("%s:%d", tg.ID, tg.Port), State: tg.State, Reason: tg.Reason, Description: tg.Description, Zone: tg.Zone}
 				if tg.Pod != nil {
 					p := tg.Pod
-					r.Pod, r.Node = p.Name, p.Spec.NodeName
-					ready := podCondition(p, corev1.PodReady) == corev1.ConditionTrue
-					r.PodReady = &ready
-					if n := t.Node(p.Spec.NodeName); n != nil && r.Zone == "" {
-						r.Zone = n.Labels[corev1.LabelTopologyZone]
-					}
-					if gate != "" && hasGate(p, gate) {
-						r.Gate = string(podCondition(p, corev1.PodConditionType(gate)))
-						if r.Gate == "" {
-							r.Gate = "Unknown"
-						}
-					}
+					ready := r.setPod(t, p, gate)
 					if ready && tg.State == "unhealthy" {
 						r.Problems = append(r.Problems, ProblemReadyButUnhealthy)
 					}
@@ -141,6 +141,45 @@ func Build(t *topology.Topology, now time.Time, keep func(*topology.Ingress) boo
 		return a.Target < b.Target
 	})
 	return s
+}
+
+// setPod fills the pod's side of a row and reports whether the pod is Ready.
+func (r *Row) setPod(t *topology.Topology, p *corev1.Pod, gate string) bool {
+	r.Pod, r.Node = p.Name, p.Spec.NodeName
+	ready := podCondition(p, corev1.PodReady) == corev1.ConditionTrue
+	r.PodReady = &ready
+	if n := t.Node(p.Spec.NodeName); n != nil && r.Zone == "" {
+		r.Zone = n.Labels[corev1.LabelTopologyZone]
+	}
+	if gate != "" && hasGate(p, gate) {
+		r.Gate = string(podCondition(p, corev1.PodConditionType(gate)))
+		if r.Gate == "" {
+			r.Gate = "Unknown"
+		}
+	}
+	return ready
+}
+
+// kubeOnlyRows are a backend's pods when AWS was not read: the Kubernetes
+// side of each target (pod, node, zone, readiness, gate), state unknown.
+func kubeOnlyRows(t *topology.Topology, in *topology.Ingress, b *topology.Backend, lb string) []Row {
+	gate := ""
+	if b.Binding != nil {
+		gate = string(lbc.ReadinessGateConditionType(b.Binding.Name))
+	}
+	rows := make([]Row, 0, len(b.Pods))
+	for _, p := range b.Pods {
+		target := p.Status.PodIP
+		if target == "" {
+			target = p.Name
+		}
+		r := Row{Namespace: in.Object.Namespace, Ingress: in.Object.Name, LoadBalancer: lb, Rule: ruleOf(in, b),
+			TargetGroup: b.TargetGroupName, TargetType: string(b.Config.TargetType), Target: target,
+			State: StateUnknown, Reason: ReasonAWSNotRead}
+		r.setPod(t, p, gate)
+		rows = append(rows, r)
+	}
+	return rows
 }
 
 // markGroupProblems adds the target group's own problems to its rows: no

@@ -1,10 +1,15 @@
 package health
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/lbctl/lbctl/lbctl/kube"
+	"github.com/lbctl/lbctl/lbctl/lbc"
+	"github.com/lbctl/lbctl/lbctl/topology"
 )
 
 func snap(rows ...Row) Snapshot { return Snapshot{Time: time.Unix(0, 0), Rows: rows} }
@@ -61,5 +66,34 @@ func TestGroupProblems(t *testing.T) {
 	markGroupProblems(down)
 	if len(down[0].Problems) != 1 || down[0].Problems[0] != ProblemFailOpen || len(down[1].Problems) != 0 {
 		t.Errorf("fail open: %+v", down)
+	}
+}
+
+// Without AWS, the rows are the backends' pods with their Kubernetes side
+// and state unknown.
+func TestKubeOnlyRows(t *testing.T) {
+	objs, err := kube.ReadFiles([]string{"testdata/kube-only.yaml"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := lbc.DefaultDefaults()
+	d.ClusterName = "prod"
+	s := Build(topology.Build(objs, nil, topology.Options{Defaults: d}), time.Unix(0, 0), nil)
+	var got []string
+	for _, r := range s.Rows {
+		if r.LoadBalancer == "" || r.TargetGroup == "" || r.TargetType != "ip" {
+			t.Errorf("row lacks the predicted load balancer, target group or type: %+v", r)
+		}
+		got = append(got, fmt.Sprintf("%s %s %s %s %s ready=%v", r.Target, r.State, r.Reason, r.Pod, r.Zone, *r.PodReady))
+	}
+	want := []string{
+		"10.0.1.20 unknown AWS.NotRead shop-1 us-west-2a ready=true",
+		"10.0.1.21 unknown AWS.NotRead shop-2 us-west-2a ready=false",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("rows (-want +got):\n%s", diff)
+	}
+	if s.Healthy() || len(s.Failing(FailUnhealthy)) != 0 {
+		t.Errorf("unknown targets are neither healthy nor failing unhealthy: %v", s.Count())
 	}
 }

@@ -43,6 +43,9 @@ type SnapshotMsg struct {
 	// Calls is the number of AWS calls the poller has made so far.
 	Calls int
 	Err   error
+	// AWSDown says why AWS could not be read at this refresh ("" when it
+	// was): the view carries on with what it has under a banner.
+	AWSDown string
 }
 
 // Source polls: Next blocks until the next snapshot is due and returns it.
@@ -103,6 +106,7 @@ type Model struct {
 	calls     []callSample
 	history   map[string][]int // target group → healthy counts, oldest first
 	lastErr   error
+	awsDown   string
 	updated   time.Time
 	now       func() time.Time
 	level     Level
@@ -168,6 +172,7 @@ func (m Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, m.poll()
 		}
 		m.lastErr = nil
+		m.awsDown = msg.AWSDown
 		m.snap = msg.Snapshot
 		m.updated = msg.Snapshot.Time
 		m.calls = append(m.calls, callSample{msg.Snapshot.Time, msg.Calls})
@@ -352,7 +357,7 @@ func (m Model) inScope(r health.Row) bool {
 }
 
 func worse(a, b string) string {
-	rank := map[string]int{"": 0, "healthy": 1, "unused": 2, "initial": 3, "draining": 4, "unhealthy": 5, "unavailable": 5}
+	rank := map[string]int{"": 0, "healthy": 1, "unused": 2, health.StateUnknown: 2, "initial": 3, "draining": 4, "unhealthy": 5, "unavailable": 5}
 	if rank[b] > rank[a] {
 		return b
 	}
@@ -514,4 +519,6 @@ var stateStyles = map[string]lipgloss.Style{
 	"unavailable": lipgloss.NewStyle().Foreground(lipgloss.Color("#E5534B")).Bold(true),
 	"draining":    lipgloss.NewStyle().Foreground(lipgloss.Color("#D4A72C")),
 	"initial":     lipgloss.NewStyle().Foreground(lipgloss.Color("#6CB6FF")),
+	// health.StateUnknown: AWS not read, the Kubernetes side only.
+	"unknown": lipgloss.NewStyle().Foreground(lipgloss.Color("#888888")),
 }

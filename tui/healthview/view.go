@@ -7,6 +7,8 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
+
+	"github.com/lbctl/lbctl/lbctl/health"
 )
 
 var (
@@ -157,8 +159,13 @@ func (m Model) renderHeader() string {
 		stateStyles["healthy"].Render("healthy"), c["healthy"], stateStyles["unhealthy"].Render("unhealthy"), c["unhealthy"]+c["unavailable"],
 		stateStyles["draining"].Render("draining"), c["draining"], stateStyles["initial"].Render("initial"), c["initial"])
 	line2 := where + "   " + counts
-	if m.lastErr != nil {
+	switch {
+	case m.lastErr != nil:
 		line2 = errStyle.Render(truncate("AWS or Kubernetes unavailable, showing the last view: "+m.lastErr.Error(), m.width))
+	case m.awsDown != "" && c[health.StateUnknown] > 0:
+		line2 = errStyle.Render(truncate("AWS unreachable, Kubernetes side only (target health unknown): "+m.awsDown, m.width))
+	case m.awsDown != "":
+		line2 = errStyle.Render(truncate("AWS unreachable, target health as last read: "+m.awsDown, m.width))
 	}
 	return left + "\n" + line2
 }

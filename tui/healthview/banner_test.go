@@ -1,0 +1,34 @@
+package healthview
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/lbctl/lbctl/lbctl/health"
+)
+
+// AWS down: the banner says why, and whether the rows are the Kubernetes
+// side only or target health as last read; it goes once AWS answers.
+func TestAWSDownBanner(t *testing.T) {
+	m := newModel()
+	s := fixture()
+	m, _ = m.Update(SnapshotMsg{Snapshot: s, AWSDown: "dial tcp 127.0.0.1:1: connection refused"})
+	if got := m.(Model).Render(); !strings.Contains(got, "AWS unreachable, target health as last read: dial tcp") {
+		t.Errorf("no last-read banner:\n%s", got)
+	}
+	for i := range s.Rows {
+		s.Rows[i].State, s.Rows[i].Reason = health.StateUnknown, health.ReasonAWSNotRead
+	}
+	m, _ = m.Update(SnapshotMsg{Snapshot: s, AWSDown: "no AWS credentials found"})
+	got := m.(Model).Render()
+	if !strings.Contains(got, "AWS unreachable, Kubernetes side only (target health unknown): no AWS credentials found") {
+		t.Errorf("no Kubernetes-only banner:\n%s", got)
+	}
+	if !strings.Contains(got, "k8s-teama-5e1f") {
+		t.Errorf("the Kubernetes side is not shown under the banner:\n%s", got)
+	}
+	m, _ = m.Update(SnapshotMsg{Snapshot: fixture()})
+	if got := m.(Model).Render(); strings.Contains(got, "AWS unreachable") {
+		t.Errorf("the banner stays after AWS answered:\n%s", got)
+	}
+}
