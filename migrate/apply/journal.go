@@ -163,7 +163,7 @@ func (s *Store) Save(ctx context.Context, j *Journal) error {
 			return fmt.Errorf("write journal file: %w", err)
 		}
 	}
-	return retry.OnError(retry.DefaultBackoff, retryable, func() error {
+	return retry.OnError(writeBackoff, retryable, func() error {
 		cms := s.Kube.CoreV1().ConfigMaps(s.Namespace)
 		cm := &corev1.ConfigMap{
 			ObjectMeta: metav1.ObjectMeta{Name: ConfigMapName(j.ID), Namespace: s.Namespace,

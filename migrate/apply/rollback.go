@@ -24,7 +24,7 @@ import (
 // IPs, are kept).
 func (e *Executor) restore(ctx context.Context, w *WriteRecord) error {
 	if w.Before == nil {
-		err := retry.OnError(retry.DefaultBackoff, transient, func() error {
+		err := retry.OnError(writeBackoff, transient, func() error {
 			return e.removeObject(ctx, w.Ref, metav1.DeleteOptions{DryRun: e.dryRun()})
 		})
 		if err != nil && !apierrors.IsNotFound(err) {
@@ -32,7 +32,7 @@ func (e *Executor) restore(ctx context.Context, w *WriteRecord) error {
 		}
 		return nil
 	}
-	return retry.OnError(retry.DefaultBackoff, func(err error) bool { return apierrors.IsConflict(err) || transient(err) }, func() error {
+	return retry.OnError(writeBackoff, func(err error) bool { return apierrors.IsConflict(err) || transient(err) }, func() error {
 		cur, err := e.getObject(ctx, w.Ref)
 		if apierrors.IsNotFound(err) {
 			u := w.Before.DeepCopy()

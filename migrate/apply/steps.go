@@ -10,6 +10,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/util/retry"
 
 	"github.com/lbctl/lbctl/lbctl/exitcode"
@@ -63,7 +64,7 @@ func conflictError(r Ref, err error) error {
 // get reads the current object; nil when it does not exist.
 func (e *Executor) get(ctx context.Context, r Ref) (*unstructured.Unstructured, error) {
 	var cur *unstructured.Unstructured
-	err := retry.OnError(retry.DefaultBackoff, transient, func() error {
+	err := retry.OnError(writeBackoff, transient, func() error {
 		var gerr error
 		cur, gerr = e.getObject(ctx, r)
 		return gerr
@@ -120,7 +121,7 @@ func (e *Executor) dryRun() []string {
 
 func (e *Executor) ssa(ctx context.Context, u *unstructured.Unstructured) error {
 	r := refOf(u)
-	err := retry.OnError(retry.DefaultBackoff, transient, func() error {
+	err := retry.OnError(writeBackoff, transient, func() error {
 		_, aerr := e.applyObject(ctx, r, u, metav1.ApplyOptions{FieldManager: FieldManager, Force: e.o.ForceConflicts, DryRun: e.dryRun()})
 		return aerr
 	})
@@ -207,7 +208,7 @@ func (e *Executor) deleteStep(ctx context.Context, i int, s stepRef) error {
 		}
 		uid := cur.GetUID()
 		bg := metav1.DeletePropagationBackground
-		err = retry.OnError(retry.DefaultBackoff, transient, func() error {
+		err = retry.OnError(writeBackoff, transient, func() error {
 			return e.removeObject(ctx, r, metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &uid}, PropagationPolicy: &bg, DryRun: e.dryRun()})
 		})
 		if err != nil && !apierrors.IsNotFound(err) {
@@ -281,3 +282,7 @@ func (e *Executor) restartStep(ctx context.Context, i int, s stepRef) error {
 	}
 	return nil
 }
+
+// writeBackoff paces the retries of a write the API server turned away for
+// a passing reason (a 409 from a concurrent update, throttling, a timeout).
+var writeBackoff = wait.Backoff{Steps: 8, Duration: 20 * time.Millisecond, Factor: 2, Jitter: 0.2, Cap: 2 * time.Second}
