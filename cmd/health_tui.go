@@ -7,6 +7,10 @@ import (
 	"net"
 
 	tea "charm.land/bubbletea/v2"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/client-go/kubernetes"
 
 	"github.com/lbctl/lbctl/lbctl/health"
 	"github.com/lbctl/lbctl/lbctl/topology"
@@ -54,6 +58,9 @@ func (o *healthOptions) runTUI(ctx context.Context, r *Root, t *topology.Topolog
 		ctxName = raw.CurrentContext
 	}
 	m := healthview.New(ctx, source, healthview.Header{Cluster: t.Cluster, Region: region, Context: ctxName}, healthview.DefaultKeyMap(), r.Factory.Clock.Now)
+	if kc, err := r.Factory.KubeClient(); err == nil {
+		m = m.WithEvents(podEvents(kc))
+	}
 	prog := tea.NewProgram(m, tea.WithContext(ctx), tea.WithInput(r.Streams.In), tea.WithOutput(r.Streams.Out), tea.WithFPS(10))
 	if _, err := prog.Run(); err != nil && !errors.Is(err, tea.ErrProgramKilled) && !errors.Is(err, context.Canceled) {
 		return fmt.Errorf("health view: %w", err)
@@ -71,4 +78,16 @@ func awsReason(err error) string {
 		return "AWS did not answer within 5s"
 	}
 	return firstLineOf(err)
+}
+
+// podEvents lists a pod's events, as `kubectl describe pod` does.
+func podEvents(kc kubernetes.Interface) healthview.EventSource {
+	return func(ctx context.Context, ns, pod string) ([]corev1.Event, error) {
+		sel := fields.Set{"involvedObject.kind": "Pod", "involvedObject.name": pod, "involvedObject.namespace": ns}.AsSelector().String()
+		l, err := kc.CoreV1().Events(ns).List(ctx, metav1.ListOptions{FieldSelector: sel})
+		if err != nil {
+			return nil, fmt.Errorf("list events of pod %s/%s: %w", ns, pod, err)
+		}
+		return l.Items, nil
+	}
 }

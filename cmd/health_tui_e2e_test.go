@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 
@@ -150,11 +151,17 @@ func tableRows(screen, col string) []string {
 
 var sgrRe = regexp.MustCompile("\x1b\\[([0-9;:]*)m")
 
-// foreground returns the SGR foreground parameters in force where s
-// starts on a line captured with escapes, e.g. "38;5;167".
-func foreground(l, s string) string {
+// foreground returns the SGR foreground in force where s first appears on
+// a screen captured with escapes, e.g. "38;5;167". tmux writes only
+// changes, so the state carries over from earlier lines.
+func foreground(esc, s string) string {
+	i := strings.Index(esc, s)
+	if i < 0 {
+		return ""
+	}
+	l := esc[:i]
 	fg := ""
-	for _, m := range sgrRe.FindAllStringSubmatch(l[:max(0, strings.Index(l, s))], -1) {
+	for _, m := range sgrRe.FindAllStringSubmatch(l, -1) {
 		params := strings.Split(m[1], ";")
 		for i := 0; i < len(params); i++ {
 			switch p := params[i]; {
@@ -226,7 +233,7 @@ func TestHealthTUIFlows(t *testing.T) {
 	last := strings.Fields(rows[len(rows)-1])[0]
 	var healthyFG string
 	term.waitForColour("a healthy row's colour", 5*time.Second, func(esc string) bool {
-		healthyFG = foreground(lineWith(esc, last), last)
+		healthyFG = foreground(esc, last)
 		return healthyFG != ""
 	})
 
@@ -250,12 +257,21 @@ func TestHealthTUIFlows(t *testing.T) {
 		term.keys("j")
 	}
 	term.waitForColour("the unhealthy colour on the unhealthy row", 5*time.Second, func(esc string) bool {
-		red := foreground(scopeLine(esc), "unhealthy") // the header's counter
-		got := foreground(lineWith(esc, victim), victim)
+		red := foreground(esc, "unhealthy") // the header's counter comes first
+		got := foreground(esc, victim)
 		return got != "" && got == red && got != healthyFG && !strings.Contains(lineWith(esc, victim), "\x1b[7m")
 	})
 
-	// The detail pane explains the selected row.
+	// The detail pane explains the selected row, with the pod's events.
+	now := metav1.Now()
+	if _, err := sb.Kube.CoreV1().Events("team-a").Create(ctx, &corev1.Event{
+		ObjectMeta:     metav1.ObjectMeta{Name: victim + ".probe", Namespace: "team-a"},
+		InvolvedObject: corev1.ObjectReference{Kind: "Pod", Namespace: "team-a", Name: victim},
+		Type:           corev1.EventTypeWarning, Reason: "Unhealthy", Message: "Readiness probe failed: HTTP probe failed with statuscode: 503",
+		Count: 3, FirstTimestamp: now, LastTimestamp: now, Source: corev1.EventSource{Component: "kubelet"},
+	}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
 	if victimFirst {
 		term.keys("k")
 	} else {
@@ -263,7 +279,8 @@ func TestHealthTUIFlows(t *testing.T) {
 	}
 	term.waitFor("the detail pane of the unhealthy pod", 5*time.Second, func(s string) bool {
 		parts := strings.SplitN(s, "───", 2)
-		return len(parts) == 2 && strings.Contains(parts[1], "pod team-a/"+victim) && strings.Contains(parts[1], "AWS: ")
+		return len(parts) == 2 && strings.Contains(parts[1], "pod team-a/"+victim) && strings.Contains(parts[1], "AWS: ") &&
+			strings.Contains(parts[1], "events:") && strings.Contains(parts[1], "Readiness probe failed: HTTP probe failed with statuscode: 503")
 	})
 	sb.Kubelet.PodServer("team-a", victim).SetHealthy(true)
 

@@ -19,6 +19,7 @@ import (
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
+	corev1 "k8s.io/api/core/v1"
 
 	"github.com/lbctl/lbctl/lbctl/health"
 )
@@ -123,6 +124,11 @@ type Model struct {
 	// view caches rows() for the current state: View is called far more
 	// often than the state changes.
 	view []row
+
+	events    EventSource
+	eventsKey string // the pod whose events podEvents holds
+	podEvents []corev1.Event
+	eventsErr error
 }
 
 type callSample struct {
@@ -157,6 +163,10 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	if nm.cursor >= len(nm.view) {
 		nm.cursor = max(0, len(nm.view)-1)
 	}
+	_, refresh := msg.(SnapshotMsg)
+	if ev := nm.followSelection(refresh); ev != nil {
+		cmd = tea.Batch(cmd, ev)
+	}
 	return nm, cmd
 }
 
@@ -182,6 +192,19 @@ func (m Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.record()
 		m.clamp()
 		return m, m.poll()
+	case eventsDueMsg:
+		if msg.Key != "" && msg.Key == m.eventsKey && m.events != nil {
+			return m, m.fetchEvents(msg.Key)
+		}
+		return m, nil
+	case PodEventsMsg:
+		if msg.Key == m.eventsKey {
+			m.podEvents, m.eventsErr = msg.Events, msg.Err
+			if m.podEvents == nil && msg.Err == nil {
+				m.podEvents = []corev1.Event{} // read: none
+			}
+		}
+		return m, nil
 	case tea.KeyPressMsg:
 		if m.mode != "" {
 			return m.updateInput(msg)
@@ -328,6 +351,7 @@ func (m *Model) record() {
 // row is one line of the table.
 type row struct {
 	key    string
+	pod    string // "namespace/name" of the target's pod, if any
 	cells  []string
 	state  string // worst state, for colour
 	detail []string
@@ -443,7 +467,11 @@ func (m Model) rows() []row {
 			for _, p := range r.Problems {
 				d = append(d, "problem: "+explain(p))
 			}
-			out = append(out, row{key: r.Key(), state: r.State, detail: d,
+			pod := ""
+			if r.Pod != "" {
+				pod = r.Namespace + "/" + r.Pod
+			}
+			out = append(out, row{key: r.Key(), pod: pod, state: r.State, detail: d,
 				cells: []string{r.Target, r.State, dash(r.Reason), dash(who), dash(r.Zone), ready, dash(r.Gate), dash(strings.Join(r.Problems, ","))}})
 		}
 	}

@@ -3,6 +3,7 @@ package healthview
 import (
 	"fmt"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	tea "charm.land/bubbletea/v2"
@@ -68,11 +69,19 @@ func (m Model) Render() string {
 		hdr = append(hdr, pad(name, widths[i]))
 	}
 	b.WriteString(colStyle.Render(strings.Join(hdr, "  ")) + "\n")
-	detailH := 4
+	var detail []string
+	if m.cursor < len(rows) {
+		detail = append(detail, rows[m.cursor].detail...)
+		if rows[m.cursor].pod != "" && rows[m.cursor].pod == m.eventsKey {
+			detail = append(detail, m.eventLines()...)
+		}
+	}
 	helpH := 1
 	if m.help.ShowAll {
 		helpH = 4
 	}
+	// The pane grows for a pod's events, up to a third of the screen.
+	detailH := max(4, min(len(detail)+1, m.height/3))
 	tableH := m.height - 3 - detailH - helpH - 1
 	start := 0
 	if m.cursor >= tableH {
@@ -101,10 +110,6 @@ func (m Model) Render() string {
 			continue
 		}
 		b.WriteString("\n")
-	}
-	var detail []string
-	if m.cursor < len(rows) {
-		detail = rows[m.cursor].detail
 	}
 	for len(detail) < detailH-1 {
 		detail = append(detail, "")
@@ -168,6 +173,23 @@ func (m Model) renderHeader() string {
 		line2 = errStyle.Render(truncate("AWS unreachable, target health as last read: "+m.awsDown, m.width))
 	}
 	return left + "\n" + line2
+}
+
+// eventLines is the events part of the detail pane for the selected pod.
+func (m Model) eventLines() []string {
+	switch {
+	case m.eventsErr != nil:
+		return []string{"events: " + m.eventsErr.Error()}
+	case m.podEvents == nil:
+		return nil
+	case len(m.podEvents) == 0:
+		return []string{"events: none"}
+	}
+	now := time.Now
+	if m.now != nil {
+		now = m.now
+	}
+	return append([]string{"events:"}, EventLines(m.podEvents, now(), maxEvents)...)
 }
 
 func sum(xs []int) int {
