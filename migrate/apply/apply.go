@@ -35,6 +35,7 @@ type ELB interface {
 	DescribeLoadBalancers(ctx context.Context, in *elbv2.DescribeLoadBalancersInput, opts ...func(*elbv2.Options)) (*elbv2.DescribeLoadBalancersOutput, error)
 	DescribeTargetGroups(ctx context.Context, in *elbv2.DescribeTargetGroupsInput, opts ...func(*elbv2.Options)) (*elbv2.DescribeTargetGroupsOutput, error)
 	DescribeTargetHealth(ctx context.Context, in *elbv2.DescribeTargetHealthInput, opts ...func(*elbv2.Options)) (*elbv2.DescribeTargetHealthOutput, error)
+	DescribeTags(ctx context.Context, in *elbv2.DescribeTagsInput, opts ...func(*elbv2.Options)) (*elbv2.DescribeTagsOutput, error)
 }
 
 // Options configure an Executor.
@@ -217,6 +218,9 @@ func (e *Executor) Apply(ctx context.Context, resume bool) (err error) {
 			return err
 		}
 	}
+	if err := e.checkAccess(ctx); err != nil {
+		return err
+	}
 	j, err := e.store.Load(ctx, e.id)
 	if err != nil {
 		return err
@@ -244,9 +248,6 @@ func (e *Executor) Apply(ctx context.Context, resume bool) (err error) {
 				return exitcode.New(exitcode.Usage, fmt.Sprintf("phase %s is not done: --phase %s needs every phase before it", s.Phase, e.o.Phase), "run kubectl lbctl migrate apply --until "+s.Phase, nil)
 			}
 		}
-	}
-	if err := e.checkAccess(ctx); err != nil {
-		return err
 	}
 	l := &lease{kube: e.o.Kube, namespace: e.o.JournalNamespace, name: ConfigMapName(e.id), holder: holderIdentity(), dryRun: e.o.DryRun}
 	if err := l.acquire(ctx, e.o.Now); err != nil {

@@ -3,6 +3,9 @@ package apply
 import (
 	"context"
 	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"sort"
 	"strings"
 
@@ -13,6 +16,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/lbctl/lbctl/lbctl/exitcode"
+	"github.com/lbctl/lbctl/lbctl/lbc"
 	"github.com/lbctl/lbctl/migrate/plan"
 )
 
@@ -20,6 +24,13 @@ import (
 // have changed since.
 func (e *Executor) checkInputs(ctx context.Context) error {
 	p := e.o.Plan
+	if p.Cluster != "" && e.o.Cluster == "" {
+		c, err := e.clusterOfALBs(ctx)
+		if err != nil {
+			return err
+		}
+		e.o.Cluster = c
+	}
 	if p.Cluster != "" && e.o.Cluster != "" && p.Cluster != e.o.Cluster {
 		return exitcode.New(exitcode.Usage, fmt.Sprintf("the plan was made for cluster %q, the current context is cluster %q", p.Cluster, e.o.Cluster),
 			"switch context (--context) or make the plan against this cluster", nil)
@@ -158,4 +169,36 @@ func (e *Executor) checkAccess(ctx context.Context) error {
 			"grant the Role printed by kubectl lbctl rbac --for migrate, then run again (nothing was changed)", fmt.Errorf("%w: RBAC", exitcode.ErrUnreachable))
 	}
 	return nil
+}
+
+// clusterOfALBs finds the cluster the plan's old load balancers belong to,
+// by their elbv2.k8s.aws/cluster tag, when neither flags nor kubeconfig
+// name it; "" when the plan deletes no load balancer.
+func (e *Executor) clusterOfALBs(ctx context.Context) (string, error) {
+	for _, r := range e.o.Plan.Replacements {
+		if r.Action != plan.Delete || r.Kind != "LoadBalancer" {
+			continue
+		}
+		out, err := e.o.ELB.DescribeLoadBalancers(ctx, &elbv2.DescribeLoadBalancersInput{Names: []string{r.Name}})
+		if awsCode(err) == "LoadBalancerNotFound" || (err == nil && len(out.LoadBalancers) == 0) {
+			return "", exitcode.New(exitcode.Usage, fmt.Sprintf("ALB %s, which the plan moves Ingresses away from, does not exist in this account and region", r.Name),
+				"check --context, --region and --profile, or make the plan again", nil)
+		}
+		if err != nil {
+			return "", fmt.Errorf("DescribeLoadBalancers %s: %w", r.Name, err)
+		}
+		tags, err := e.o.ELB.DescribeTags(ctx, &elbv2.DescribeTagsInput{ResourceArns: []string{aws.ToString(out.LoadBalancers[0].LoadBalancerArn)}})
+		if err != nil {
+			return "", fmt.Errorf("DescribeTags %s: %w", r.Name, err)
+		}
+		for _, d := range tags.TagDescriptions {
+			for _, t := range d.Tags {
+				if aws.ToString(t.Key) == lbc.TagCluster {
+					return aws.ToString(t.Value), nil
+				}
+			}
+		}
+		return "", nil
+	}
+	return "", nil
 }

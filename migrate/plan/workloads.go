@@ -117,7 +117,7 @@ func ownerOf(p *corev1.Pod) topology.ObjectRef {
 				name = strings.TrimSuffix(name, "-"+h)
 			}
 			return topology.ObjectRef{Kind: "Deployment", Namespace: p.Namespace, Name: name}
-		case "StatefulSet", "DaemonSet":
+		case "StatefulSet", "DaemonSet", "Deployment":
 			return topology.ObjectRef{Kind: o.Kind, Namespace: p.Namespace, Name: o.Name}
 		}
 	}

@@ -124,9 +124,10 @@ func (k *Kubelet) createPod(ctx context.Context, d *appsv1.Deployment, hash stri
 	lbls[TemplateHashLabel] = hash
 	node := k.opts.Nodes[k.nextNode%len(k.opts.Nodes)]
 	k.nextNode++
+	controller := true
 	pod := &corev1.Pod{
 		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: d.Namespace, Labels: lbls, Annotations: t.Annotations,
-			OwnerReferences: []metav1.OwnerReference{{APIVersion: "apps/v1", Kind: "Deployment", Name: d.Name, UID: d.UID}}},
+			OwnerReferences: []metav1.OwnerReference{{APIVersion: "apps/v1", Kind: "Deployment", Name: d.Name, UID: d.UID, Controller: &controller}}},
 		Spec: t.Spec,
 	}
 	pod.Spec.NodeName = node.Name
