@@ -21,7 +21,7 @@ build:
 
 ## test: install what is missing, then vet, lint, and run unit + integration tests with -race
 test: tools envtest vet lint
-	KUBEBUILDER_ASSETS="$$(hack/envtest-assets.sh)" $(GO) test -race -count=1 ./...
+	KUBEBUILDER_ASSETS="$$(hack/envtest-assets.sh)" $(GO) test -race -count=1 -timeout 45m ./...
 
 ## unit: tests only, no tool installs (integration tests skip without the API server)
 unit:

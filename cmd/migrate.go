@@ -12,11 +12,14 @@ import (
 	"strings"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
 	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/printers"
 
 	"github.com/lbctl/lbctl/lbctl/exitcode"
 	"github.com/lbctl/lbctl/migrate/apply"
 	"github.com/lbctl/lbctl/migrate/plan"
+	"github.com/lbctl/lbctl/tui/migrateview"
 )
 
 type migrateOptions struct {
@@ -33,6 +36,9 @@ type migrateOptions struct {
 	poll             time.Duration
 	manualDone       bool
 	to               string
+
+	// events, when set, receives progress instead of the printed lines.
+	events func(apply.Event)
 }
 
 func newMigrateCmd(r *Root) *cobra.Command {
@@ -216,6 +222,10 @@ func (o *migrateOptions) executor(ctx context.Context, r *Root, p *plan.Plan, fi
 	out := r.Streams.Out
 	enc := json.NewEncoder(out)
 	opts.Events = func(ev apply.Event) {
+		if o.events != nil {
+			o.events(ev)
+			return
+		}
 		if ndjson {
 			_ = enc.Encode(ev)
 			return
@@ -320,7 +330,39 @@ func (o *migrateOptions) runApply(ctx context.Context, r *Root, c *cobra.Command
 	if err != nil {
 		return err
 	}
+	if o.yes && o.output == "text" && r.Streams.Interactive() {
+		return o.runTUI(ctx, r, e, p, func(ctx context.Context) error { return e.Apply(ctx, resume) })
+	}
 	return e.Apply(ctx, resume)
+}
+
+// runTUI shows the progress view while run carries the plan out.
+func (o *migrateOptions) runTUI(ctx context.Context, r *Root, e *apply.Executor, p *plan.Plan, run func(context.Context) error) error {
+	done := map[int]bool{}
+	if j, err := e.Status(ctx); err == nil && j != nil {
+		for _, s := range j.Steps {
+			done[s.Index] = s.State == apply.StepDone
+		}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	m := migrateview.New("lbctl migrate "+e.ID(), p, done, r.Factory.Clock.Now())
+	prog := tea.NewProgram(m, tea.WithContext(ctx), tea.WithInput(r.Streams.In), tea.WithOutput(r.Streams.Out))
+	o.events = func(ev apply.Event) { prog.Send(migrateview.EventMsg(ev)) }
+	errc := make(chan error, 1)
+	go func() {
+		err := run(ctx)
+		errc <- err
+		prog.Send(migrateview.DoneMsg{Err: err})
+	}()
+	if _, err := prog.Run(); err != nil && !errors.Is(err, tea.ErrProgramKilled) && !errors.Is(err, context.Canceled) {
+		cancel()
+		<-errc
+		return fmt.Errorf("progress view: %w", err)
+	}
+	// Quitting the view (ctrl+c) stops the run at a resumable point.
+	cancel()
+	return <-errc
 }
 
 func (o *migrateOptions) runRollback(ctx context.Context, r *Root) error {
@@ -401,13 +443,17 @@ func writeJournalTable(out io.Writer, j *apply.Journal) error {
 		fmt.Fprintf(out, "next: %s\n", current)
 	}
 	fmt.Fprintln(out)
-	fmt.Fprintf(out, "%-5s %-14s %-13s %-8s %s\n", "STEP", "PHASE", "OP", "STATE", "ACTION")
+	w := printers.GetNewTabWriter(out)
+	fmt.Fprintln(w, "STEP\tPHASE\tOP\tSTATE\tACTION")
 	for _, s := range j.Steps {
 		action := s.Action
 		if len(action) > 90 {
 			action = action[:89] + "…"
 		}
-		fmt.Fprintf(out, "%-5d %-14s %-13s %-8s %s\n", s.Index, s.Phase, s.Op, s.State, action)
+		fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\n", s.Index, s.Phase, s.Op, s.State, action)
+	}
+	if err := w.Flush(); err != nil {
+		return err
 	}
 	return nil
 }
