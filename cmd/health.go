@@ -47,7 +47,9 @@ side shows alone: a Ready pod whose target is unhealthy, a target with no pod, r
 stuck False, a zone with no healthy target, an ALB failing open.
 
 TYPE/NAME selects by ingress/NAME, alb/NAME (load balancer), tg/NAME (target group) or
-svc/NAME (backend Service). Exit 0 when every target that should be healthy is, 1 otherwise.`,
+svc/NAME (backend Service). Exit 0 when every target that should be healthy is, 1 otherwise;
+3 when AWS cannot be reached (the TUI then shows the Kubernetes side under a banner). The TUI's
+keys can be rebound in $XDG_CONFIG_HOME/lbctl/keys.yaml (~/.config/lbctl/keys.yaml).`,
 		Example: `  kubectl lbctl health -A
   kubectl lbctl health storefront -n team-a -o wide
   kubectl lbctl health -A --watch -o ndjson          # one JSON event per state change

@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net"
+	"os"
+	"path/filepath"
 
 	tea "charm.land/bubbletea/v2"
 	corev1 "k8s.io/api/core/v1"
@@ -12,6 +15,7 @@ import (
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/lbctl/lbctl/lbctl/exitcode"
 	"github.com/lbctl/lbctl/lbctl/health"
 	"github.com/lbctl/lbctl/lbctl/topology"
 	"github.com/lbctl/lbctl/tui/healthview"
@@ -23,6 +27,10 @@ import (
 // When AWS could not be read (awsErr), the view starts with the Kubernetes
 // side under a banner saying why, and fills in once AWS answers.
 func (o *healthOptions) runTUI(ctx context.Context, r *Root, t *topology.Topology, first health.Snapshot, awsErr error) error {
+	keys, err := loadKeyMap(r.Streams)
+	if err != nil {
+		return err
+	}
 	p, err := newPoller(ctx, r, o, t)
 	if err != nil {
 		return err
@@ -57,7 +65,7 @@ func (o *healthOptions) runTUI(ctx context.Context, r *Root, t *topology.Topolog
 	if raw, err := r.Factory.ConfigFlags.ToRawKubeConfigLoader().RawConfig(); err == nil {
 		ctxName = raw.CurrentContext
 	}
-	m := healthview.New(ctx, source, healthview.Header{Cluster: t.Cluster, Region: region, Context: ctxName}, healthview.DefaultKeyMap(), r.Factory.Clock.Now)
+	m := healthview.New(ctx, source, healthview.Header{Cluster: t.Cluster, Region: region, Context: ctxName}, keys, r.Factory.Clock.Now)
 	if kc, err := r.Factory.KubeClient(); err == nil {
 		m = m.WithEvents(podEvents(kc))
 	}
@@ -90,4 +98,38 @@ func podEvents(kc kubernetes.Interface) healthview.EventSource {
 		}
 		return l.Items, nil
 	}
+}
+
+// keyMapPath is the user's keymap file: $XDG_CONFIG_HOME/lbctl/keys.yaml,
+// else ~/.config/lbctl/keys.yaml ("" with neither variable set).
+func keyMapPath(s *Streams) string {
+	if dir := s.getenv("XDG_CONFIG_HOME"); dir != "" {
+		return filepath.Join(dir, "lbctl", "keys.yaml")
+	}
+	if home := s.getenv("HOME"); home != "" {
+		return filepath.Join(home, ".config", "lbctl", "keys.yaml")
+	}
+	return ""
+}
+
+// loadKeyMap reads the user's keymap over the default keys; without a file
+// the defaults stand.
+func loadKeyMap(s *Streams) (healthview.KeyMap, error) {
+	path := keyMapPath(s)
+	if path == "" {
+		return healthview.DefaultKeyMap(), nil
+	}
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return healthview.DefaultKeyMap(), nil
+	}
+	if err != nil {
+		return healthview.KeyMap{}, exitcode.New(exitcode.Usage, fmt.Sprintf("cannot read the keymap %s: %v", path, err), "", err)
+	}
+	km, err := healthview.ParseKeyMap(data)
+	if err != nil {
+		return healthview.KeyMap{}, exitcode.New(exitcode.Usage, fmt.Sprintf("%s: %v", path, err),
+			"fix it, or remove it for the default keys (docs/health.md lists the actions)", exitcode.ErrUsage)
+	}
+	return km, nil
 }

@@ -183,7 +183,9 @@ func foreground(esc, s string) string {
 // terminal, against the sandbox, and reads the screen: the ALBs and targets
 // appear healthy, a pod failing its health checks turns red, a scaled-down
 // deployment leaves a draining target, the filter narrows the rows, the
-// detail pane explains the selected row, and q restores the terminal.
+// detail pane explains the selected row with the pod's events, the user's
+// keymap rebinds quit, quitting restores the terminal, and with AWS
+// unreachable the Kubernetes side shows under a banner.
 func TestHealthTUIFlows(t *testing.T) {
 	sb, kubeconfig := startWorld(t)
 	ctx := context.Background()
@@ -196,7 +198,15 @@ func TestHealthTUIFlows(t *testing.T) {
 		t.Fatalf("storefront never became healthy on ip targets: exit %d\n%s\n%s", code, out, stderr)
 	}
 
-	env := []string{"TERM=xterm-256color", "HOME=" + t.TempDir(), "PATH=" + os.Getenv("PATH"), "KUBECONFIG=" + kubeconfig, "AWS_EC2_METADATA_DISABLED=true"}
+	// The user's keymap moves quit to Q.
+	home := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(home, ".config", "lbctl"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(home, ".config", "lbctl", "keys.yaml"), []byte("quit: [Q, ctrl+c]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env := []string{"TERM=xterm-256color", "HOME=" + home, "PATH=" + os.Getenv("PATH"), "KUBECONFIG=" + kubeconfig, "AWS_EC2_METADATA_DISABLED=true"}
 	for _, kv := range sb.Env() {
 		env = append(env, kv[0]+"="+kv[1])
 	}
@@ -301,21 +311,27 @@ func TestHealthTUIFlows(t *testing.T) {
 		return false
 	})
 
-	// q quits and gives the terminal back: out of the alternate screen,
-	// cursor shown, the line discipline cooked again.
+	// q no longer quits (the keymap moved it); Q quits and gives the
+	// terminal back: out of the alternate screen, cursor shown, the line
+	// discipline cooked again.
 	term.keys("q")
-	screen = term.waitFor("the shell after q", 10*time.Second, func(s string) bool { return strings.Contains(s, "exit=") && strings.Contains(s, "speed ") })
+	time.Sleep(500 * time.Millisecond)
+	if s := term.screen(false); strings.Contains(s, "exit=") || !strings.Contains(s, "Q/ctrl+c quit") {
+		t.Errorf("with quit bound to Q, q quit or the help line does not say Q:\n%s", s)
+	}
+	term.keys("Q")
+	screen = term.waitFor("the shell after Q", 10*time.Second, func(s string) bool { return strings.Contains(s, "exit=") && strings.Contains(s, "speed ") })
 	if !strings.Contains(screen, "exit=0") {
 		t.Errorf("health did not exit 0:\n%s", screen)
 	}
 	if strings.Contains(screen, "LOAD BALANCER") || strings.Contains(screen, "TARGET GROUP") {
-		t.Errorf("the TUI is still on the screen after q:\n%s", screen)
+		t.Errorf("the TUI is still on the screen after Q:\n%s", screen)
 	}
 	if alt := term.format("#{alternate_on}"); alt != "0" {
-		t.Errorf("still in the alternate screen after q (alternate_on=%s)", alt)
+		t.Errorf("still in the alternate screen after Q (alternate_on=%s)", alt)
 	}
 	if cur := term.format("#{cursor_flag}"); cur != "1" {
-		t.Errorf("cursor hidden after q (cursor_flag=%s)", cur)
+		t.Errorf("cursor hidden after Q (cursor_flag=%s)", cur)
 	}
 	for _, mode := range []string{" icanon", " echo "} {
 		if !strings.Contains(screen, mode) {
@@ -348,7 +364,7 @@ func TestHealthTUIFlows(t *testing.T) {
 		term.waitFor("storefront's pod, state unknown", 10*time.Second, func(s string) bool {
 			return strings.Contains(lineWith(s, "storefront-"), "unknown")
 		})
-		term.keys("q")
-		term.waitFor("exit 0 after q", 10*time.Second, func(s string) bool { return strings.Contains(s, "exit=0") })
+		term.keys("Q")
+		term.waitFor("exit 0 after Q", 10*time.Second, func(s string) bool { return strings.Contains(s, "exit=0") })
 	})
 }
