@@ -259,9 +259,11 @@ func TestHealthTUIFlows(t *testing.T) {
 	// A pod failing its health checks turns unhealthy and red (read with
 	// the cursor on the other row, which shows in reverse video).
 	sb.Kubelet.PodServer("team-a", victim).SetHealthy(false)
+	failedAt := time.Now()
 	screen = term.waitFor("the unhealthy pod", 20*time.Second, func(s string) bool {
 		return strings.Contains(lineWith(s, victim), "unhealthy")
 	})
+	t.Logf("the failing pod showed unhealthy after %s", time.Since(failedAt).Round(10*time.Millisecond))
 	victimFirst := strings.Contains(tableRows(screen, "TARGET")[0], victim)
 	if victimFirst {
 		term.keys("j")
@@ -302,6 +304,7 @@ func TestHealthTUIFlows(t *testing.T) {
 		[]byte(`{"spec":{"replicas":1}}`), metav1.PatchOptions{}); err != nil {
 		t.Fatal(err)
 	}
+	scaledAt := time.Now()
 	term.waitFor("a draining target", 20*time.Second, func(s string) bool {
 		for _, r := range tableRows(s, "TARGET") {
 			if f := strings.Fields(r); len(f) > 2 && f[1] == "draining" && f[2] == "Target.DeregistrationInProgress" {
@@ -310,6 +313,7 @@ func TestHealthTUIFlows(t *testing.T) {
 		}
 		return false
 	})
+	t.Logf("draining showed after %s", time.Since(scaledAt).Round(10*time.Millisecond))
 
 	// q no longer quits (the keymap moved it); Q quits and gives the
 	// terminal back: out of the alternate screen, cursor shown, the line
