@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"path/filepath"
@@ -14,9 +15,11 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/lbctl/lbctl/lbctl/lbc"
 	"github.com/lbctl/lbctl/lbctl/sandbox"
+	"github.com/lbctl/lbctl/migrate/scan"
 )
 
 // appHosts are the default scenario's application host names.
@@ -95,14 +98,19 @@ func describeErrors(m map[string]int) string {
 func TestMigrateUnderLoadFailsNoRequest(t *testing.T) {
 	sb, kubeconfig := startWorld(t)
 	ctx := context.Background()
+	followPreStopAdvice(t, sb, kubeconfig)
 	dir := filepath.Join(t.TempDir(), "migration")
-	if code, _, stderr := runCmd(t, "--kubeconfig", kubeconfig, "plan", "-A", "--steps", "50,100", "--soak", "1s", "--out-dir", dir, "-o", "json"); code != 0 {
+	code, out, stderr := runCmd(t, "--kubeconfig", kubeconfig, "plan", "-A", "--steps", "50,100", "--soak", "1s", "--out-dir", dir, "-o", "json")
+	if code != 0 {
 		t.Fatalf("plan: exit %d\n%s", code, stderr)
+	}
+	if strings.Contains(out, `"code": "`+scan.CodePreStop+`"`) {
+		t.Fatalf("the plan still warns that rollouts drop requests after its advice was followed")
 	}
 	stop := make(chan struct{})
 	load := steadyLoad(t, sb, 200, stop)
 	time.Sleep(time.Second)
-	code, out, stderr := runCmd(t, "--kubeconfig", kubeconfig, "migrate", "apply", "--plan", dir, "--yes", "--force-conflicts",
+	code, out, stderr = runCmd(t, "--kubeconfig", kubeconfig, "migrate", "apply", "--plan", dir, "--yes", "--force-conflicts",
 		"--poll", "100ms", "--wait-timeout", "60s", "--journal-namespace", "default")
 	time.Sleep(time.Second)
 	close(stop)
@@ -191,5 +199,46 @@ func TestNaiveChangeFailsRequests(t *testing.T) {
 	t.Logf("naive change: %d of %d requests failed:\n%s", res.failed(), res.requests, describeErrors(res.errors))
 	if res.failed() == 0 {
 		t.Errorf("the naive change failed no request of %d: the sandbox no longer shows what the phased migration avoids", res.requests)
+	}
+}
+
+// followPreStopAdvice does what the plan's prestop-sleep findings say, as a
+// team would before migrating: each workload gets the preStop sleep and
+// grace period the finding's patch gives, so that a rollout never stops a
+// pod the ALB still sends requests to.
+func followPreStopAdvice(t *testing.T, sb *sandbox.Sandbox, kubeconfig string) {
+	t.Helper()
+	ctx := context.Background()
+	code, out, stderr := runCmd(t, "--kubeconfig", kubeconfig, "plan", "-A", "-o", "json")
+	if code != 0 {
+		t.Fatalf("plan: exit %d\n%s", code, stderr)
+	}
+	var p struct {
+		Findings []scan.Finding `json:"findings"`
+	}
+	if err := json.Unmarshal([]byte(out), &p); err != nil {
+		t.Fatal(err)
+	}
+	patched := 0
+	for _, f := range p.Findings {
+		if f.Code != scan.CodePreStop {
+			continue
+		}
+		_, rest, ok := strings.Cut(f.Remedy, "-p '")
+		patch, _, ok2 := strings.Cut(rest, "'")
+		if !ok || !ok2 || len(f.Objects) == 0 || f.Objects[0].Kind != "Deployment" {
+			t.Fatalf("finding %s has no patch for a Deployment: %q", f.Code, f.Remedy)
+		}
+		d := f.Objects[0]
+		if _, err := sb.Kube.AppsV1().Deployments(d.Namespace).Patch(ctx, d.Name, types.StrategicMergePatchType, []byte(patch), metav1.PatchOptions{}); err != nil {
+			t.Fatalf("patch %s: %v", d, err)
+		}
+		patched++
+	}
+	if patched == 0 {
+		t.Fatal("the plan gave no preStop advice for the default scenario")
+	}
+	if err := sb.WaitReady(ctx, 2*time.Minute); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -181,7 +181,7 @@ func Start(ctx context.Context, o Options) (s *Sandbox, err error) {
 	}
 	s.lock = lock
 	s.Octet = octet
-	s.Kubelet = kubelet.New(s.Kube, kubelet.Options{Nodes: nodes, Octet: octet, CrossZoneLatency: o.CrossZoneLatency, Logf: o.Logf}).WithDynamic(s.Dynamic)
+	s.Kubelet = kubelet.New(s.Kube, kubelet.Options{Nodes: nodes, Octet: octet, CrossZoneLatency: o.CrossZoneLatency, TimeScale: o.TimeScale, Logf: o.Logf}).WithDynamic(s.Dynamic)
 	d := lbc.DefaultDefaults()
 	d.ClusterName = ClusterName
 	em = emulator.New(s.Kube, s.Dynamic, state, namer, s.Plane, emulator.Options{Defaults: d, PortOffset: o.PortOffset,

@@ -47,6 +47,10 @@ type Options struct {
 	Octet int
 	// StartupDelay is how long a new container takes to become ready.
 	StartupDelay time.Duration
+	// TimeScale compresses preStop sleeps and termination grace periods as
+	// the data plane compresses health-check intervals and deregistration
+	// delays, so their ratios stay as on a real cluster. Default 1.
+	TimeScale float64
 	// Logf logs what the kubelet does (nil: quiet).
 	Logf func(format string, args ...any)
 }
@@ -109,6 +113,9 @@ func New(kc kubernetes.Interface, o Options) *Kubelet {
 	}
 	if o.StartupDelay == 0 {
 		o.StartupDelay = 300 * time.Millisecond
+	}
+	if o.TimeScale == 0 {
+		o.TimeScale = 1
 	}
 	return &Kubelet{kc: kc, opts: o, loopback: LoopbackMap(o.Octet), running: map[string]*podRuntime{}, nodePorts: map[string]*dataplane.NodePort{},
 		usedIPs: map[string]string{}, nextIP: map[string]int{}, wake: make(chan struct{}, 1)}

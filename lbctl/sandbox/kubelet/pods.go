@@ -313,7 +313,8 @@ func (k *Kubelet) terminate(ctx context.Context, p *corev1.Pod) {
 	if p.DeletionGracePeriodSeconds != nil {
 		grace = time.Duration(*p.DeletionGracePeriodSeconds) * time.Second
 	}
-	sleep := min(preStopSleep(p), grace)
+	grace = time.Duration(float64(grace) * k.opts.TimeScale)
+	sleep := min(time.Duration(float64(preStopSleep(p))*k.opts.TimeScale), grace)
 	go func() {
 		deadline := time.Now().Add(grace)
 		if sleep > 0 {
