@@ -121,10 +121,12 @@ func Start(ctx context.Context, o Options) (s *Sandbox, err error) {
 			return nil, err
 		}
 	}
-	s = &Sandbox{opts: o}
+	started := &Sandbox{opts: o}
+	s = started
 	defer func() {
+		// The returns below set s to nil: stop what was started.
 		if err != nil {
-			s.Stop()
+			started.Stop()
 		}
 	}()
 	if o.InProcess {
