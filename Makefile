@@ -82,6 +82,6 @@ $(GORELEASER):
 ## release-snapshot: goreleaser check + snapshot archives in dist/, run the linux/amd64 binary, regenerate plugins/lbctl.yaml (slow; not part of make test)
 release-snapshot: $(GORELEASER)
 	$(GORELEASER) check
-	$(GORELEASER) release --snapshot --clean --skip=publish
+	$(GORELEASER) release --snapshot --clean --skip=publish --timeout 2h
 	hack/release/krew-manifest.sh dist
 	hack/release/run-snapshot-binary.sh dist
