@@ -12,7 +12,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/dynamic/dynamicinformer"
 	"k8s.io/client-go/informers"
@@ -69,11 +68,10 @@ func Watch(ctx context.Context, kc kubernetes.Interface, dc dynamic.Interface, s
 	w.add("nodes", false, cluster.Core().V1().Nodes().Informer(), into(func(o *Objects) *[]corev1.Node { return &o.Nodes }))
 	w.add("namespaces", false, namespaces.Core().V1().Namespaces().Informer(), into(func(o *Objects) *[]corev1.Namespace { return &o.Namespaces }))
 	if dc != nil {
-		dyn := func(gvr schema.GroupVersionResource, ns string) cache.SharedIndexInformer {
-			return dynamicinformer.NewFilteredDynamicSharedInformerFactory(dc, 0, ns, nil).ForResource(gvr).Informer()
-		}
-		w.add("targetgroupbindings.elbv2.k8s.aws", false, dyn(v1beta1.TargetGroupBindingsResource, ns), fromDynamic(func(o *Objects) *[]v1beta1.TargetGroupBinding { return &o.TargetGroupBindings }))
-		w.add("ingressclassparams.elbv2.k8s.aws", false, dyn(v1beta1.IngressClassParamsResource, ""), fromDynamic(func(o *Objects) *[]v1beta1.IngressClassParams { return &o.IngressClassParams }))
+		tgbs := dynamicinformer.NewFilteredDynamicSharedInformerFactory(dc, 0, ns, nil).ForResource(v1beta1.TargetGroupBindingsResource).Informer()
+		params := dynamicinformer.NewFilteredDynamicSharedInformerFactory(dc, 0, "", nil).ForResource(v1beta1.IngressClassParamsResource).Informer()
+		w.add("targetgroupbindings.elbv2.k8s.aws", false, tgbs, fromDynamic(func(o *Objects) *[]v1beta1.TargetGroupBinding { return &o.TargetGroupBindings }))
+		w.add("ingressclassparams.elbv2.k8s.aws", false, params, fromDynamic(func(o *Objects) *[]v1beta1.IngressClassParams { return &o.IngressClassParams }))
 	}
 	for _, k := range w.kinds {
 		go k.inf.Run(k.stop)

@@ -387,6 +387,22 @@ func (s *scanner) walkFunc(sf srcFile, fd *ast.FuncDecl) {
 					s.add(fn, "aws "+action, n.Pos())
 				}
 			}
+			// Informers list, then watch: factory.<Group>().<Version>().<Resources>().Informer()
+			// and dynamic factories' ForResource(gvr).Informer().
+			if name == "Informer" && len(n.Args) == 0 {
+				if g, res, ok := s.informerResource(sel.X); ok {
+					s.addKube(fn, g, res, "list", "", n.Pos())
+					s.addKube(fn, g, res, "watch", "", n.Pos())
+					return true
+				}
+				if fr, ok := sel.X.(*ast.CallExpr); ok && len(fr.Args) == 1 {
+					if fsel, ok := fr.Fun.(*ast.SelectorExpr); ok && fsel.Sel.Name == "ForResource" {
+						s.dynamic(sf, fd, fn, params, fr.Args[0], "list", "", n.Pos())
+						s.dynamic(sf, fd, fn, params, fr.Args[0], "watch", "", n.Pos())
+						return true
+					}
+				}
+			}
 			verb, sub, ok := verbOf(name)
 			if !ok {
 				return true
@@ -445,6 +461,42 @@ func (s *scanner) typedResource(e ast.Expr) (group, resource string, ok bool) {
 	}
 	return g, strings.ToLower(sel.Sel.Name), true
 }
+
+// informerResource recognises factory.<Group>().<Version>().<Resources>()
+// of a client-go informer factory.
+func (s *scanner) informerResource(e ast.Expr) (group, resource string, ok bool) {
+	res, ok := e.(*ast.CallExpr)
+	if !ok || len(res.Args) != 0 {
+		return "", "", false
+	}
+	rsel, ok := res.Fun.(*ast.SelectorExpr)
+	if !ok {
+		return "", "", false
+	}
+	ver, ok := rsel.X.(*ast.CallExpr)
+	if !ok || len(ver.Args) != 0 {
+		return "", "", false
+	}
+	vsel, ok := ver.Fun.(*ast.SelectorExpr)
+	if !ok || !informerVersion.MatchString(vsel.Sel.Name) {
+		return "", "", false
+	}
+	grp, ok := vsel.X.(*ast.CallExpr)
+	if !ok || len(grp.Args) != 0 {
+		return "", "", false
+	}
+	gsel, ok := grp.Fun.(*ast.SelectorExpr)
+	if !ok {
+		return "", "", false
+	}
+	g, known := apiGroup(gsel.Sel.Name)
+	if !known {
+		return "", "", false
+	}
+	return g, strings.ToLower(rsel.Sel.Name), true
+}
+
+var informerVersion = regexp.MustCompile(`^V\d+((alpha|beta)\d+)?$`)
 
 // dynamicResource recognises dc.Resource(gvr) and dc.Resource(gvr).Namespace(ns).
 func dynamicResource(e ast.Expr) (ast.Expr, bool) {
@@ -692,6 +744,8 @@ func Leak(ctx context.Context, kc K, dc D, r R53, in *route53.ChangeResourceReco
 	r.ChangeResourceRecordSets(ctx, in)
 	_ = sts.NewListRolesPaginator(nil, nil)
 	del(ctx, dc, jobs)
+	_ = f.Networking().V1().Ingresses().Informer()
+	_ = df.ForResource(jobs).Informer()
 }
 
 func del(ctx context.Context, dc D, gvr schema.GroupVersionResource) {
@@ -721,12 +775,16 @@ func del(ctx context.Context, dc D, gvr schema.GroupVersionResource) {
 		"cmd.Leak aws route53:ChangeResourceRecordSets",
 		"cmd.Leak aws sts:ListRoles",
 		"cmd.del kube batch/jobs:deletecollection",
+		"cmd.Leak kube networking.k8s.io/ingresses:list",
+		"cmd.Leak kube networking.k8s.io/ingresses:watch",
+		"cmd.Leak kube batch/jobs:list",
+		"cmd.Leak kube batch/jobs:watch",
 	} {
 		if !got[w] {
 			t.Errorf("parser missed %s; found %v", w, got)
 		}
 	}
-	if len(got) != 6 {
-		t.Errorf("found %d permissions, want 6: %v", len(got), got)
+	if len(got) != 10 {
+		t.Errorf("found %d permissions, want 10: %v", len(got), got)
 	}
 }

@@ -99,6 +99,7 @@ const (
 func Sources() []Source {
 	all := []Command{Scan, Health, Plan, Loadtest, Migrate}
 	list := func(group, resource string) KubeRule { return KubeRule{group, resource, "list"} }
+	watch := func(group, resource string) KubeRule { return KubeRule{group, resource, "watch"} }
 	doctor := []Command{Doctor}
 	mig := []Command{Migrate}
 	get := func(group, resource string) KubeRule { return KubeRule{group, resource, "get"} }
@@ -127,6 +128,22 @@ func Sources() []Source {
 		{Func: "lbctl/awsapi.(Reader).TargetHealth", Commands: all, AWS: []string{elb + "DescribeTargetHealth"}},
 		{Func: "lbctl/awsapi.(Reader).limits", Commands: all, AWS: []string{elb + "DescribeAccountLimits"}},
 		{Func: "lbctl/awsapi.(Reader).subnets", Commands: all, AWS: []string{ec2 + "DescribeSubnets"}},
+
+		// health: the Kubernetes side from informers (a list, then a watch),
+		// AWS reachability at start, a pod's events in the TUI.
+		{Func: "lbctl/kube.Watch", Commands: []Command{Health}, Kube: []KubeRule{
+			list("networking.k8s.io", "ingresses"), watch("networking.k8s.io", "ingresses"),
+			list("", "services"), watch("", "services"),
+			list("networking.k8s.io", "ingressclasses"), watch("networking.k8s.io", "ingressclasses"),
+			list("discovery.k8s.io", "endpointslices"), watch("discovery.k8s.io", "endpointslices"),
+			list("", "pods"), watch("", "pods"),
+			list("", "nodes"), watch("", "nodes"),
+			list("", "namespaces"), watch("", "namespaces"),
+			list("elbv2.k8s.aws", "targetgroupbindings"), watch("elbv2.k8s.aws", "targetgroupbindings"),
+			list("elbv2.k8s.aws", "ingressclassparams"), watch("elbv2.k8s.aws", "ingressclassparams"),
+		}},
+		{Func: "cmd.(Root).probeAWS", Commands: []Command{Health}, AWS: []string{elb + "DescribeLoadBalancers"}},
+		{Func: "cmd.podEvents", Commands: []Command{Health}, Kube: []KubeRule{list("", "events")}},
 
 		// doctor: access reviews for every rule above, the controller's
 		// objects, the caller's identity and one cheap call per action.
