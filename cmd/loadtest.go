@@ -159,13 +159,9 @@ func (f *loadFlags) options(r *Root) (loadtest.Options, error) {
 	if err != nil {
 		return loadtest.Options{}, err
 	}
-	var entries []loadtest.ResolveEntry
-	if env := r.Streams.getenv("LBCTL_RESOLVE"); env != "" {
-		e, err := loadtest.ParseResolveList(env)
-		if err != nil {
-			return loadtest.Options{}, ltUsage(fmt.Errorf("LBCTL_RESOLVE: %w", err), "")
-		}
-		entries = append(entries, e...)
+	entries, err := envResolveEntries(r)
+	if err != nil {
+		return loadtest.Options{}, err
 	}
 	for _, s := range f.resolve {
 		e, err := loadtest.ParseResolve(s)
@@ -186,6 +182,34 @@ func (f *loadFlags) options(r *Root) (loadtest.Options, error) {
 		Redirects: f.redirects, Resolve: entries, Lookup: (&net.Resolver{}).LookupHost, DNSTTL: f.dnsTTL,
 		PodHeader: f.podHeader, Version: buildinfo.Version, CoarsePacing: !f.precise,
 	}, nil
+}
+
+// envResolveEntries are the resolver entries of the environment: the
+// file LBCTL_RESOLVE_FILE names (the sandbox keeps it current as ALBs come
+// and go), then LBCTL_RESOLVE.
+func envResolveEntries(r *Root) ([]loadtest.ResolveEntry, error) {
+	var entries []loadtest.ResolveEntry
+	if path := r.Streams.getenv("LBCTL_RESOLVE_FILE"); path != "" {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil, ltUsage(fmt.Errorf("LBCTL_RESOLVE_FILE: %w", err), "source the env file of a running sandbox, or unset it")
+		}
+		if list := strings.TrimSpace(string(b)); list != "" {
+			e, err := loadtest.ParseResolveList(list)
+			if err != nil {
+				return nil, ltUsage(fmt.Errorf("LBCTL_RESOLVE_FILE %s: %w", path, err), "")
+			}
+			entries = append(entries, e...)
+		}
+	}
+	if env := r.Streams.getenv("LBCTL_RESOLVE"); env != "" {
+		e, err := loadtest.ParseResolveList(env)
+		if err != nil {
+			return nil, ltUsage(fmt.Errorf("LBCTL_RESOLVE: %w", err), "")
+		}
+		entries = append(entries, e...)
+	}
+	return entries, nil
 }
 
 // applyConnectTo applies the --connect-to flags.

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,9 +15,12 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/spf13/cobra"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/cli-runtime/pkg/printers"
 
+	"github.com/lbctl/lbctl/lbctl/buildinfo"
 	"github.com/lbctl/lbctl/lbctl/exitcode"
+	"github.com/lbctl/lbctl/loadtest"
 	"github.com/lbctl/lbctl/migrate/apply"
 	"github.com/lbctl/lbctl/migrate/plan"
 	"github.com/lbctl/lbctl/tui/migrateview"
@@ -36,6 +40,8 @@ type migrateOptions struct {
 	poll             time.Duration
 	manualDone       bool
 	to               string
+	verifyRate       float64
+	verifyThresholds []string
 
 	// events, when set, receives progress instead of the printed lines.
 	events func(apply.Event)
@@ -77,6 +83,12 @@ func (o *migrateOptions) addRun(c *cobra.Command) {
 	fl.DurationVar(&o.poll, "poll", 2*time.Second, "interval of the waits' checks")
 }
 
+func (o *migrateOptions) addVerify(c *cobra.Command) {
+	fl := c.Flags()
+	fl.Float64Var(&o.verifyRate, "verify-rate", 0, "during each traffic step's soak, send this many requests/s to the new path (the copies' ALBs, by their rules' hosts and paths); 0: none")
+	fl.StringArrayVar(&o.verifyThresholds, "verify-threshold", []string{"errors<0.1%"}, "a verification load that breaks one (loadtest's threshold syntax, e.g. 'p99<500ms') undoes the step")
+}
+
 func newMigrateApplyCmd(r *Root, resume bool) *cobra.Command {
 	o := &migrateOptions{}
 	c := &cobra.Command{
@@ -108,6 +120,7 @@ func newMigrateApplyCmd(r *Root, resume bool) *cobra.Command {
 	}
 	o.addCommon(c)
 	o.addRun(c)
+	o.addVerify(c)
 	c.Flags().StringVar(&o.phase, "phase", "", "run only this phase (the ones before must be done)")
 	c.Flags().StringVar(&o.until, "until", "", "stop after this phase, for a review")
 	return c
@@ -248,7 +261,82 @@ func (o *migrateOptions) executor(ctx context.Context, r *Root, p *plan.Plan, fi
 			return a == "y" || a == "yes", nil
 		}
 	}
+	if o.verifyRate > 0 {
+		ths, err := loadtest.ParseThresholds(o.verifyThresholds)
+		if err != nil {
+			return nil, usageErr(err.Error(), "")
+		}
+		opts.Verify = func(ctx context.Context, st plan.Step, soak time.Duration) (string, error) {
+			return o.verify(ctx, r, st, soak, ths)
+		}
+	}
 	return apply.New(opts), nil
+}
+
+// verify sends --verify-rate requests/s to the new path of a traffic step
+// for the soak: each copy's rules, by host and path, to its ALB.
+func (o *migrateOptions) verify(ctx context.Context, r *Root, st plan.Step, soak time.Duration, ths []loadtest.Threshold) (string, error) {
+	kc, err := r.Factory.KubeClient()
+	if err != nil {
+		return "", err
+	}
+	var targets []loadtest.Target
+	for _, ref := range st.Objects {
+		if ref.Kind != "Ingress" {
+			continue
+		}
+		in, err := kc.NetworkingV1().Ingresses(ref.Namespace).Get(ctx, ref.Name, metav1.GetOptions{})
+		if err != nil || in.Annotations[plan.AnnotationMigratedFrom] == "" || len(in.Status.LoadBalancer.Ingress) == 0 {
+			continue
+		}
+		alb := in.Status.LoadBalancer.Ingress[0].Hostname
+		for _, rule := range in.Spec.Rules {
+			if rule.Host == "" || rule.HTTP == nil {
+				continue
+			}
+			for _, p := range rule.HTTP.Paths {
+				path := p.Path
+				if path == "" || strings.ContainsAny(path, "*?") {
+					path = "/"
+				}
+				targets = append(targets, loadtest.Target{Name: ref.Namespace + "/" + ref.Name + ":" + rule.Host + path, Method: "GET",
+					URL: "http://" + rule.Host + path, Connect: alb + ":80", Ingress: ref.Namespace + "/" + ref.Name})
+			}
+		}
+	}
+	if len(targets) == 0 {
+		return "no rule of the new path to send requests to", nil
+	}
+	shape, err := loadtest.NewShape(loadtest.ShapeOptions{Rate: o.verifyRate, Duration: soak})
+	if err != nil {
+		return "", err
+	}
+	entries, err := envResolveEntries(r)
+	if err != nil {
+		return "", err
+	}
+	runs, err := loadtest.Attack(ctx, loadtest.Options{Targets: targets, Shape: shape, Resolve: entries, Lookup: (&net.Resolver{}).LookupHost,
+		Transport: loadtest.TransportOptions{KeepAlive: true, Timeout: 10 * time.Second}, Version: buildinfo.Version})
+	if err != nil && !errors.Is(err, loadtest.ErrInterrupted) {
+		return "", err
+	}
+	if len(runs) == 0 {
+		return "", errors.New("no verification run")
+	}
+	run := runs[0]
+	verdicts, ok := loadtest.Evaluate(run, ths)
+	sum := run.Summarize()
+	summary := fmt.Sprintf("%d requests to %d rules, %d errors, p99 %.1f ms", sum.Requests, len(targets), sum.Errors, sum.Latency.P99)
+	if !ok {
+		var failed []string
+		for _, v := range verdicts {
+			if !v.Passed {
+				failed = append(failed, v.String())
+			}
+		}
+		return summary, fmt.Errorf("%s", strings.Join(failed, "; "))
+	}
+	return summary, nil
 }
 
 func eventLine(ev apply.Event) string {

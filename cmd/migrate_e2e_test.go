@@ -110,8 +110,16 @@ func TestMigrateUnderLoadFailsNoRequest(t *testing.T) {
 	stop := make(chan struct{})
 	load := steadyLoad(t, sb, 200, stop)
 	time.Sleep(time.Second)
-	code, out, stderr = runCmd(t, "--kubeconfig", kubeconfig, "migrate", "apply", "--plan", dir, "--yes", "--force-conflicts",
-		"--poll", "100ms", "--wait-timeout", "60s", "--journal-namespace", "default")
+	// Each traffic step is verified with its own load on the new path, as
+	// a person would run it from a shell that sourced the sandbox's env.
+	var env []string
+	for _, kv := range sb.Env() {
+		env = append(env, kv[0]+"="+kv[1])
+	}
+	streams, _, outBuf, errBuf := TestStreams(env...)
+	code = Run(context.Background(), streams, NewFactory(), "kubectl lbctl", []string{"--kubeconfig", kubeconfig, "migrate", "apply", "--plan", dir, "--yes", "--force-conflicts",
+		"--poll", "100ms", "--wait-timeout", "60s", "--journal-namespace", "default", "--verify-rate", "20"})
+	out, stderr = outBuf.String(), errBuf.String()
 	time.Sleep(time.Second)
 	close(stop)
 	res := <-load
@@ -122,6 +130,9 @@ func TestMigrateUnderLoadFailsNoRequest(t *testing.T) {
 	t.Logf("%d requests during the migration, %d failed", res.requests, res.failed())
 	if res.requests < 200*5 {
 		t.Errorf("only %d requests were sent", res.requests)
+	}
+	if n := strings.Count(out, "verification load: "); n != 6 || strings.Contains(out, "verification load: no rule") || !strings.Contains(out, " 0 errors") {
+		t.Errorf("want a verification load with 0 errors in each of the 6 traffic steps, got %d:\n%s", n, out)
 	}
 	if res.failed() != 0 {
 		t.Errorf("%d of %d requests failed during the migration:\n%s", res.failed(), res.requests, describeErrors(res.errors))

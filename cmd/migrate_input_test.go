@@ -212,3 +212,38 @@ func TestMigrateDryRunAndReviewPoints(t *testing.T) {
 		t.Errorf("rollback left the copy (err %v)", err)
 	}
 }
+
+// TestMigrateUndoesATrafficStepThatFailsVerification: a verification load
+// that breaks its threshold undoes the traffic step (the weights go back)
+// and stops with exit 1 at a resumable point.
+func TestMigrateUndoesATrafficStepThatFailsVerification(t *testing.T) {
+	sb, kubeconfig := startWorld(t)
+	ctx := context.Background()
+	dir, _ := planFor(t, kubeconfig)
+	var env []string
+	for _, kv := range sb.Env() {
+		env = append(env, kv[0]+"="+kv[1])
+	}
+	streams, _, outBuf, errBuf := TestStreams(env...)
+	code := Run(ctx, streams, NewFactory(), "kubectl lbctl", []string{"--kubeconfig", kubeconfig, "migrate", "apply", "--plan", dir, "--yes", "--force-conflicts",
+		"--poll", "100ms", "--wait-timeout", "60s", "--journal-namespace", "default", "--verify-rate", "20", "--verify-threshold", "p99<1us"})
+	if code != exitcode.CheckFailed {
+		t.Fatalf("exit %d, want %d\n%s\n%s", code, exitcode.CheckFailed, outBuf.String(), errBuf.String())
+	}
+	assertOneLine(t, errBuf.String(), "new path is unhealthy at 50%", "verification load", "p99<1us", "was undone", "migrate resume")
+	in, err := sb.Kube.NetworkingV1().Ingresses("team-a").Get(ctx, "cart", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cp, err := sb.Kube.NetworkingV1().Ingresses("team-a").Get(ctx, "cart-ip", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w, cw := in.Annotations["external-dns.alpha.kubernetes.io/aws-weight"], cp.Annotations["external-dns.alpha.kubernetes.io/aws-weight"]; w != "100" || cw != "0" {
+		t.Errorf("after the undo the weights are old %q, new %q; want 100 and 0", w, cw)
+	}
+	_, out, _ := runCmd(t, "--kubeconfig", kubeconfig, "migrate", "status", "--plan", dir, "--journal-namespace", "default")
+	if !strings.Contains(out, "stopped") || !strings.Contains(out, "(shift-traffic)") {
+		t.Errorf("status after the undo:\n%s", out)
+	}
+}

@@ -209,6 +209,9 @@ func Start(ctx context.Context, o Options) (s *Sandbox, err error) {
 			return nil, err
 		}
 	}
+	if o.Dir != "" {
+		s.run(runCtx, "resolve-file", s.keepResolveFile)
+	}
 	return s, nil
 }
 
@@ -336,6 +339,36 @@ func (s *Sandbox) Resolve() []string {
 	return out
 }
 
+// ResolveFile is the file, in Options.Dir, that always holds the current
+// resolver entries (LBCTL_RESOLVE's form): ALBs made after the env file was
+// sourced are in it too.
+func (s *Sandbox) ResolveFile() string {
+	if s.opts.Dir == "" {
+		return ""
+	}
+	return filepath.Join(s.opts.Dir, "resolve")
+}
+
+// keepResolveFile rewrites ResolveFile whenever the ALBs change.
+func (s *Sandbox) keepResolveFile(ctx context.Context) error {
+	last := "\x00"
+	tick := time.NewTicker(200 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		if cur := strings.Join(s.Resolve(), ","); cur != last {
+			if err := writeAtomic(s.ResolveFile(), []byte(cur+"\n")); err != nil {
+				return err
+			}
+			last = cur
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+		}
+	}
+}
+
 // Env is what another shell needs to reach the sandbox.
 func (s *Sandbox) Env() [][2]string {
 	env := [][2]string{
@@ -344,6 +377,9 @@ func (s *Sandbox) Env() [][2]string {
 		{"AWS_EC2_METADATA_DISABLED", "true"},
 		{"LBCTL_CLUSTER_NAME", ClusterName},
 		{"LBCTL_RESOLVE", strings.Join(s.Resolve(), ",")},
+	}
+	if f := s.ResolveFile(); f != "" {
+		env = append(env, [2]string{"LBCTL_RESOLVE_FILE", f})
 	}
 	if s.Kubeconfig != "" {
 		env = append([][2]string{{"KUBECONFIG", s.Kubeconfig}}, env...)

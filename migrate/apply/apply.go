@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"time"
 
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
@@ -68,8 +69,9 @@ type Options struct {
 	// Confirm is asked before each phase with pending steps; nil means yes.
 	Confirm func(ph plan.Phase) (bool, error)
 	// Verify, when set, runs during each traffic step's soak against the new
-	// path (a verification load); an error rolls the step back.
-	Verify func(ctx context.Context, st plan.Step, soak time.Duration) error
+	// path (a verification load) and says what it measured; an error rolls
+	// the step back.
+	Verify func(ctx context.Context, st plan.Step, soak time.Duration) (string, error)
 	// Events receives progress; nil discards it.
 	Events func(Event)
 	Now    func() time.Time
@@ -103,11 +105,12 @@ const (
 
 // Executor runs one plan.
 type Executor struct {
-	o     Options
-	id    string
-	store *Store
-	j     *Journal
-	steps []stepRef
+	o      Options
+	emitMu sync.Mutex
+	id     string
+	store  *Store
+	j      *Journal
+	steps  []stepRef
 }
 
 type stepRef struct {
@@ -166,6 +169,8 @@ func (e *Executor) emit(ev Event) {
 	if e.o.Events == nil {
 		return
 	}
+	e.emitMu.Lock()
+	defer e.emitMu.Unlock()
 	ev.Time = e.o.Now()
 	e.o.Events(ev)
 }

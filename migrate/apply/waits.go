@@ -290,7 +290,13 @@ func (e *Executor) soak(ctx context.Context, i int, s stepRef) error {
 	var verr chan error
 	if e.o.Verify != nil {
 		verr = make(chan error, 1)
-		go func() { verr <- e.o.Verify(vctx, s.step, d) }()
+		go func() {
+			summary, err := e.o.Verify(vctx, s.step, d)
+			if summary != "" {
+				e.emit(Event{Type: EventWait, Phase: s.name, Step: i, Message: "verification load: " + summary})
+			}
+			verr <- err
+		}()
 	}
 	end := e.o.Now().Add(d)
 	var bad string
