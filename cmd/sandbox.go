@@ -3,7 +3,6 @@ package cmd
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -103,7 +102,7 @@ func runningPid(dir string) (pid int, stale bool) {
 	if err != nil || pid <= 0 {
 		return 0, true
 	}
-	if err := syscall.Kill(pid, 0); err != nil {
+	if !processAlive(pid) {
 		return 0, true
 	}
 	return pid, false
@@ -222,7 +221,7 @@ func (o *sandboxOptions) startBackground(ctx context.Context, r *Root, dir strin
 	}
 	cmd := exec.Command(self, args...)
 	cmd.Stdout, cmd.Stderr = logf, logf
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	detach(cmd)
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("start background sandbox: %w", err)
 	}
@@ -284,19 +283,18 @@ func (o *sandboxOptions) down(r *Root) error {
 		fmt.Fprintln(r.Streams.ErrOut, msg)
 		return nil
 	}
-	if err := syscall.Kill(pid, syscall.SIGTERM); err != nil && !errors.Is(err, syscall.ESRCH) {
+	if err := terminate(pid); err != nil {
 		return fmt.Errorf("stop sandbox (pid %d): %w", pid, err)
 	}
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
-		if syscall.Kill(pid, 0) != nil {
+		if !processAlive(pid) {
 			break
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	if syscall.Kill(pid, 0) == nil {
-		_ = syscall.Kill(-pid, syscall.SIGKILL)
-		_ = syscall.Kill(pid, syscall.SIGKILL)
+	if processAlive(pid) {
+		killGroup(pid)
 	}
 	cleanDir(dir)
 	os.Remove(filepath.Join(dir, "sandbox.log"))
