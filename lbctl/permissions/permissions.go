@@ -165,6 +165,7 @@ func Sources() []Source {
 			get("networking.k8s.io", "ingresses"), get("", "services"), get("", "namespaces"),
 		}},
 		{Func: "migrate/apply.(Executor).clusterOfALBs", Commands: mig, AWS: []string{elb + "DescribeLoadBalancers", elb + "DescribeTags"}},
+		{Func: "cmd.(migrateOptions).verify", Commands: mig, Kube: []KubeRule{get("networking.k8s.io", "ingresses")}},
 		{Func: "migrate/apply.(Executor).checkAccess", Commands: mig, Kube: []KubeRule{{"authorization.k8s.io", "selfsubjectaccessreviews", "create"}}},
 		{Func: "migrate/apply.(Store).Load", Commands: mig, Kube: []KubeRule{get("", "configmaps")}},
 		{Func: "migrate/apply.(Store).Save", Commands: mig, Kube: []KubeRule{get("", "configmaps"), {"", "configmaps", "create"}, {"", "configmaps", "update"}}},

@@ -6,7 +6,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	coordinationv1 "k8s.io/api/coordination/v1"
@@ -54,8 +53,7 @@ func staleLocal(holder string) bool {
 	if pid == os.Getpid() {
 		return false
 	}
-	err = syscall.Kill(pid, 0)
-	return err == syscall.ESRCH
+	return processGone(pid)
 }
 
 // acquire takes the lease or says who holds it; it then renews it until

@@ -2,7 +2,6 @@ package plan
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/lbctl/lbctl/lbctl/lbc"
@@ -30,7 +29,7 @@ func checkController(b *builder) (Check, []topology.ObjectRef) {
 			if i := strings.IndexByte(tag, '@'); i >= 0 {
 				tag = tag[:i]
 			}
-			ok, known := versionAtLeast(tag, MinControllerVersion)
+			ok, known := lbc.VersionAtLeast(tag, MinControllerVersion)
 			switch {
 			case !known:
 				c.Status, c.Message = CheckWarn, fmt.Sprintf("controller %s/%s runs image %s whose version cannot be read; it must be %s or newer", d.Namespace, d.Name, ctr.Image, MinControllerVersion)
@@ -61,39 +60,4 @@ func hasControllerClass(t *topology.Topology) bool {
 		}
 	}
 	return false
-}
-
-// versionAtLeast compares "vX.Y.Z" tags; known is false when v does not parse.
-func versionAtLeast(v, min string) (ok, known bool) {
-	a, okA := parseVersion(v)
-	m, _ := parseVersion(min)
-	if !okA {
-		return false, false
-	}
-	for i := range a {
-		if a[i] != m[i] {
-			return a[i] > m[i], true
-		}
-	}
-	return true, true
-}
-
-func parseVersion(s string) ([3]int, bool) {
-	var out [3]int
-	s = strings.TrimPrefix(s, "v")
-	if i := strings.IndexAny(s, "-+"); i >= 0 {
-		s = s[:i]
-	}
-	parts := strings.Split(s, ".")
-	if len(parts) < 2 || len(parts) > 3 {
-		return out, false
-	}
-	for i, p := range parts {
-		n, err := strconv.Atoi(p)
-		if err != nil {
-			return out, false
-		}
-		out[i] = n
-	}
-	return out, true
 }

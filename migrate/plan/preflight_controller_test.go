@@ -3,6 +3,8 @@ package plan
 import (
 	"strings"
 	"testing"
+
+	"github.com/lbctl/lbctl/lbctl/lbc"
 )
 
 func TestVersionAtLeast(t *testing.T) {
@@ -13,9 +15,9 @@ func TestVersionAtLeast(t *testing.T) {
 		{"v2.7.1", true, true}, {"v2.2.0", true, true}, {"v2.1.3", false, true}, {"v1.1.9", false, true},
 		{"2.10.0-eks-1", true, true}, {"latest", false, false},
 	} {
-		ok, known := versionAtLeast(tc.v, MinControllerVersion)
+		ok, known := lbc.VersionAtLeast(tc.v, MinControllerVersion)
 		if ok != tc.ok || known != tc.known {
-			t.Errorf("versionAtLeast(%s) = %v %v, want %v %v", tc.v, ok, known, tc.ok, tc.known)
+			t.Errorf("lbc.VersionAtLeast(%s) = %v %v, want %v %v", tc.v, ok, known, tc.ok, tc.known)
 		}
 	}
 }
