@@ -12,6 +12,7 @@ import (
 	"k8s.io/client-go/util/retry"
 
 	"github.com/lbctl/lbctl/lbctl/exitcode"
+	"github.com/lbctl/lbctl/lbctl/kube/elbv2/v1beta1"
 	"github.com/lbctl/lbctl/lbctl/topology"
 	"github.com/lbctl/lbctl/migrate/plan"
 )
@@ -156,10 +157,22 @@ func (e *Executor) Rollback(ctx context.Context, to string) (err error) {
 			}
 		}
 	}
+	bindingsChecked := false
 	for _, k := range order {
 		w := &j.Writes[k]
 		if phaseOf[w.Phase] <= keep || w.Restored {
 			continue
+		}
+		if w.Op == plan.OpRestart && !bindingsChecked && keep < phaseOf[plan.PhaseCreate] {
+			// A pod created while a copy's TargetGroupBinding still selects
+			// it gets that binding's readiness gate, which nothing sets once
+			// the binding is gone: roll only when the bindings are.
+			if !e.o.DryRun {
+				if err := e.waitBindingsGone(ctx); err != nil {
+					return err
+				}
+			}
+			bindingsChecked = true
 		}
 		if err := e.restore(ctx, w); err != nil {
 			return fmt.Errorf("restore %s: %w", w.Ref, err)
@@ -245,4 +258,36 @@ func (e *Executor) settle(ctx context.Context, touched []Ref, all bool) error {
 		return errors.Join(errors.New("the migration's load balancers and target groups are not all gone"), err)
 	}
 	return nil
+}
+
+// waitBindingsGone waits until the TargetGroupBindings the plan created are
+// deleted, then one more poll so that caches (the readiness-gate webhook's)
+// see it too.
+func (e *Executor) waitBindingsGone(ctx context.Context) error {
+	var bindings []topology.ObjectRef
+	for _, r := range e.o.Plan.Replacements {
+		if r.Action == plan.Create && r.Kind == "TargetGroupBinding" {
+			bindings = append(bindings, topology.ObjectRef{Kind: r.Kind, Namespace: r.Namespace, Name: r.Name})
+		}
+	}
+	if len(bindings) == 0 {
+		return nil
+	}
+	err := e.until(ctx, "the copies' TargetGroupBindings are deleted", func(ctx context.Context) (bool, string, error) {
+		for _, b := range bindings {
+			_, err := e.o.Dynamic.Resource(v1beta1.TargetGroupBindingsResource).Namespace(b.Namespace).Get(ctx, b.Name, metav1.GetOptions{})
+			if apierrors.IsNotFound(err) {
+				continue
+			}
+			if err != nil {
+				return false, "", fmt.Errorf("read %s: %w", b, err)
+			}
+			return false, b.String() + " still exists", nil
+		}
+		return true, "", nil
+	})
+	if err != nil {
+		return err
+	}
+	return e.o.Sleep(ctx, e.o.Poll)
 }

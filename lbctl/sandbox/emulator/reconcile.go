@@ -453,12 +453,14 @@ func (e *Emulator) ensureBinding(ctx context.Context, g *topology.Group, tg *tgM
 
 func (e *Emulator) deleteTargetGroup(ctx context.Context, name string, tg *tgModel) {
 	e.logf("controller: deleting target group %s", name)
-	e.state.DeleteTargetGroup(tg.arn)
-	delete(e.tgs, name)
+	// The binding goes first (its finalizer deregisters the targets), then
+	// the target group, as with the real controller.
 	err := e.dc.Resource(v1beta1.TargetGroupBindingsResource).Namespace(tg.binding.Namespace).Delete(ctx, tg.binding.Name, metav1.DeleteOptions{})
 	if err != nil && !apierrors.IsNotFound(err) {
 		e.logf("controller: delete TargetGroupBinding %s: %v", tg.binding, err)
 	}
+	e.state.DeleteTargetGroup(tg.arn)
+	delete(e.tgs, name)
 }
 
 // action turns a rule target into the data plane's action.
