@@ -22,17 +22,12 @@ import (
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	elbv2types "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/dynamic"
-	dynamicfake "k8s.io/client-go/dynamic/fake"
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/kubernetes/fake"
 	"k8s.io/client-go/rest"
 
 	"github.com/lbctl/lbctl/lbctl/exitcode"
 	"github.com/lbctl/lbctl/lbctl/kube"
-	"github.com/lbctl/lbctl/lbctl/kube/elbv2/v1beta1"
 	"github.com/lbctl/lbctl/lbctl/kube/localapi"
 	"github.com/lbctl/lbctl/lbctl/lbc"
 	"github.com/lbctl/lbctl/lbctl/sandbox/awsendpoint"
@@ -461,19 +456,6 @@ func (s *Sandbox) Stop() error {
 		s.lock.Close()
 	}
 	return errors.Join(errs...)
-}
-
-// fakeClients are the demo's in-process Kubernetes: typed and dynamic fake
-// clients that know lbctl's custom resources.
-func fakeClients() (kubernetes.Interface, dynamic.Interface) {
-	// An empty scheme: the fake keeps custom resources unstructured, as
-	// the real dynamic client returns them.
-	sch := runtime.NewScheme()
-	dc := dynamicfake.NewSimpleDynamicClientWithCustomListKinds(sch, map[schema.GroupVersionResource]string{
-		v1beta1.TargetGroupBindingsResource: "TargetGroupBindingList",
-		v1beta1.IngressClassParamsResource:  "IngressClassParamsList",
-	})
-	return fake.NewClientset(), dc
 }
 
 // lockPort is the port whose listener on 127.S.255.254 marks octet S as
