@@ -30,6 +30,7 @@ func planLimitNames() map[string]string {
 		"target-groups":            lbc.LimitTargetGroupsPerALB,
 		"certificates":             lbc.LimitCertificatesPerALB,
 		"targets":                  lbc.LimitTargetsPerALB,
+		"targets-per-target-group": lbc.LimitTargetsPerTargetGroup,
 		"listeners":                lbc.LimitListenersPerALB,
 		"target-groups-per-action": lbc.LimitTargetGroupsPerAction,
 		"albs":                     lbc.LimitALBs,

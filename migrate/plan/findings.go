@@ -30,6 +30,9 @@ const (
 	CodePredictionMismatch = "prediction-mismatch"
 	CodeLabelFallback      = "group-label-missing"
 	CodePreflight          = "preflight"
+	// CodeTargetGroupTargets: one backend has more ready endpoints than a
+	// target group may hold; splitting the group cannot help.
+	CodeTargetGroupTargets = "target-group-targets-quota"
 )
 
 func finding(sev scan.Severity, code, msg, remedy string, objs ...topology.ObjectRef) scan.Finding {

@@ -116,6 +116,11 @@ func quotaEstate(quota string) *kube.Objects {
 			ann := map[string]string{lbc.Key(lbc.SuffixListenPorts): fmt.Sprintf(`[{"HTTP":%d}]`, 8000+i)}
 			g.ingress(ns, app, app+".example.com", ann, map[string]networkingv1.IngressServiceBackend{"/": svcPort(app)})
 		}
+	case "target-group-targets": // one Service with 1,200 pods: its target group alone is over 1,000, and a small one
+		g.service(ns, "huge", 1200)
+		g.ingress(ns, "huge", "huge.example.com", nil, map[string]networkingv1.IngressServiceBackend{"/": svcPort("huge")})
+		g.service(ns, "small", 1)
+		g.ingress(ns, "small", "small.example.com", nil, map[string]networkingv1.IngressServiceBackend{"/": svcPort("small")})
 	case "single": // one Ingress alone over the rules quota, and a small one
 		paths := map[string]networkingv1.IngressServiceBackend{}
 		g.service(ns, "huge", 1)

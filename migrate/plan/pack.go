@@ -43,11 +43,16 @@ func (bn *bin) displayName() string { return bn.id.String() }
 // load is what one Ingress adds to its ALB's quotas.
 type load struct {
 	rules, tgs, targets int
-	certs               []string
-	ports               []lbc.ListenPort
-	tags, attrs         map[string]string
-	hasDefault          bool
-	hosts               []string
+	// tgTargets is the largest target group's targets, against the
+	// per-target-group quota no split can help.
+	tgTargets int
+	// tgTargetsOf names the backend with tgTargets.
+	tgTargetsOf string
+	certs       []string
+	ports       []lbc.ListenPort
+	tags, attrs map[string]string
+	hasDefault  bool
+	hosts       []string
 }
 
 // accum is a bin's running total, with the merged settings members must
@@ -101,7 +106,11 @@ func (b *builder) loadOf(m *move) load {
 	l := load{rules: len(in.Rules), tgs: len(in.Backends), certs: in.Config.CertificateARNs, ports: in.Config.ListenPorts,
 		tags: in.Config.Tags, attrs: in.Config.AnnotationLoadBalancerAttributes, hasDefault: in.Object.Spec.DefaultBackend != nil}
 	for _, be := range in.Backends {
-		l.targets += b.workloads.podCount(be)
+		n := b.workloads.targetCount(be)
+		l.targets += n
+		if n > l.tgTargets {
+			l.tgTargets, l.tgTargetsOf = n, be.ServiceRef().Namespace+"/"+be.ServiceRef().Name
+		}
 	}
 	seen := map[string]bool{}
 	for _, r := range in.Object.Spec.Rules {
@@ -117,6 +126,9 @@ func (b *builder) loadOf(m *move) load {
 // fits tells whether a load can join a bin, and if not the first reason.
 func (b *builder) fits(a *accum, l load) (bool, string) {
 	lim := b.o.Limits
+	if lim.TargetsPerTargetGroup > 0 && l.tgTargets > lim.TargetsPerTargetGroup {
+		return false, fmt.Sprintf("about %d ip targets (ready endpoints) in the target group of Service %s, over the quota of %d per target group", l.tgTargets, l.tgTargetsOf, lim.TargetsPerTargetGroup)
+	}
 	if n := a.rules + l.rules; lim.RulesPerALB > 0 && n > lim.RulesPerALB {
 		return false, fmt.Sprintf("%d listener rules, over the quota of %d per ALB", n, lim.RulesPerALB)
 	}
@@ -169,6 +181,8 @@ func (b *builder) fits(a *accum, l load) (bool, string) {
 // quotaCode is the scan's finding code for the quota a reason names.
 func quotaCode(reason string) string {
 	switch {
+	case strings.Contains(reason, "per target group"):
+		return CodeTargetGroupTargets
 	case strings.Contains(reason, "listener rules"):
 		return scan.CodeGroupRules
 	case strings.Contains(reason, "target groups"):
@@ -237,6 +251,11 @@ func units(ms []*move) []*unit {
 			u.load.hosts = append(u.load.hosts, m.load.hosts...)
 		}
 		u.load.rules, u.load.tgs, u.load.targets, u.load.hasDefault = a.rules, a.tgs, a.targets, a.hasDefault
+		for _, m := range u.moves {
+			if m.load.tgTargets > u.load.tgTargets {
+				u.load.tgTargets, u.load.tgTargetsOf = m.load.tgTargets, m.load.tgTargetsOf
+			}
+		}
 		for c := range a.certs {
 			u.load.certs = append(u.load.certs, c)
 		}
@@ -407,7 +426,7 @@ func (b *builder) inPlaceBin(g *topology.Group, ms []*move) {
 			if be.Config.TargetType == v1beta1.TargetTypeInstance {
 				l.targets += nodes
 			} else {
-				l.targets += b.workloads.podCount(be)
+				l.targets += b.workloads.targetCount(be)
 			}
 		}
 		bn.acc.add(l)

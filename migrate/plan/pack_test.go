@@ -2,17 +2,21 @@ package plan
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/lbctl/lbctl/lbctl/lbc"
 	"github.com/lbctl/lbctl/migrate/scan"
 )
 
 func TestFits(t *testing.T) {
-	b := &builder{o: Options{Limits: lbc.Limits{RulesPerALB: 10, TargetGroupsPerALB: 10, CertificatesPerALB: 1, TargetsPerALB: 10, ListenersPerALB: 2}}}
+	b := &builder{o: Options{Limits: lbc.Limits{RulesPerALB: 10, TargetGroupsPerALB: 10, CertificatesPerALB: 1, TargetsPerALB: 10, TargetsPerTargetGroup: 6, ListenersPerALB: 2}}}
 	full := func(f func(a *accum)) accum {
 		a := newAccum()
 		f(&a)
@@ -30,6 +34,8 @@ func TestFits(t *testing.T) {
 		{"target groups", full(func(a *accum) { a.tgs = 10 }), load{tgs: 1}, "11 target groups"},
 		{"certificates", full(func(a *accum) { a.certs["c1"], a.certs["c2"] = true, true }), load{certs: []string{"c3"}}, "2 certificates"},
 		{"targets", full(func(a *accum) { a.targets = 9 }), load{targets: 2}, "about 11 ip targets"},
+		{"targets per target group", newAccum(), load{targets: 7, tgTargets: 7, tgTargetsOf: "big/huge"}, "about 7 ip targets (ready endpoints) in the target group of Service big/huge, over the quota of 6 per target group"},
+		{"targets per target group within", newAccum(), load{targets: 6, tgTargets: 6}, ""},
 		{"listeners", full(func(a *accum) { a.ports[80], a.ports[81] = "HTTP", "HTTP" }), load{ports: []lbc.ListenPort{{Protocol: "HTTP", Port: 82}}}, "3 listeners"},
 		{"same listener", full(func(a *accum) { a.ports[80], a.ports[81] = "HTTP", "HTTP" }), load{ports: http80}, ""},
 		{"listener protocol", full(func(a *accum) { a.ports[443] = "HTTPS" }), load{ports: []lbc.ListenPort{{Protocol: "HTTP", Port: 443}}}, "port 443 is HTTPS"},
@@ -73,7 +79,7 @@ type groupSummary struct {
 func TestQuotaSplits(t *testing.T) {
 	out := map[string]any{}
 	lim := lbc.DefaultLimits()
-	for _, quota := range []string{"rules", "target-groups", "certificates", "targets", "listeners", "single"} {
+	for _, quota := range []string{"rules", "target-groups", "certificates", "targets", "listeners", "single", "target-group-targets"} {
 		t.Run(quota, func(t *testing.T) {
 			p := Build(build(quotaEstate(quota), nil), Options{})
 			var gs []groupSummary
@@ -83,11 +89,15 @@ func TestQuotaSplits(t *testing.T) {
 					t.Errorf("group %s is over a quota: %+v", g.Name, g)
 				}
 			}
-			if quota == "single" {
-				if len(gs) != 1 || gs[0].Name != "big" || len(findingsWith(p, scan.CodeGroupRules)) != 1 || !p.HasErrors() {
-					t.Errorf("single: groups %+v, findings %v", gs, codes(p))
+			switch quota {
+			case "single", "target-group-targets":
+				// No split can help: the one Ingress is not planned, the
+				// small one is.
+				code := map[string]string{"single": scan.CodeGroupRules, "target-group-targets": CodeTargetGroupTargets}[quota]
+				if len(gs) != 1 || gs[0].Name != "big" || gs[0].Members != 1 || len(findingsWith(p, code)) != 1 || !p.HasErrors() {
+					t.Errorf("%s: groups %+v, findings %v", quota, gs, codes(p))
 				}
-			} else {
+			default:
 				if len(gs) != 2 || gs[0].Name != "big-1" || gs[1].Name != "big-2" || gs[0].Split == "" {
 					t.Errorf("want big-1 and big-2 with a reason, got %+v", gs)
 				}
@@ -111,5 +121,40 @@ func TestQuotaOverride(t *testing.T) {
 	p := Build(build(quotaEstate("rules"), nil), Options{Limits: l})
 	if diff := cmp.Diff([]string{"big"}, groupNames(p)); diff != "" {
 		t.Error("a raised quota keeps one group:", diff)
+	}
+}
+
+// TestTargetCount: a target group's targets are the Service's ready
+// endpoints, or the Deployment's replicas when more.
+func TestTargetCount(t *testing.T) {
+	g := newGen()
+	g.namespace("big")
+	g.service("big", "web", 2)
+	g.ingress("big", "web", "web.example.com", nil, map[string]networkingv1.IngressServiceBackend{"/": svcPort("web")})
+	yes, no := true, false
+	var eps []discoveryv1.Endpoint
+	for i := range 5 {
+		ready := &yes
+		if i == 4 {
+			ready = &no
+		}
+		eps = append(eps, discoveryv1.Endpoint{Addresses: []string{fmt.Sprintf("10.0.0.%d", i)}, Conditions: discoveryv1.EndpointConditions{Ready: ready}})
+	}
+	// the same address in a second slice counts once; no condition is ready
+	eps2 := []discoveryv1.Endpoint{{Addresses: []string{"10.0.0.0"}}, {Addresses: []string{"10.0.0.9"}}}
+	for i, e := range [][]discoveryv1.Endpoint{eps, eps2} {
+		g.objs.EndpointSlices = append(g.objs.EndpointSlices, discoveryv1.EndpointSlice{
+			ObjectMeta: metav1.ObjectMeta{Namespace: "big", Name: fmt.Sprintf("web-%d", i), Labels: map[string]string{discoveryv1.LabelServiceName: "web"}},
+			Endpoints:  e})
+	}
+	topo := build(g.objs, nil)
+	w := indexWorkloads(topo)
+	be := topo.Ingresses[0].Backends[0]
+	if got := w.targetCount(be); got != 5 {
+		t.Errorf("ready endpoints: targetCount = %d, want 5 (4 ready + 1 without condition, 1 not ready, 1 repeated)", got)
+	}
+	*g.objs.Deployments[0].Spec.Replicas = 8
+	if got := w.targetCount(be); got != 8 {
+		t.Errorf("replicas above the endpoints: targetCount = %d, want 8", got)
 	}
 }

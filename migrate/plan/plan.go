@@ -123,7 +123,7 @@ func (b *builder) settings() Settings {
 		GroupBy: b.o.GroupBy.String(), Regroup: b.o.Regroup, DNS: string(b.o.DNS), Steps: b.o.Steps,
 		Soak: b.o.Soak.String(), Suffix: b.o.Suffix,
 		Limits: LimitSet{RulesPerALB: l.RulesPerALB, TargetGroupsPerALB: l.TargetGroupsPerALB, CertificatesPerALB: l.CertificatesPerALB,
-			TargetsPerALB: l.TargetsPerALB, ListenersPerALB: l.ListenersPerALB, TargetGroupsPerAction: l.TargetGroupsPerAction, ALBsPerRegion: l.ALBsPerRegion},
+			TargetsPerALB: l.TargetsPerALB, TargetsPerTargetGroup: l.TargetsPerTargetGroup, ListenersPerALB: l.ListenersPerALB, TargetGroupsPerAction: l.TargetGroupsPerAction, ALBsPerRegion: l.ALBsPerRegion},
 	}
 }
 

@@ -52,6 +52,7 @@ type LimitSet struct {
 	TargetGroupsPerALB    int `json:"targetGroupsPerALB"`
 	CertificatesPerALB    int `json:"certificatesPerALB"`
 	TargetsPerALB         int `json:"targetsPerALB"`
+	TargetsPerTargetGroup int `json:"targetsPerTargetGroup"`
 	ListenersPerALB       int `json:"listenersPerALB"`
 	TargetGroupsPerAction int `json:"targetGroupsPerAction"`
 	ALBsPerRegion         int `json:"albsPerRegion"`

@@ -6,6 +6,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
 	"k8s.io/apimachinery/pkg/labels"
 
 	"github.com/lbctl/lbctl/lbctl/topology"
@@ -16,13 +17,22 @@ import (
 // their owners.
 type workloadIndex struct {
 	deployments map[string][]*appsv1.Deployment // by namespace
+	// slices are the EndpointSlices by Service ("namespace/name").
+	slices map[string][]*discoveryv1.EndpointSlice
 }
 
 func indexWorkloads(t *topology.Topology) *workloadIndex {
-	w := &workloadIndex{deployments: map[string][]*appsv1.Deployment{}}
+	w := &workloadIndex{deployments: map[string][]*appsv1.Deployment{}, slices: map[string][]*discoveryv1.EndpointSlice{}}
 	for i := range t.Objects.Deployments {
 		d := &t.Objects.Deployments[i]
 		w.deployments[d.Namespace] = append(w.deployments[d.Namespace], d)
+	}
+	for i := range t.Objects.EndpointSlices {
+		es := &t.Objects.EndpointSlices[i]
+		if svc := es.Labels[discoveryv1.LabelServiceName]; svc != "" {
+			k := es.Namespace + "/" + svc
+			w.slices[k] = append(w.slices[k], es)
+		}
 	}
 	return w
 }
@@ -54,21 +64,44 @@ func (w *workloadIndex) podSpec(be *topology.Backend) *corev1.PodSpec {
 	return nil
 }
 
-// podCount is the number of pods ip mode will register for a backend: the
-// pods read, else the selected Deployments' replicas.
-func (w *workloadIndex) podCount(be *topology.Backend) int {
-	if len(be.Pods) > 0 {
-		return len(be.Pods)
-	}
-	n := 0
-	for _, d := range w.deploymentsOf(be.Service) {
-		if d.Spec.Replicas != nil {
-			n += int(*d.Spec.Replicas)
-		} else {
-			n++
+// targetCount is the number of targets ip mode registers in a backend's
+// target group: one per ready endpoint of the Service (its EndpointSlices;
+// else the pods read), or the selected Deployments' replicas when those are
+// more (a scaled-down or rolling workload comes back to them).
+func (w *workloadIndex) targetCount(be *topology.Backend) int {
+	n := len(be.Pods)
+	if be.Service != nil {
+		if es := w.slices[be.Service.Namespace+"/"+be.Service.Name]; len(es) > 0 {
+			n = readyEndpoints(es)
 		}
 	}
-	return n
+	replicas := 0
+	for _, d := range w.deploymentsOf(be.Service) {
+		if d.Spec.Replicas != nil {
+			replicas += int(*d.Spec.Replicas)
+		} else {
+			replicas++
+		}
+	}
+	return max(n, replicas)
+}
+
+// readyEndpoints counts the distinct ready addresses of a Service's
+// EndpointSlices (an endpoint with no ready condition counts as ready, as
+// the API defines).
+func readyEndpoints(slices []*discoveryv1.EndpointSlice) int {
+	seen := map[string]bool{}
+	for _, es := range slices {
+		for _, ep := range es.Endpoints {
+			if ep.Conditions.Ready != nil && !*ep.Conditions.Ready {
+				continue
+			}
+			if len(ep.Addresses) > 0 {
+				seen[ep.Addresses[0]] = true
+			}
+		}
+	}
+	return len(seen)
 }
 
 // workloadRef is a workload to restart, and its serving container.
