@@ -65,10 +65,30 @@ type Progress struct {
 	Warmup   bool
 	Requests int64
 	Errors   int64
+	// WarmupRequests are the warm-up's requests so far (excluded from
+	// Requests and every result).
+	WarmupRequests int64
 	// Rate is the scheduled rate now (0 unpaced); Window the last whole
 	// second's requests and latency percentiles.
 	Rate   float64
 	Window *Window
+	// Codes counts the measured responses by status ("0": no response) and
+	// Kinds the errors by kind, over every set; both are copies.
+	Codes, Kinds map[string]int64
+	// Rules are each target's tallies so far, set by set in the order of
+	// the targets.
+	Rules []RuleProgress
+}
+
+// RuleProgress is one target's share of a run so far.
+type RuleProgress struct {
+	// Set is the target's set ("a" or "b" in an A/B test, else "").
+	Set      string
+	Name     string
+	Requests int64
+	Errors   int64
+	// P50 and P99 are the rule's latency percentiles so far.
+	P50, P99 time.Duration
 }
 
 // ErrInterrupted is returned (wrapped) with partial runs when the context

@@ -101,12 +101,22 @@ func headerValue(h http.Header, key string) string {
 }
 
 func (r *recorder) progress(now time.Time, shape *Shape) Progress {
-	p := Progress{Elapsed: now.Sub(r.began), Duration: shape.Duration(), Warmup: now.Before(r.measureFrom), Rate: shape.Rate(now.Sub(r.began))}
+	p := Progress{Elapsed: now.Sub(r.began), Duration: shape.Duration(), Warmup: now.Before(r.measureFrom),
+		WarmupRequests: r.warmup, Rate: shape.Rate(now.Sub(r.began))}
 	last := int(now.Sub(r.measureFrom)/time.Second) - 1
 	w := &Window{T: last, Latency: NewSparse()}
-	for _, m := range r.sets {
+	for si, m := range r.sets {
 		p.Requests += m.Requests
 		p.Errors += m.Errors
+		p.Codes = mergeMap(p.Codes, m.Codes)
+		p.Kinds = mergeMap(p.Kinds, m.Kinds)
+		for _, rm := range m.Rules {
+			rp := RuleProgress{Set: r.plan.sets[si], Name: rm.Name, Requests: rm.Requests, Errors: rm.Errors}
+			if rm.Requests > 0 {
+				rp.P50, rp.P99 = rm.Latency.Quantile(50), rm.Latency.Quantile(99)
+			}
+			p.Rules = append(p.Rules, rp)
+		}
 		if last >= 0 && last < len(m.Windows) {
 			mw := m.Windows[last]
 			w.Requests += mw.Requests

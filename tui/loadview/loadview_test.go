@@ -1,0 +1,164 @@
+package loadview
+
+import (
+	"errors"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/lbctl/lbctl/loadtest"
+)
+
+var sgr = regexp.MustCompile("\x1b\\[[0-9;:]*m")
+
+func plain(m tea.Model) string { return sgr.ReplaceAllString(m.(Model).Render(), "") }
+
+// second is the engine's progress after n seconds of a 200/s run over two
+// rules (one second of warm-up): latency grows by a millisecond a second.
+func second(n int) ProgressMsg {
+	w := &loadtest.Window{T: n - 2, Requests: 200, Latency: loadtest.NewSparse()}
+	for i := range 200 {
+		w.Latency.Record(time.Duration(n)*time.Millisecond + time.Duration(i)*10*time.Microsecond)
+	}
+	req := int64(200 * (n - 1))
+	return ProgressMsg{
+		Elapsed: time.Duration(n) * time.Second, Duration: 31 * time.Second, Rate: 200,
+		Requests: req, Errors: int64(n - 1), WarmupRequests: 200, Window: w,
+		Codes: map[string]int64{"200": req - int64(n-1), "503": int64(n - 1)},
+		Kinds: map[string]int64{loadtest.KindHTTP5xx: int64(n - 1)},
+		Rules: []loadtest.RuleProgress{
+			{Name: "team-a/api:api.example.com/", Requests: req / 2, P50: 2 * time.Millisecond, P99: 9 * time.Millisecond},
+			{Name: "team-a/web:www.example.com/", Requests: req / 2, Errors: int64(n - 1), P50: 3 * time.Millisecond, P99: 12 * time.Millisecond},
+		},
+	}
+}
+
+func TestViewFollowsProgress(t *testing.T) {
+	stopped := 0
+	var m tea.Model = New(Header{Title: "lbctl loadtest run", Shape: "200/s for 30s after a 1s warm-up", Targets: 2, Paced: true}, func() { stopped++ })
+	m, _ = m.Update(tea.WindowSizeMsg{Width: 140, Height: 45})
+	if got := plain(m); !strings.Contains(got, "starting") || !strings.Contains(got, "none yet") {
+		t.Errorf("before any progress the view says it is starting:\n%s", got)
+	}
+	m, _ = m.Update(ProgressMsg{Elapsed: time.Second, Duration: 31 * time.Second, Rate: 200, Warmup: true, WarmupRequests: 200})
+	if got := plain(m); !strings.Contains(got, "warm-up") || !strings.Contains(got, "achieved 200/s") {
+		t.Errorf("the warm-up shows, with the rate it achieves:\n%s", got)
+	}
+	for n := 2; n <= 12; n++ {
+		m, _ = m.Update(second(n))
+	}
+	got := plain(m)
+	for _, want := range []string{
+		"lbctl loadtest run", "2 target(s) · 200/s for 30s after a 1s warm-up · 12s / 31s", "measuring", " 39%",
+		"scheduled 200/s", "achieved 200/s", "requests 2200", "errors 11 (0.50%)", "warm-up 200 (excluded)",
+		"p50 13.0ms", "p99 14.0ms", "second 11: 200 requests",
+		"200 2189 (99.5%)", "503 11 (0.5%)", "http_5xx 11",
+		"p50 ━ p90 ━ p99", "requests/s", " 20.0ms ┤", " 10.0ms ┤",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("view lacks %q:\n%s", want, got)
+		}
+	}
+	if !regexp.MustCompile(` 1s +11s\n`).MatchString(got) {
+		t.Errorf("the time axis does not run from the first measured second to the last:\n%s", got)
+	}
+	// The rule table: each rule's rate since the last progress, counts and
+	// percentiles.
+	api, web := lineWith(got, "team-a/api:api.example.com/"), lineWith(got, "team-a/web:www.example.com/")
+	if f := strings.Fields(api); len(f) != 7 || f[1] != "100" || f[2] != "1100" || f[3] != "0" || f[4] != "0.00" || f[5] != "2.00ms" || f[6] != "9.00ms" {
+		t.Errorf("api's row = %q", api)
+	}
+	if f := strings.Fields(web); len(f) != 7 || f[3] != "11" || f[4] != "1.00" || f[6] != "12.0ms" {
+		t.Errorf("web's row = %q", web)
+	}
+	// The chart plots every measured second's percentiles in braille.
+	if n := strings.Count(got, "┤"); n != 8+3 { // 8 rows of latency, 3 of rate on 45 lines
+		t.Errorf("%d chart rows, want the latency chart's and the rate chart's:\n%s", n, got)
+	}
+	if !regexp.MustCompile("[\u2801-\u28ff]").MatchString(got) {
+		t.Errorf("no braille dots in the charts:\n%s", got)
+	}
+
+	// q asks the run to stop once and waits for it; a second q leaves.
+	m, cmd := m.Update(tea.KeyPressMsg{Code: 'q', Text: "q"})
+	if cmd == nil {
+		t.Fatal("q does nothing")
+	}
+	if msg := cmd(); msg != nil || stopped != 1 {
+		t.Errorf("q: stop called %d times, message %v", stopped, msg)
+	}
+	if got := plain(m); !strings.Contains(got, "stopping…") || !strings.Contains(got, "partial results follow") {
+		t.Errorf("the view does not say it is stopping:\n%s", got)
+	}
+	if _, cmd := m.Update(tea.KeyPressMsg{Code: 'q', Text: "q"}); cmd == nil || cmd() != tea.Quit() {
+		t.Error("a second q does not leave at once")
+	}
+	m, cmd = m.Update(DoneMsg{Err: errors.New("load test interrupted after 12s")})
+	if cmd == nil || cmd() != tea.Quit() {
+		t.Error("the view does not end with the run")
+	}
+	if got := plain(m); !strings.Contains(got, "stopped") || !strings.Contains(got, "interrupted after 12s") {
+		t.Errorf("the view does not say why the run stopped:\n%s", got)
+	}
+}
+
+// At --rate max there is no schedule: the view says so and charts the
+// achieved rate alone.
+func TestViewUnpaced(t *testing.T) {
+	var m tea.Model = New(Header{Title: "lbctl loadtest run", Shape: "max for 10s", Targets: 1}, nil)
+	m, _ = m.Update(tea.WindowSizeMsg{Width: 100, Height: 40})
+	p := second(3)
+	p.Rate = 0
+	m, _ = m.Update(p)
+	got := plain(m)
+	if !strings.Contains(got, "scheduled max (unpaced)") || strings.Contains(got, "━ scheduled") {
+		t.Errorf("unpaced view:\n%s", got)
+	}
+	// ctrl+c without a stop function (nothing to stop) still does not crash.
+	_, cmd := m.Update(tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl})
+	if cmd == nil {
+		t.Fatal("ctrl+c does nothing")
+	}
+	_ = cmd()
+}
+
+// A small terminal drops the rate chart and keeps three rules in view;
+// more rules than fit scroll with the arrow keys.
+func TestViewSmallTerminalScrollsRules(t *testing.T) {
+	var m tea.Model = New(Header{Title: "t", Targets: 12, Paced: true}, nil)
+	m, _ = m.Update(tea.WindowSizeMsg{Width: 90, Height: 24})
+	p := second(3)
+	p.Rules = nil
+	for i := range 12 {
+		p.Rules = append(p.Rules, loadtest.RuleProgress{Name: "rule-" + string(rune('a'+i)), Requests: 10})
+	}
+	m, _ = m.Update(p)
+	got := plain(m)
+	if strings.Contains(got, "requests/s") {
+		t.Errorf("a 24-line terminal still shows the rate chart:\n%s", got)
+	}
+	if !strings.Contains(got, "rule-a") || strings.Contains(got, "rule-l") {
+		t.Errorf("the table does not start at the first rule:\n%s", got)
+	}
+	for range 11 {
+		m, _ = m.Update(tea.KeyPressMsg{Code: tea.KeyDown})
+	}
+	if got := plain(m); !strings.Contains(got, "rule-l") {
+		t.Errorf("down does not scroll to the last rule:\n%s", got)
+	}
+	if n := strings.Count(plain(m), "\n"); n > 24 {
+		t.Errorf("%d lines on a 24-line terminal:\n%s", n, plain(m))
+	}
+}
+
+func lineWith(screen, s string) string {
+	for _, l := range strings.Split(screen, "\n") {
+		if strings.Contains(l, s) {
+			return l
+		}
+	}
+	return ""
+}
