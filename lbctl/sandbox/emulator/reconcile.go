@@ -319,11 +319,24 @@ func withResource(g *topology.Group, resource, cluster string) map[string]string
 	return lbc.ResourceTags(cluster, g.ID, resource)
 }
 
+// albAddress is the nth ALB's address (n from 1): base.1 to base.254, then
+// on through the next third octets (base "127.10.200": the 255th ALB is
+// 127.10.201.1), so an estate of more than 254 ALBs still gets loopback
+// addresses.
+func albAddress(base string, n int) string {
+	i := strings.LastIndex(base, ".")
+	third, err := strconv.Atoi(base[i+1:])
+	if i < 0 || err != nil {
+		return fmt.Sprintf("%s.%d", base, n)
+	}
+	return fmt.Sprintf("%s.%d.%d", base[:i], third+(n-1)/254, (n-1)%254+1)
+}
+
 func (e *Emulator) createLoadBalancer(g *topology.Group, objs *kube.Objects) (*lbModel, error) {
 	e.nextIP++
 	lb := &lbModel{
 		name: g.LoadBalancerName, scheme: g.Scheme,
-		ip:        fmt.Sprintf("%s.%d", e.o.ALBAddressBase, e.nextIP),
+		ip:        albAddress(e.o.ALBAddressBase, e.nextIP),
 		listeners: map[int32]*listenerModel{},
 	}
 	lb.arn = e.namer.LoadBalancerARN(elbv2types.LoadBalancerTypeEnumApplication, lb.name)
@@ -381,7 +394,7 @@ func (e *Emulator) ensureTargetGroup(ctx context.Context, g *topology.Group, in 
 	tg.binding = lbc.TargetGroupBindingName(lbc.TargetGroupKey{Cluster: e.o.Defaults.ClusterName, Group: g.ID, Ingress: ingKey, Service: svcKey,
 		ServiceUID: b.Service.UID, Port: b.Ref.Port, TargetPort: port, TargetType: tt, Protocol: b.Config.BackendProtocol, ProtocolVersion: b.Config.ProtocolVersion})
 	hc := b.Config.HealthCheck
-	tg.health = dataplane.HealthCheck{Path: hc.Path, Port: hc.Port, Interval: e.scaled(hc.IntervalSeconds), Timeout: e.scaled(hc.TimeoutSeconds),
+	tg.health = dataplane.HealthCheck{Path: hc.Path, Port: hc.Port, Interval: e.scaled(hc.IntervalSeconds), Timeout: e.checkTimeout(hc.IntervalSeconds, hc.TimeoutSeconds),
 		HealthyThreshold: int(hc.HealthyThreshold), UnhealthyThreshold: int(hc.UnhealthyThreshold), Matcher: hc.SuccessCodes}
 	tg.dereg = e.scaled(int32(deregistrationDelay(b.Config.TargetGroupAttributes)))
 
@@ -416,6 +429,17 @@ func orDefault(s, d string) string {
 
 func (e *Emulator) scaled(seconds int32) time.Duration {
 	return time.Duration(float64(seconds) * e.o.TimeScale * float64(time.Second))
+}
+
+// checkTimeout is a health check's timeout in the data plane: AWS's,
+// unscaled, but no longer than the scaled interval. The time scale
+// compresses waiting (intervals, delays), not how long a server on this
+// machine takes to answer: scaled, AWS's default 5 s would be 0.5 s at 0.1,
+// and a busy machine (the large scenario's 900 targets checked every 1.5 s
+// beside a kube-apiserver) fails checks with Target.Timeout until no moment
+// finds every target healthy.
+func (e *Emulator) checkTimeout(interval, timeout int32) time.Duration {
+	return min(time.Duration(timeout)*time.Second, e.scaled(interval))
 }
 
 func deregistrationDelay(attrs map[string]string) int {
