@@ -1,5 +1,6 @@
 // Package plugins_test validates plugins/lbctl.yaml, the krew manifest that
-// hack/release/krew-manifest.sh regenerates from a goreleaser snapshot.
+// the krews: section of .goreleaser.yaml generates (make release-snapshot
+// copies it from dist/krew/).
 package plugins_test
 
 import (
@@ -16,8 +17,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-
-	"sigs.k8s.io/yaml"
 )
 
 // plugin is the part of krew's v1alpha2 Plugin schema lbctl fills in.
@@ -47,14 +46,7 @@ type platform struct {
 }
 
 func TestKrewManifest(t *testing.T) {
-	b, err := os.ReadFile("lbctl.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var p plugin
-	if err := yaml.UnmarshalStrict(b, &p); err != nil {
-		t.Fatalf("lbctl.yaml: %v", err)
-	}
+	p := readManifest(t, "lbctl.yaml")
 	if p.APIVersion != "krew.googlecontainertools.github.com/v1alpha2" || p.Kind != "Plugin" {
 		t.Errorf("apiVersion/kind: %s/%s", p.APIVersion, p.Kind)
 	}
