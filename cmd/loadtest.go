@@ -34,7 +34,7 @@ broken down per listener rule, status, error kind, origin (the ALB itself or the
 Targets come from URLs, vegeta target files, or the topology: --ingress, --group or -A turn each
 listener rule into a request with the rule's host and a concrete path, sent to the rule's ALB.`,
 	}
-	c.AddCommand(newLoadtestRunCmd(r, loadtest.Attack), newLoadtestCompareCmd(r), newLoadtestABCmd(r, loadtest.Attack), newLoadtestMergeCmd(r))
+	c.AddCommand(newLoadtestRunCmd(r, loadtest.Attack), newLoadtestCompareCmd(r), newLoadtestABCmd(r, loadtest.Attack), newLoadtestMergeCmd(r), newLoadtestWorkerCmd(r))
 	return c
 }
 
@@ -341,6 +341,7 @@ type loadtestRunOptions struct {
 	abortOnFail bool
 	abortWindow time.Duration
 	startAt     string
+	dist        distFlags
 }
 
 func newLoadtestRunCmd(r *Root, attack loadtestRunFunc) *cobra.Command {
@@ -370,6 +371,7 @@ func newLoadtestRunCmd(r *Root, attack loadtestRunFunc) *cobra.Command {
 	fl.BoolVar(&o.abortOnFail, "abort-on-fail", false, "stop early once a threshold was breached for --abort-window in a row")
 	fl.DurationVar(&o.abortWindow, "abort-window", 10*time.Second, "how long a breach must last for --abort-on-fail")
 	fl.StringVar(&o.startAt, "start-at", "", "wait until this RFC 3339 time to start, so runs on several machines line up for 'loadtest merge'")
+	o.dist.add(c)
 	return c
 }
 
@@ -407,6 +409,9 @@ func (o *loadtestRunOptions) run(ctx context.Context, r *Root, attack loadtestRu
 			return ltUsage(errors.New("--abort-on-fail needs a run-wide latency or errors threshold"), "add e.g. --threshold 'p99<250ms'")
 		}
 	}
+	if o.dist.workers > 0 {
+		return o.runDistributed(ctx, r, opts, ths)
+	}
 	if err := loadtest.Preflight(ctx, opts); err != nil {
 		return ltUsage(err, "check the name, or pass --resolve HOST:PORT:ADDR (source the sandbox's env file for LBCTL_RESOLVE)")
 	}
@@ -421,7 +426,13 @@ func (o *loadtestRunOptions) run(ctx context.Context, r *Root, attack loadtestRu
 	if err != nil && !interrupted {
 		return err
 	}
-	run := runs[0]
+	return o.report(r, runs[0], ths, interrupted)
+}
+
+// report judges the thresholds, prints the run, saves it (a partial run of
+// an interrupted test always), writes the HTML and GitHub outputs, and
+// returns the exit status.
+func (o *loadtestRunOptions) report(r *Root, run *loadtest.Run, ths []loadtest.Threshold, interrupted bool) error {
 	verdicts, passed := loadtest.Evaluate(run, ths)
 	run.Thresholds = verdicts
 	if err := writeRun(r.Streams.Out, run, o.output); err != nil {

@@ -12,6 +12,7 @@ import (
 func newRBACCmd(r *Root) *cobra.Command {
 	var forCmds []string
 	var name string
+	var workers bool
 	c := &cobra.Command{
 		Use:   "rbac",
 		Short: "Print the ClusterRole (and Role) lbctl needs",
@@ -20,7 +21,8 @@ commands call, from lbctl's permissions registry (a test keeps it equal to the c
 code). lbctl never reads Secrets. With -n, namespaced resources go in a Role in that namespace
 and the ClusterRole keeps only cluster-scoped ones (nodes, namespaces, ingress classes).`,
 		Example: `  kubectl lbctl rbac --for scan | kubectl apply -f -
-  kubectl lbctl rbac --for health -n shop`,
+  kubectl lbctl rbac --for health -n shop
+  kubectl lbctl rbac --for loadtest --workers -n load-tests`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			cmds, err := parseFor(forCmds)
@@ -28,6 +30,9 @@ and the ClusterRole keeps only cluster-scoped ones (nodes, namespaces, ingress c
 				return err
 			}
 			o := permissions.RBACOptions{Name: name}
+			if workers {
+				o.Features = append(o.Features, permissions.FeatureWorkers)
+			}
 			if o.Name == "" {
 				o.Name = "lbctl"
 				for _, c := range cmds {
@@ -43,6 +48,7 @@ and the ClusterRole keeps only cluster-scoped ones (nodes, namespaces, ingress c
 	}
 	c.Flags().StringSliceVar(&forCmds, "for", nil, forFlagHelp())
 	c.Flags().StringVar(&name, "name", "", "name of the ClusterRole and Role (default: lbctl, or lbctl-<commands> with --for)")
+	c.Flags().BoolVar(&workers, "workers", false, "add what `loadtest run --workers` needs: create and delete a Job, watch its pods, read their logs")
 	_ = c.RegisterFlagCompletionFunc("for", completeFor)
 	return c
 }

@@ -66,6 +66,8 @@ func verbOf(method string) (verb, sub string, ok bool) {
 		return "patch", "status", true
 	case "GetScale":
 		return "get", "scale", true
+	case "GetLogs":
+		return "get", "log", true
 	case "UpdateScale":
 		return "update", "scale", true
 	}

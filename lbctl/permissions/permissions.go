@@ -53,6 +53,9 @@ type Feature string
 // FeatureRoute53 is --dns route53: weighted DNS records during a migration.
 const FeatureRoute53 Feature = "dns-route53"
 
+// FeatureWorkers is loadtest --workers: the load from the pods of a Job.
+const FeatureWorkers Feature = "loadtest-workers"
+
 // KubeRule is one Kubernetes verb on one resource ("ingresses/status" for a
 // subresource). Group "" is the core group.
 type KubeRule struct {
@@ -196,6 +199,15 @@ func Sources() []Source {
 		{Func: "migrate/apply.(Executor).waitHealthyStep", Commands: mig, AWS: []string{elb + "DescribeTargetGroups"}},
 		{Func: "migrate/apply.(Executor).verifyGone", Commands: mig, AWS: []string{elb + "DescribeLoadBalancers", elb + "DescribeTargetGroups"}},
 
+		// loadtest --workers: the workers' Job, their pods and logs.
+		{Func: "loadtest/distributed.Run", Commands: []Command{Loadtest}, Feature: FeatureWorkers, Kube: []KubeRule{
+			{"batch", "jobs", "create"}, list("", "pods"), watch("", "pods"),
+		}},
+		{Func: "loadtest/distributed.(collector).log", Commands: []Command{Loadtest}, Feature: FeatureWorkers, Kube: []KubeRule{get("", "pods/log")}},
+		{Func: "loadtest/distributed.deleteJob", Commands: []Command{Loadtest}, Feature: FeatureWorkers, Kube: []KubeRule{
+			{"batch", "jobs", "delete"}, {"", "pods", "deletecollection"},
+		}},
+
 		// Writes into the sandbox's own API server (sandbox, demo, tests).
 		{Func: "lbctl/kube.Create", Commands: []Command{Sandbox}, Local: true, Kube: []KubeRule{
 			{"", "namespaces", "create"},
@@ -279,9 +291,9 @@ func AWSActions(cmds []Command, features ...Feature) []string {
 
 // KubeRules returns the sorted, distinct Kubernetes rules cmds (all when
 // empty) need.
-func KubeRules(cmds []Command) []KubeRule {
+func KubeRules(cmds []Command, features ...Feature) []KubeRule {
 	set := map[KubeRule]bool{}
-	for _, s := range selected(cmds, []Feature{FeatureRoute53}) {
+	for _, s := range selected(cmds, append([]Feature{FeatureRoute53}, features...)) {
 		for _, k := range s.Kube {
 			set[k] = true
 		}

@@ -77,6 +77,8 @@ type RBACOptions struct {
 	// Namespace, when set, puts the namespaced rules in a Role there and
 	// leaves only cluster-scoped ones in the ClusterRole.
 	Namespace string
+	// Features adds the rules of optional parts (FeatureWorkers).
+	Features []Feature
 }
 
 type rbacRule struct {
@@ -95,7 +97,7 @@ func RBACYAML(cmds []Command, o RBACOptions) string {
 		namespaced      bool
 	}
 	verbs := map[key][]string{}
-	for _, k := range KubeRules(cmds) {
+	for _, k := range KubeRules(cmds, o.Features...) {
 		ns := o.Namespace != "" && Namespaced(k.Resource)
 		kk := key{k.Group, k.Resource, ns}
 		verbs[kk] = append(verbs[kk], k.Verb)

@@ -62,6 +62,11 @@ type Options struct {
 	// CrossZoneLatency is the extra latency of a cross-zone NodePort hop
 	// (1 ms by default).
 	CrossZoneLatency time.Duration
+	// Binaries are local executables for container images (repository →
+	// path): pods of these images run as processes on the virtual nodes.
+	// By default lbctl's image runs this executable when it is
+	// kubectl-lbctl (so `loadtest run --workers` works in `sandbox up`).
+	Binaries map[string]string
 	// Logf receives what the components do (nil: quiet).
 	Logf func(format string, args ...any)
 }
@@ -178,7 +183,18 @@ func Start(ctx context.Context, o Options) (s *Sandbox, err error) {
 	}
 	s.lock = lock
 	s.Octet = octet
-	s.Kubelet = kubelet.New(s.Kube, kubelet.Options{Nodes: nodes, Octet: octet, CrossZoneLatency: o.CrossZoneLatency, TimeScale: o.TimeScale, Logf: o.Logf}).WithDynamic(s.Dynamic)
+	ko := kubelet.Options{Nodes: nodes, Octet: octet, CrossZoneLatency: o.CrossZoneLatency, TimeScale: o.TimeScale, Logf: o.Logf,
+		Binaries: o.Binaries}
+	if ko.Binaries == nil {
+		ko.Binaries = defaultBinaries()
+	}
+	if o.InProcess {
+		ko.KubeletPort = -1 // no API server to ask for logs
+	}
+	if f := s.ResolveFile(); f != "" {
+		ko.ProcessEnv = append(ko.ProcessEnv, "LBCTL_RESOLVE_FILE="+f) // the cluster DNS of process pods
+	}
+	s.Kubelet = kubelet.New(s.Kube, ko).WithDynamic(s.Dynamic)
 	d := lbc.DefaultDefaults()
 	d.ClusterName = ClusterName
 	em = emulator.New(s.Kube, s.Dynamic, state, namer, s.Plane, emulator.Options{Defaults: d, PortOffset: o.PortOffset,
@@ -456,6 +472,19 @@ func (s *Sandbox) Stop() error {
 		s.lock.Close()
 	}
 	return errors.Join(errs...)
+}
+
+// LbctlImage is the repository of lbctl's image.
+const LbctlImage = "ghcr.io/lbctl/lbctl"
+
+// defaultBinaries maps lbctl's image to this executable when it is
+// kubectl-lbctl.
+func defaultBinaries() map[string]string {
+	exe, err := os.Executable()
+	if err != nil || !strings.HasPrefix(filepath.Base(exe), "kubectl-lbctl") {
+		return nil
+	}
+	return map[string]string{LbctlImage: exe}
 }
 
 // lockPort is the port whose listener on 127.S.255.254 marks octet S as

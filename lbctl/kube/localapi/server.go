@@ -51,6 +51,9 @@ func Start(o Options) (*Server, error) {
 	// envtest's default Service range (10.0.0.0/24) holds 254 Services and
 	// overlaps the sandbox's pod addresses; use EKS's.
 	env.ControlPlane.GetAPIServer().Configure().Set("service-cluster-ip-range", "172.20.0.0/16")
+	// The sandbox's kubelets serve their API (container logs) on the
+	// nodes' loopback addresses, which the nodes report as ExternalIP.
+	env.ControlPlane.GetAPIServer().Configure().Set("kubelet-preferred-address-types", "ExternalIP,InternalIP,Hostname")
 	// envtest reads KUBEBUILDER_ASSETS itself and it wins over
 	// BinaryAssetsDirectory; both point at the same place here.
 	cfg, err := env.Start()

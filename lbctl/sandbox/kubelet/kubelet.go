@@ -18,6 +18,7 @@ import (
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	appslisters "k8s.io/client-go/listers/apps/v1"
+	batchlisters "k8s.io/client-go/listers/batch/v1"
 	corelisters "k8s.io/client-go/listers/core/v1"
 	discoverylisters "k8s.io/client-go/listers/discovery/v1"
 	"k8s.io/client-go/tools/cache"
@@ -51,6 +52,15 @@ type Options struct {
 	// the data plane compresses health-check intervals and deregistration
 	// delays, so their ratios stay as on a real cluster. Default 1.
 	TimeScale float64
+	// Binaries are the local executables of container images (repository
+	// without tag → path): pods of these images run as processes.
+	Binaries map[string]string
+	// ProcessEnv is added to every process pod's environment (what the
+	// cluster's DNS would give it: the sandbox's resolve file).
+	ProcessEnv []string
+	// KubeletPort is the port of the nodes' kubelet API (container logs),
+	// on each node's loopback address; 0 for 10250, -1 for none.
+	KubeletPort int
 	// Logf logs what the kubelet does (nil: quiet).
 	Logf func(format string, args ...any)
 }
@@ -89,9 +99,12 @@ type Kubelet struct {
 	namespaces corelisters.NamespaceLister
 	deploys    appslisters.DeploymentLister
 	slices     discoverylisters.EndpointSliceLister
+	jobs       batchlisters.JobLister
 
 	mu        sync.Mutex
 	running   map[string]*podRuntime // by namespace/name
+	logs      map[string]*logBuffer  // process pods' logs, by namespace/name
+	jobPods   map[string]time.Time   // Job pods created, not yet seen (by job UID/index)
 	nodePorts map[string]*dataplane.NodePort
 	nextIP    map[string]int    // per zone
 	usedIPs   map[string]string // ip → pod key
@@ -117,7 +130,7 @@ func New(kc kubernetes.Interface, o Options) *Kubelet {
 	if o.TimeScale == 0 {
 		o.TimeScale = 1
 	}
-	return &Kubelet{kc: kc, opts: o, loopback: LoopbackMap(o.Octet), running: map[string]*podRuntime{}, nodePorts: map[string]*dataplane.NodePort{},
+	return &Kubelet{kc: kc, opts: o, loopback: LoopbackMap(o.Octet), running: map[string]*podRuntime{}, logs: map[string]*logBuffer{}, jobPods: map[string]time.Time{}, nodePorts: map[string]*dataplane.NodePort{},
 		usedIPs: map[string]string{}, nextIP: map[string]int{}, wake: make(chan struct{}, 1)}
 }
 
@@ -130,6 +143,9 @@ func (k *Kubelet) logf(format string, args ...any) {
 // Run registers the nodes, starts informers and reconciles until ctx ends;
 // then it stops every pod server and forwarder.
 func (k *Kubelet) Run(ctx context.Context) error {
+	if err := k.serveAPI(ctx); err != nil {
+		return err
+	}
 	if err := k.registerNodes(ctx); err != nil {
 		return err
 	}
@@ -139,6 +155,7 @@ func (k *Kubelet) Run(ctx context.Context) error {
 	k.namespaces = f.Core().V1().Namespaces().Lister()
 	k.deploys = f.Apps().V1().Deployments().Lister()
 	k.slices = f.Discovery().V1().EndpointSlices().Lister()
+	k.jobs = f.Batch().V1().Jobs().Lister()
 	h := cache.ResourceEventHandlerFuncs{
 		AddFunc:    func(any) { k.Poke() },
 		UpdateFunc: func(any, any) { k.Poke() },
@@ -146,7 +163,7 @@ func (k *Kubelet) Run(ctx context.Context) error {
 	}
 	for _, inf := range []cache.SharedIndexInformer{
 		f.Core().V1().Pods().Informer(), f.Core().V1().Services().Informer(), f.Core().V1().Namespaces().Informer(),
-		f.Apps().V1().Deployments().Informer(), f.Discovery().V1().EndpointSlices().Informer(),
+		f.Apps().V1().Deployments().Informer(), f.Discovery().V1().EndpointSlices().Informer(), f.Batch().V1().Jobs().Informer(),
 	} {
 		if _, err := inf.AddEventHandler(h); err != nil {
 			return err
@@ -185,6 +202,9 @@ func (k *Kubelet) Poke() {
 func (k *Kubelet) sync(ctx context.Context) error {
 	var errs []error
 	if err := k.syncDeployments(ctx); err != nil {
+		errs = append(errs, err)
+	}
+	if err := k.syncJobs(ctx); err != nil {
 		errs = append(errs, err)
 	}
 	if err := k.syncPods(ctx); err != nil {

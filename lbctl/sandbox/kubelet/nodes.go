@@ -29,7 +29,11 @@ func (k *Kubelet) registerNodes(ctx context.Context) error {
 			return fmt.Errorf("register node %s: %w", n.Name, err)
 		}
 		got.Status = corev1.NodeStatus{
-			Addresses: []corev1.NodeAddress{{Type: corev1.NodeInternalIP, Address: n.IP}, {Type: corev1.NodeHostName, Address: n.Name}},
+			// ExternalIP is where the node's kubelet API listens: its
+			// loopback address, which the API server is told to prefer.
+			Addresses: []corev1.NodeAddress{{Type: corev1.NodeInternalIP, Address: n.IP}, {Type: corev1.NodeHostName, Address: n.Name},
+				{Type: corev1.NodeExternalIP, Address: k.loopback(n.IP)}},
+			DaemonEndpoints: corev1.NodeDaemonEndpoints{KubeletEndpoint: corev1.DaemonEndpoint{Port: int32(k.kubeletPort())}},
 			Conditions: []corev1.NodeCondition{{Type: corev1.NodeReady, Status: corev1.ConditionTrue, Reason: "KubeletReady",
 				Message: "lbctl sandbox node", LastHeartbeatTime: metav1.Now(), LastTransitionTime: metav1.Now()}},
 			Capacity:    corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("2"), corev1.ResourceMemory: resource.MustParse("8Gi"), corev1.ResourcePods: resource.MustParse("110")},

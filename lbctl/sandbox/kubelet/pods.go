@@ -26,6 +26,7 @@ const (
 // podRuntime is a running "container": the pod's HTTP server.
 type podRuntime struct {
 	server      *dataplane.Pod
+	proc        *process // a process pod's process instead of a server
 	ip          string
 	startedAt   time.Time
 	terminating bool
@@ -35,6 +36,7 @@ func (rt *podRuntime) stop() {
 	if rt.server != nil {
 		rt.server.Close()
 	}
+	rt.proc.stop(0)
 }
 
 // syncPods starts servers for new pods, reports status and readiness, and
@@ -60,7 +62,11 @@ func (k *Kubelet) syncPods(ctx context.Context) error {
 			k.terminate(ctx, p)
 			continue
 		}
-		if err := k.runPod(ctx, p); err != nil {
+		run := k.runPod
+		if k.isProcessPod(p) {
+			run = k.runProcessPod
+		}
+		if err := run(ctx, p); err != nil {
 			return fmt.Errorf("pod %s: %w", key, err)
 		}
 	}
@@ -71,6 +77,11 @@ func (k *Kubelet) syncPods(ctx context.Context) error {
 			rt.stop()
 			delete(k.usedIPs, rt.ip)
 			delete(k.running, key)
+		}
+	}
+	for key := range k.logs {
+		if !seen[key] {
+			delete(k.logs, key)
 		}
 	}
 	k.mu.Unlock()
@@ -171,8 +182,13 @@ func (k *Kubelet) runPod(ctx context.Context, p *corev1.Pod) error {
 	if !containersReady {
 		time.AfterFunc(k.opts.StartupDelay, k.Poke)
 	}
-	st := desiredStatus(p, ip, node, started, containersReady)
-	if statusEqual(p.Status, st) {
+	return k.updateStatus(ctx, p, desiredStatus(p, ip, node, started, containersReady))
+}
+
+// updateStatus writes the pod's status when it changed; a conflict or a
+// pod gone asks for another sync.
+func (k *Kubelet) updateStatus(ctx context.Context, p *corev1.Pod, st corev1.PodStatus) error {
+	if st.Phase == p.Status.Phase && statusEqual(p.Status, st) {
 		return nil
 	}
 	pp := p.DeepCopy()
@@ -323,6 +339,7 @@ func (k *Kubelet) terminate(ctx context.Context, p *corev1.Pod) {
 			case <-ctx.Done():
 			}
 		}
+		rt.proc.stop(time.Until(deadline))
 		if rt.server != nil {
 			sctx, cancel := context.WithDeadline(context.Background(), deadline)
 			rt.server.Shutdown(sctx)
