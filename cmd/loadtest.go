@@ -91,6 +91,7 @@ type loadFlags struct {
 	dnsTTL      time.Duration
 	podHeader   string
 	progress    time.Duration
+	tui         bool
 	stdClient   bool
 	precise     bool
 }
@@ -116,6 +117,7 @@ func (f *loadFlags) add(c *cobra.Command) {
 	fl.DurationVar(&f.dnsTTL, "dns-ttl", time.Minute, "re-resolve host names this often, closing idle connections when ALB nodes change (0: once)")
 	fl.StringVar(&f.podHeader, "pod-header", loadtest.DefaultPodHeader, `the response header that names the pod, for the per-pod breakdown ("-": none)`)
 	fl.DurationVar(&f.progress, "progress", 5*time.Second, "print a progress line this often (0: never)")
+	fl.BoolVar(&f.tui, "tui", true, "live view while the load runs when stdin, stdout and stderr are terminals and -o text (never in CI; --tui=false: progress lines)")
 	fl.BoolVar(&f.precise, "precise-pacing", true, "at rates up to 500/s, spin the last millisecond before each send so it leaves on time (Go's timers run up to 1 ms late on an idle machine; costs up to half a core)")
 	fl.BoolVar(&f.stdClient, "std-client", false, "send plain-HTTP requests through net/http's Transport instead of lbctl's lighter HTTP/1.1 client")
 	_ = fl.MarkHidden("std-client")
@@ -418,7 +420,7 @@ func (o *loadtestRunOptions) run(ctx context.Context, r *Root, attack loadtestRu
 	if err := waitUntil(ctx, r, o.startAt); err != nil {
 		return err
 	}
-	opts.Progress = progressPrinter(r, o.load.progress)
+	attack = o.load.progressOutput(r, &opts, o.output, "lbctl loadtest run", attack)
 	fmt.Fprintf(r.Streams.ErrOut, "load test: %d target(s), %s\n", len(opts.Targets), opts.Shape)
 	defer lessGC(r)()
 	runs, err := attack(ctx, opts)
@@ -754,7 +756,7 @@ func (o *loadtestABOptions) run(ctx context.Context, r *Root, attack loadtestRun
 		return ltUsage(err, "check the name, or pass --resolve HOST:PORT:ADDR (source the sandbox's env file for LBCTL_RESOLVE)")
 	}
 	opts.Slot = o.slot
-	opts.Progress = progressPrinter(r, o.load.progress)
+	attack = o.load.progressOutput(r, &opts, o.output, "lbctl loadtest ab", attack)
 	fmt.Fprintf(r.Streams.ErrOut, "A/B test: %d target(s) in A, %d in B, alternating every %s, %s\n", len(a), len(b), o.slot, opts.Shape)
 	defer lessGC(r)()
 	runs, err := attack(ctx, opts)

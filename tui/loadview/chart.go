@@ -40,10 +40,10 @@ func chartScale(peak float64) float64 {
 }
 
 // drawChart draws the series as braille lines in a plot of width×height
-// cells (two time steps per cell, four value steps per row) from 0 to top,
-// the newest values at the right edge; each line joins its consecutive
-// values, and a cell two lines pass through takes the colour of the later
-// one. The y axis is labelled at the top, middle and bottom with label,
+// cells (2×4 dots each) from 0 to top: the last 2×width values of each
+// series spread over the width, the newest at the right edge, each joined
+// to the next, and a cell two lines pass through takes the colour of the
+// later one. The y axis is labelled at the top, middle and bottom with label,
 // right-aligned in labelWidth.
 func drawChart(ss []series, width, height int, top float64, label func(float64) string, labelWidth int) []string {
 	width, height = max(width, 1), max(height, 1)
@@ -61,31 +61,46 @@ func drawChart(ss []series, width, height int, top float64, label func(float64) 
 		l := int(math.Round(v / top * float64(rows-1)))
 		return min(max(l, 0), rows-1)
 	}
+	plot := func(si, x, l int) {
+		py := rows - 1 - l
+		cy, cx := py/4, x/2
+		dots[cy][cx] |= brailleBits[x%2][py%4]
+		owner[cy][cx] = si
+	}
 	for si, s := range ss {
 		vals := s.values
 		if len(vals) > cols {
 			vals = vals[len(vals)-cols:]
 		}
-		off := cols - len(vals)
-		prev := -1
+		n := len(vals)
+		// Value i sits at column pos(i): spread over the whole width, the
+		// newest at the right edge.
+		pos := func(i int) int {
+			if n == 1 {
+				return cols - 1
+			}
+			return i * (cols - 1) / (n - 1)
+		}
 		for i, v := range vals {
 			if math.IsNaN(v) {
-				prev = -1
 				continue
 			}
-			l := level(v)
-			lo, hi := l, l
-			if prev >= 0 {
-				lo, hi = min(prev, l), max(prev, l)
+			x0, l0 := pos(i), level(v)
+			plot(si, x0, l0)
+			if i+1 == n || math.IsNaN(vals[i+1]) {
+				continue
 			}
-			x := off + i
-			for d := lo; d <= hi; d++ {
-				py := rows - 1 - d
-				cy, cx := py/4, x/2
-				dots[cy][cx] |= brailleBits[x%2][py%4]
-				owner[cy][cx] = si
+			// Join to the next value column by column, each column's dots
+			// running from the previous column's level to its own.
+			x1, l1 := pos(i+1), level(vals[i+1])
+			prev := l0
+			for x := x0 + 1; x <= x1; x++ {
+				l := l0 + int(math.Round(float64((l1-l0)*(x-x0))/float64(x1-x0)))
+				for d := min(prev, l); d <= max(prev, l); d++ {
+					plot(si, x, d)
+				}
+				prev = l
 			}
-			prev = l
 		}
 	}
 	out := make([]string, 0, height+1)

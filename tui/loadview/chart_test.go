@@ -35,3 +35,19 @@ func TestDrawChartLine(t *testing.T) {
 		t.Errorf("chart:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// Fewer values than dot columns spread over the whole width: 0, top, 0
+// makes a peak across the plot.
+func TestDrawChartStretches(t *testing.T) {
+	got := drawChart([]series{{"x", lipgloss.Color("#ffffff"), []float64{0, 7, 0}}}, 4, 2, 7, func(v float64) string { return "" }, 0)
+	for i := range got {
+		got[i] = regexp.MustCompile("\x1b\\[[0-9;:]*m").ReplaceAllString(got[i], "")
+	}
+	want := []string{
+		" ┤ ⡼⢧ ",
+		" ┤⣰⠃⠈⢳",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("chart:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}

@@ -345,16 +345,14 @@ func (m Model) renderLatency(b *strings.Builder) {
 	axis := strings.Repeat(" ", labelWidth) + " └" + strings.Repeat("─", w)
 	b.WriteString(styleDim.Render(axis))
 	b.WriteString("\n")
-	// Seconds since the end of the warm-up under the first and the last
-	// plotted second (the newest at the right edge).
+	// Seconds since the end of the warm-up of the first and the last
+	// plotted second, at the plot's edges.
 	if len(lat) > 0 {
 		from, to := fmt.Sprintf("%ds", first+1), fmt.Sprintf("%ds", len(m.latency))
-		at := (2*w - len(lat)) / 2
-		gap := w - at - len(from) - len(to)
-		if gap < 1 {
-			from, at, gap = "", 0, w-len(to)
+		if len(lat) == 1 {
+			from = ""
 		}
-		b.WriteString(styleDim.Render(strings.Repeat(" ", labelWidth+2+at) + from + strings.Repeat(" ", max(gap, 0)) + to))
+		b.WriteString(styleDim.Render(strings.Repeat(" ", labelWidth+2) + from + strings.Repeat(" ", max(1, w-len(from)-len(to))) + to))
 	}
 	b.WriteString("\n")
 }

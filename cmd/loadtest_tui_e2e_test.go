@@ -1,0 +1,95 @@
+package cmd
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// TestLoadtestLiveView runs loadtest run on a terminal (tmux) against a
+// loopback server with two rules, one of which answers 503 now and then,
+// and reads the screen: the scheduled and achieved rates, the last
+// second's percentiles, the chart, status codes, errors and the rule
+// table. q stops the run: the view ends, the partial report prints and is
+// saved, and the exit code is 4.
+func TestLoadtestLiveView(t *testing.T) {
+	bin := buildBinary(t)
+	var n atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/web" && n.Add(1)%20 == 0 {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		_, _ = w.Write([]byte("ok\n"))
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	env := []string{"TERM=xterm-256color", "HOME=" + dir, "PATH=" + os.Getenv("PATH")}
+	term := newTerminal(t, env, fmt.Sprintf("cd %s && %s loadtest run --url api=%s/api --url web=%s/web --rate 100/s --duration 5m --warmup 1s; echo exit=$?; sleep 600",
+		dir, bin, srv.URL, srv.URL))
+	p99 := regexp.MustCompile(`latency +p50 [0-9.]+(µs|ms) +p90 [0-9.]+(µs|ms) +p99 [0-9.]+(µs|ms)`)
+	screen := term.waitFor("the rates, the percentiles and both rules", 60*time.Second, func(s string) bool {
+		return strings.Contains(s, "measuring") && p99.MatchString(s) && strings.Contains(s, "503") &&
+			ruleRequests(lineWith(s, " api ")) > 0 && ruleRequests(lineWith(s, " web ")) > 0
+	})
+	for _, want := range []string{"lbctl loadtest run", "2 target(s)", "scheduled 100/s", "achieved ", "latency by second", "━ p99", "requests/s",
+		"status    200 ", "http_5xx", "q / ctrl+c stop the run"} {
+		if !strings.Contains(screen, want) {
+			t.Errorf("the view lacks %q:\n%s", want, screen)
+		}
+	}
+	if m := regexp.MustCompile(`achieved ([0-9.]+)/s`).FindStringSubmatch(screen); m == nil || m[1] == "0" {
+		t.Errorf("no achieved rate:\n%s", screen)
+	}
+	if !regexp.MustCompile("[\u2801-\u28ff]").MatchString(screen) {
+		t.Errorf("no chart drawn:\n%s", screen)
+	}
+	term.keys("q")
+	screen = term.waitFor("the end of the run", 30*time.Second, func(s string) bool { return strings.Contains(s, "exit=") })
+	if !strings.Contains(screen, "exit=4") {
+		t.Errorf("q does not end the run with exit 4 (interrupted):\n%s", screen)
+	}
+	if strings.Contains(screen, "latency by second") {
+		t.Errorf("the view is still on the screen after the run:\n%s", screen)
+	}
+	m := regexp.MustCompile(`saved (loadtest-[0-9-]+\.partial\.json)`).FindStringSubmatch(screen)
+	if m == nil || !strings.Contains(screen, "interrupted, partial results") || !strings.Contains(screen, "api") {
+		t.Fatalf("no partial report after q:\n%s", screen)
+	}
+	if _, err := os.Stat(filepath.Join(dir, m[1])); err != nil {
+		t.Errorf("the partial run was not saved: %v", err)
+	}
+}
+
+// TestLoadtestPlainOnTerminal: --tui=false keeps the plain progress lines
+// on a terminal.
+func TestLoadtestPlainOnTerminal(t *testing.T) {
+	bin := buildBinary(t)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("ok\n")) }))
+	defer srv.Close()
+	env := []string{"TERM=xterm-256color", "HOME=" + t.TempDir(), "PATH=" + os.Getenv("PATH")}
+	term := newTerminal(t, env, fmt.Sprintf("%s loadtest run --url %s/ --rate 50/s --duration 2s --progress 1s --tui=false; echo exit=$?; sleep 600", bin, srv.URL))
+	screen := term.waitFor("the end of the run", 30*time.Second, func(s string) bool { return strings.Contains(s, "exit=") })
+	if !strings.Contains(screen, "exit=0") || !regexp.MustCompile(`\[ *[0-9]s/2s\] [0-9]+ requests, 0 errors`).MatchString(screen) || strings.Contains(screen, "latency by second") {
+		t.Errorf("--tui=false on a terminal: want plain progress lines and exit 0:\n%s", screen)
+	}
+}
+
+// ruleRequests reads the requests column of a rule table row (0 when the
+// row is not there).
+func ruleRequests(row string) int64 {
+	f := strings.Fields(row)
+	if len(f) < 3 {
+		return 0
+	}
+	n, _ := strconv.ParseInt(f[2], 10, 64)
+	return n
+}
