@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"reflect"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/uuid"
@@ -212,6 +214,50 @@ func fromContent(m map[string]any, like runtime.Object) (runtime.Object, error) 
 	}
 	out := reflect.New(reflect.TypeOf(like).Elem()).Interface().(runtime.Object)
 	return out, runtime.DefaultUnstructuredConverter.FromUnstructured(m, out)
+}
+
+// List honours field selectors (the fake tracker ignores them): kubectl
+// describe's events of one pod are listed by involvedObject fields.
+func (s *apiStore) List(gvr schema.GroupVersionResource, gvk schema.GroupVersionKind, ns string, opts ...metav1.ListOptions) (runtime.Object, error) {
+	obj, err := s.ObjectTracker.List(gvr, gvk, ns, opts...)
+	if err != nil || len(opts) == 0 || opts[0].FieldSelector == "" {
+		return obj, err
+	}
+	sel, err := fields.ParseSelector(opts[0].FieldSelector)
+	if err != nil {
+		return nil, apierrors.NewBadRequest(fmt.Sprintf("field selector %q: %v", opts[0].FieldSelector, err))
+	}
+	items, err := meta.ExtractList(obj)
+	if err != nil {
+		return nil, err
+	}
+	keep := items[:0]
+	for _, it := range items {
+		c, err := content(it)
+		if err != nil {
+			return nil, err
+		}
+		if sel.Matches(fieldSet(c)) {
+			keep = append(keep, it)
+		}
+	}
+	return obj, meta.SetList(obj, keep)
+}
+
+// fieldSet reads an object's fields by their dotted paths, for selectors.
+type fieldSet map[string]any
+
+func (f fieldSet) Has(field string) bool {
+	_, ok, _ := unstructured.NestedFieldNoCopy(f, strings.Split(field, ".")...)
+	return ok
+}
+
+func (f fieldSet) Get(field string) string {
+	v, ok, _ := unstructured.NestedFieldNoCopy(f, strings.Split(field, ".")...)
+	if !ok || v == nil {
+		return ""
+	}
+	return fmt.Sprint(v)
 }
 
 // Create gives a new object its uid, creation time, resourceVersion and

@@ -155,3 +155,24 @@ func TestFakeClientsDeletePodsGracefully(t *testing.T) {
 		t.Errorf("after a delete with no grace: %v, want not found", err)
 	}
 }
+
+// TestFakeClientsFieldSelectors: events are listed by the object they are
+// about, as kubectl describe lists them.
+func TestFakeClientsFieldSelectors(t *testing.T) {
+	ctx := context.Background()
+	kc, _ := fakeClients()
+	for _, pod := range []string{"web-1", "web-2"} {
+		ev := &corev1.Event{ObjectMeta: metav1.ObjectMeta{Name: pod + ".1", Namespace: "team-a"},
+			InvolvedObject: corev1.ObjectReference{Kind: "Pod", Name: pod, Namespace: "team-a"}, Reason: "Started"}
+		if _, err := kc.CoreV1().Events("team-a").Create(ctx, ev, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	l, err := kc.CoreV1().Events("team-a").List(ctx, metav1.ListOptions{FieldSelector: "involvedObject.kind=Pod,involvedObject.name=web-2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(l.Items) != 1 || l.Items[0].InvolvedObject.Name != "web-2" {
+		t.Errorf("events of web-2: %+v", l.Items)
+	}
+}

@@ -1,7 +1,10 @@
 // Package tour is the guided TUI of `kubectl lbctl demo`: a list of steps on
 // the left, the current step's page on the right, each step run on demand
-// (real traffic takes a moment) with a spinner while it runs. Update is a
-// pure function of messages, so it is tested without a terminal.
+// (real traffic takes a moment) with a spinner and its progress while it
+// runs. A step may show a live view of its own (the health view) instead
+// of its page: it then takes the whole screen and every key but the
+// tour's arrows. Update is a pure function of messages, so it is tested
+// without a terminal.
 package tour
 
 import (
@@ -21,6 +24,13 @@ import (
 type Step struct {
 	Title string
 	Run   func(ctx context.Context) (string, error)
+	// Progress, when set, says how far a running step is; the tour shows
+	// it under the spinner.
+	Progress func() string
+	// Live, when set, makes the view shown once the step ran, instead of
+	// its text: it is sized to the screen below the title and gets the
+	// keys the tour does not keep (→, ←, ctrl+c).
+	Live func() tea.Model
 }
 
 // KeyMap is the tour's keys; DefaultKeyMap gives k9s-like defaults.
@@ -50,6 +60,52 @@ func (k KeyMap) ShortHelp() []key.Binding {
 // FullHelp implements help.KeyMap.
 func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{{k.Next, k.Prev}, {k.Up, k.Down, k.PageUp, k.PageDown}, {k.Help, k.Quit}}
+}
+
+// LiveKeyMap are the tour's keys while a live view is shown: the arrows
+// and ctrl+c; every other key is the view's.
+func LiveKeyMap() KeyMap {
+	k := DefaultKeyMap()
+	k.Next = key.NewBinding(key.WithKeys("right"), key.WithHelp("→", "next step"))
+	k.Prev = key.NewBinding(key.WithKeys("left"), key.WithHelp("←", "previous"))
+	k.Quit = key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit"))
+	return k
+}
+
+// liveHelp is the short help while a live view is shown.
+type liveHelp struct{ KeyMap }
+
+func (h liveHelp) ShortHelp() []key.Binding { return []key.Binding{h.Next, h.Prev, h.Quit} }
+
+// liveMsg is a message of a live view's commands, tagged with the
+// activation it belongs to: one from before the view was left is dropped,
+// which ends that activation's polling.
+type liveMsg struct {
+	gen int
+	msg tea.Msg
+}
+
+// tagLive wraps a live view's command so its message comes back tagged.
+func tagLive(gen int, c tea.Cmd) tea.Cmd {
+	if c == nil {
+		return nil
+	}
+	return func() tea.Msg {
+		switch msg := c().(type) {
+		case nil:
+			return nil
+		case tea.QuitMsg:
+			return msg
+		case tea.BatchMsg:
+			out := make(tea.BatchMsg, len(msg))
+			for i, c := range msg {
+				out[i] = tagLive(gen, c)
+			}
+			return out
+		default:
+			return liveMsg{gen: gen, msg: msg}
+		}
+	}
 }
 
 // StepDoneMsg carries a finished step's page.
@@ -83,6 +139,10 @@ type Model struct {
 	spin    spinner.Model
 	help    help.Model
 	styles  styles
+
+	lives    []tea.Model // live views, made when their step first ran
+	liveGen  int         // activation of the live view shown (see liveMsg)
+	liveKeys KeyMap
 }
 
 type styles struct {
@@ -105,7 +165,7 @@ func newStyles() styles {
 func New(ctx context.Context, title string, steps []Step, keys KeyMap) Model {
 	m := Model{ctx: ctx, title: title, steps: steps, bodies: make([]string, len(steps)), errs: make([]error, len(steps)),
 		keys: keys, vp: viewport.New(), spin: spinner.New(spinner.WithSpinner(spinner.Dot)), help: help.New(), styles: newStyles(),
-		width: MinWidth, height: MinHeight}
+		width: MinWidth, height: MinHeight, lives: make([]tea.Model, len(steps)), liveKeys: LiveKeyMap()}
 	return m
 }
 
@@ -132,7 +192,15 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
 		m.layout()
+		if lv := m.live(); lv != nil {
+			return m.updateLive(m.liveSize())
+		}
 		return m, nil
+	case liveMsg:
+		if msg.gen != m.liveGen || m.live() == nil {
+			return m, nil
+		}
+		return m.updateLive(msg.msg)
 	case StepDoneMsg:
 		m.running = false
 		m.bodies[msg.Index], m.errs[msg.Index] = msg.Body, msg.Err
@@ -141,7 +209,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		m.cur = msg.Index
 		m.refresh()
-		return m, nil
+		return m.enter()
 	case spinner.TickMsg:
 		if !m.running && m.done > 0 {
 			return m, nil
@@ -150,6 +218,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.spin, cmd = m.spin.Update(msg)
 		return m, cmd
 	case tea.KeyPressMsg:
+		if m.live() != nil {
+			return m.liveKey(msg)
+		}
 		switch {
 		case key.Matches(msg, m.keys.Quit):
 			return m, tea.Quit
@@ -158,29 +229,99 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.layout()
 			return m, nil
 		case key.Matches(msg, m.keys.Next):
-			switch {
-			case m.cur+1 < m.done:
-				m.cur++
-				m.refresh()
-			case m.cur+1 == m.done && m.done < len(m.steps) && !m.running && m.errs[m.cur] == nil:
-				m.running = true
-				m.cur = m.done
-				m.refresh()
-				return m, tea.Batch(m.runStep(m.done), m.spin.Tick)
-			}
-			return m, nil
+			return m.next()
 		case key.Matches(msg, m.keys.Prev):
-			if m.cur > 0 && !m.running {
-				m.cur--
-				m.refresh()
-			}
-			return m, nil
+			return m.prev()
 		}
 		var cmd tea.Cmd
 		m.vp, cmd = m.vp.Update(msg)
 		return m, cmd
 	}
 	return m, nil
+}
+
+// next shows the next step, running it the first time.
+func (m Model) next() (tea.Model, tea.Cmd) {
+	switch {
+	case m.cur+1 < m.done:
+		m.leave()
+		m.cur++
+		m.refresh()
+		return m.enter()
+	case m.cur+1 == m.done && m.done < len(m.steps) && !m.running && m.errs[m.cur] == nil:
+		m.leave()
+		m.running = true
+		m.cur = m.done
+		m.refresh()
+		return m, tea.Batch(m.runStep(m.done), m.spin.Tick)
+	}
+	return m, nil
+}
+
+func (m Model) prev() (tea.Model, tea.Cmd) {
+	if m.cur > 0 && !m.running {
+		m.leave()
+		m.cur--
+		m.refresh()
+		return m.enter()
+	}
+	return m, nil
+}
+
+// live is the live view shown now, if any.
+func (m Model) live() tea.Model {
+	if m.cur < m.done && m.errs[m.cur] == nil {
+		return m.lives[m.cur]
+	}
+	return nil
+}
+
+// enter starts the current step's live view, making it the first time:
+// sized, and its polling started under a new activation.
+func (m Model) enter() (tea.Model, tea.Cmd) {
+	if m.cur >= len(m.steps) || m.cur >= m.done || m.errs[m.cur] != nil || m.steps[m.cur].Live == nil {
+		return m, nil
+	}
+	if m.lives[m.cur] == nil {
+		m.lives[m.cur] = m.steps[m.cur].Live()
+	}
+	m.liveGen++
+	init := tagLive(m.liveGen, m.lives[m.cur].Init())
+	next, cmd := m.updateLive(m.liveSize())
+	return next, tea.Batch(init, cmd)
+}
+
+// leave ends the current live view's activation: its pending messages are
+// dropped, so it stops polling until shown again.
+func (m *Model) leave() {
+	if m.live() != nil {
+		m.liveGen++
+	}
+}
+
+// liveSize is the screen below the title line and above the tour's help.
+func (m Model) liveSize() tea.WindowSizeMsg {
+	return tea.WindowSizeMsg{Width: m.width, Height: max(1, m.height-2)}
+}
+
+func (m Model) updateLive(msg tea.Msg) (tea.Model, tea.Cmd) {
+	lv, cmd := m.lives[m.cur].Update(msg)
+	m.lives[m.cur] = lv
+	return m, tagLive(m.liveGen, cmd)
+}
+
+// liveKey routes a key while a live view is shown: the arrows and ctrl+c
+// are the tour's, the rest the view's.
+func (m Model) liveKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+	switch {
+	case key.Matches(msg, m.liveKeys.Quit):
+		return m, tea.Quit
+	case key.Matches(msg, m.liveKeys.Next):
+		return m.next()
+	case key.Matches(msg, m.liveKeys.Prev):
+		return m.prev()
+	}
+	return m.updateLive(msg)
 }
 
 func (m *Model) layout() {
@@ -219,6 +360,12 @@ func (m Model) render() string {
 		return fmt.Sprintf("lbctl demo needs a terminal of at least %d×%d (this one is %d×%d).\nEnlarge it, or run `kubectl lbctl demo --plain`. Press q to quit.", MinWidth, MinHeight, m.width, m.height)
 	}
 	s := m.styles
+	top := s.title.Render(m.title) + s.dim.Render(fmt.Sprintf("  step %d of %d", min(m.cur+1, len(m.steps)), len(m.steps)))
+	if lv := m.live(); lv != nil {
+		top += s.dim.Render(": ") + s.active.Render(m.steps[m.cur].Title)
+		body := lipgloss.NewStyle().Width(m.width).Height(max(1, m.height-2)).MaxHeight(max(1, m.height-2)).Render(lv.View().Content)
+		return lipgloss.JoinVertical(lipgloss.Left, top, body, m.help.View(liveHelp{m.liveKeys}))
+	}
 	var side strings.Builder
 	for i, st := range m.steps {
 		mark, style := "·", s.pending
@@ -252,8 +399,16 @@ func (m Model) render() string {
 	body := m.vp.View()
 	if m.running && m.cur >= m.done {
 		body = m.spin.View() + " running: real traffic through the sandbox…"
+		if p := m.steps[m.cur].Progress; p != nil {
+			if text := strings.TrimRight(p(), "\n"); text != "" {
+				lines := strings.Split(text, "\n")
+				if limit := max(1, m.vp.Height()-1); len(lines) > limit {
+					lines = lines[:limit]
+				}
+				body += "\n\n" + strings.Join(lines, "\n")
+			}
+		}
 	}
 	mainBox := s.frame.Width(m.width - sideWidth).Height(h).Render(heading + "\n" + body)
-	top := s.title.Render(m.title) + s.dim.Render(fmt.Sprintf("  step %d of %d", min(m.cur+1, len(m.steps)), len(m.steps)))
 	return lipgloss.JoinVertical(lipgloss.Left, top, lipgloss.JoinHorizontal(lipgloss.Top, sideBox, mainBox), m.help.View(m.keys))
 }
