@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/acm"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
@@ -350,8 +351,11 @@ func (d *doctor) checkAWS(ctx context.Context, cfg aws.Config) {
 	elb, err := d.r.Factory.ELBv2(ctx)
 	if err == nil {
 		var ec *ec2.Client
+		var ac *acm.Client
 		if ec, err = d.r.Factory.EC2(ctx); err == nil {
-			d.probeAWS(ctx, elb, ec, results, skipped)
+			if ac, err = d.r.Factory.ACM(ctx); err == nil {
+				d.probeAWS(ctx, elb, ec, ac, results, skipped)
+			}
 		}
 	}
 	if err != nil {
@@ -408,7 +412,7 @@ func (d *doctor) principal() string {
 // probeAWS makes one cheap call per action, the smallest page each, and
 // records its error by IAM action. Calls that need an ARN use the first
 // object the previous call returned; without one the action is skipped.
-func (d *doctor) probeAWS(ctx context.Context, elb *elbv2.Client, ec *ec2.Client, results map[string]error, skipped map[string]string) {
+func (d *doctor) probeAWS(ctx context.Context, elb *elbv2.Client, ec *ec2.Client, ac *acm.Client, results map[string]error, skipped map[string]string) {
 	const p = "elasticloadbalancing:"
 	call := func(f func(context.Context) error) error {
 		cctx, cancel := context.WithTimeout(ctx, doctorCallTimeout)
@@ -438,6 +442,22 @@ func (d *doctor) probeAWS(ctx context.Context, elb *elbv2.Client, ec *ec2.Client
 		_, err := ec.DescribeSubnets(ctx, &ec2.DescribeSubnetsInput{MaxResults: aws.Int32(5)})
 		return err
 	})
+	var certARN string
+	results["acm:ListCertificates"] = call(func(ctx context.Context) error {
+		out, err := ac.ListCertificates(ctx, &acm.ListCertificatesInput{MaxItems: aws.Int32(1)})
+		if err == nil && len(out.CertificateSummaryList) > 0 {
+			certARN = aws.ToString(out.CertificateSummaryList[0].CertificateArn)
+		}
+		return err
+	})
+	if certARN == "" {
+		skipped["acm:DescribeCertificate"] = "no ACM certificate in the region to try it on"
+	} else {
+		results["acm:DescribeCertificate"] = call(func(ctx context.Context) error {
+			_, err := ac.DescribeCertificate(ctx, &acm.DescribeCertificateInput{CertificateArn: aws.String(certARN)})
+			return err
+		})
+	}
 	noLB := "no load balancer in the region to try it on"
 	if lbARN == "" {
 		skipped[p+"DescribeTags"], skipped[p+"DescribeListeners"], skipped[p+"DescribeRules"] = noLB, noLB, noLB

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/acm"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
@@ -51,6 +52,7 @@ type Factory struct {
 	elbv2  *elbv2.Client
 	ec2    *ec2.Client
 	sts    *sts.Client
+	acm    *acm.Client
 }
 
 // NewFactory returns a Factory over kubectl's standard flags.
@@ -193,6 +195,21 @@ func (f *Factory) EC2(ctx context.Context) (*ec2.Client, error) {
 		f.ec2 = ec2.NewFromConfig(cfg)
 	}
 	return f.ec2, nil
+}
+
+// ACM returns the ACM client (the certificates the controller discovers by
+// host).
+func (f *Factory) ACM(ctx context.Context) (*acm.Client, error) {
+	cfg, err := f.AWSConfig(ctx)
+	if err != nil {
+		return nil, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.acm == nil {
+		f.acm = acm.NewFromConfig(cfg)
+	}
+	return f.acm, nil
 }
 
 // STS returns the STS client (doctor asks it who the caller is).

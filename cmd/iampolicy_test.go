@@ -12,6 +12,15 @@ const iamScanGolden = `{
   "Version": "2012-10-17",
   "Statement": [
     {
+      "Sid": "LbctlACMRead",
+      "Effect": "Allow",
+      "Action": [
+        "acm:DescribeCertificate",
+        "acm:ListCertificates"
+      ],
+      "Resource": "*"
+    },
+    {
       "Sid": "LbctlEC2Read",
       "Effect": "Allow",
       "Action": [

@@ -122,7 +122,11 @@ func (r *Root) readAWS(ctx context.Context, f *topologyFlags, optional bool) (*a
 	if err != nil {
 		return nil, err
 	}
-	rd := &awsapi.Reader{ELB: elb, EC2: ec2c, Keep: func(tags map[string]string) bool { _, ok := tags[lbc.TagCluster]; return ok }}
+	acmc, err := r.Factory.ACM(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rd := &awsapi.Reader{ELB: elb, EC2: ec2c, ACM: acmc, Keep: func(tags map[string]string) bool { _, ok := tags[lbc.TagCluster]; return ok }}
 	if f.AWSRate > 0 {
 		rd.Limiter = rate.NewLimiter(rate.Limit(f.AWSRate), int(f.AWSRate)+1)
 	}

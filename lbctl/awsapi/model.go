@@ -12,6 +12,11 @@ type State struct {
 	LoadBalancers []LoadBalancer `json:"loadBalancers"`
 	TargetGroups  []TargetGroup  `json:"targetGroups"`
 	Subnets       []Subnet       `json:"subnets,omitempty"`
+	// Certificates are the issued ACM certificates the controller's
+	// discovery by host can pick; CertificatesRead says ACM was read (an
+	// empty list then means there are none).
+	Certificates     []Certificate `json:"certificates,omitempty"`
+	CertificatesRead bool          `json:"certificatesRead,omitempty"`
 	// Limits are DescribeAccountLimits' values by AWS limit name.
 	Limits map[string]string `json:"limits,omitempty"`
 	// Problems are calls that failed after retries (access denied, persistent
@@ -117,6 +122,13 @@ type Subnet struct {
 	CIDR         string            `json:"cidr"`
 	AvailableIPs int32             `json:"availableIPs"`
 	Tags         map[string]string `json:"tags,omitempty"`
+}
+
+// Certificate is an issued ACM certificate and the names it covers (its
+// subject alternative names, which include the domain name).
+type Certificate struct {
+	ARN     string   `json:"arn"`
+	Domains []string `json:"domains"`
 }
 
 // LoadBalancerByARN finds a load balancer.

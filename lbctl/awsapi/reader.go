@@ -4,11 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/acm"
+	acmtypes "github.com/aws/aws-sdk-go-v2/service/acm/types"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
@@ -34,9 +37,17 @@ type EC2API interface {
 	DescribeSubnets(context.Context, *ec2.DescribeSubnetsInput, ...func(*ec2.Options)) (*ec2.DescribeSubnetsOutput, error)
 }
 
+// ACMAPI is the part of the ACM client the reader calls: the certificates
+// the controller discovers by host when an Ingress names none.
+type ACMAPI interface {
+	ListCertificates(context.Context, *acm.ListCertificatesInput, ...func(*acm.Options)) (*acm.ListCertificatesOutput, error)
+	DescribeCertificate(context.Context, *acm.DescribeCertificateInput, ...func(*acm.Options)) (*acm.DescribeCertificateOutput, error)
+}
+
 var (
 	_ ELBv2API = (*elbv2.Client)(nil)
 	_ EC2API   = (*ec2.Client)(nil)
+	_ ACMAPI   = (*acm.Client)(nil)
 )
 
 // TagsPerCall is DescribeTags' limit of resource ARNs per request.
@@ -47,6 +58,8 @@ type Reader struct {
 	ELB ELBv2API
 	// EC2 may be nil: subnets are then not read.
 	EC2 EC2API
+	// ACM may be nil: certificates are then not read.
+	ACM ACMAPI
 	// Limiter paces every call (nil: no pacing); the SDK's retryer handles
 	// throttling that still happens.
 	Limiter *rate.Limiter
@@ -64,7 +77,8 @@ type Reader struct {
 }
 
 // Read reads load balancers, listeners, rules, target groups with their
-// health, tags, account limits and the subnets of the load balancers' VPCs.
+// health, tags, account limits, issued ACM certificates and the subnets of
+// the load balancers' VPCs.
 // API errors (access denied, throttling past retries) become Problems in the
 // returned state; other errors (no network, no credentials, cancellation)
 // are returned.
@@ -122,6 +136,13 @@ func (r *Reader) Read(ctx context.Context) (*State, error) {
 		st.Limits = lim
 		return err
 	})
+	if r.ACM != nil {
+		g.Go(func() error {
+			certs, ok, err := r.certificates(gctx)
+			st.Certificates, st.CertificatesRead = certs, ok
+			return err
+		})
+	}
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
@@ -440,6 +461,72 @@ func (r *Reader) limits(ctx context.Context) (map[string]string, error) {
 		}
 		in.Marker = page.NextMarker
 	}
+}
+
+// certificates lists the issued certificates as the controller's discovery
+// does (ListCertificates with status ISSUED, ACM's default key types) with
+// their names: the summary's when complete, else DescribeCertificate's. ok
+// is false when ACM refused, so callers know discovery cannot be predicted.
+func (r *Reader) certificates(ctx context.Context) (out []Certificate, ok bool, err error) {
+	in := &acm.ListCertificatesInput{CertificateStatuses: []acmtypes.CertificateStatus{acmtypes.CertificateStatusIssued}, MaxItems: aws.Int32(1000)}
+	var more []int
+	for {
+		if err := r.before(ctx, "ListCertificates"); err != nil {
+			return nil, false, err
+		}
+		page, err := r.ACM.ListCertificates(ctx, in)
+		if err != nil {
+			return nil, false, r.problem("ListCertificates", "", err)
+		}
+		for _, c := range page.CertificateSummaryList {
+			domains := append([]string(nil), c.SubjectAlternativeNameSummaries...)
+			if d := aws.ToString(c.DomainName); d != "" && !slices.Contains(domains, d) {
+				domains = append(domains, d)
+			}
+			if aws.ToBool(c.HasAdditionalSubjectAlternativeNames) {
+				more = append(more, len(out))
+			}
+			out = append(out, Certificate{ARN: aws.ToString(c.CertificateArn), Domains: domains})
+		}
+		if aws.ToString(page.NextToken) == "" {
+			break
+		}
+		in.NextToken = page.NextToken
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(r.concurrency())
+	failed := make([]bool, len(out))
+	for _, i := range more {
+		c := &out[i]
+		g.Go(func() error {
+			if err := r.before(gctx, "DescribeCertificate"); err != nil {
+				return err
+			}
+			res, err := r.ACM.DescribeCertificate(gctx, &acm.DescribeCertificateInput{CertificateArn: aws.String(c.ARN)})
+			if err != nil {
+				failed[i] = true
+				return r.problem("DescribeCertificate", c.ARN, err)
+			}
+			if res.Certificate != nil {
+				c.Domains = append([]string(nil), res.Certificate.SubjectAlternativeNames...)
+				if d := aws.ToString(res.Certificate.DomainName); d != "" && !slices.Contains(c.Domains, d) {
+					c.Domains = append(c.Domains, d)
+				}
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, false, err
+	}
+	if slices.Contains(failed, true) {
+		return nil, false, nil
+	}
+	for i := range out {
+		sort.Strings(out[i].Domains)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ARN < out[j].ARN })
+	return out, true, nil
 }
 
 func vpcsOf(st *State) []string {

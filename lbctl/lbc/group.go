@@ -241,8 +241,9 @@ func GroupScheme(members []Member, d Defaults) string {
 type Listener struct {
 	Port     int32
 	Protocol string
-	// Certificates are the merged explicit certificates, the default first;
-	// empty on an HTTPS listener means the controller discovers them in ACM.
+	// Certificates are the members' merged certificates (explicit, else
+	// discovered in ACM by host), the default first; empty on an HTTPS
+	// listener means discovery was not predicted (ACM not read).
 	Certificates []string
 	// SSLPolicy is set on HTTPS listeners.
 	SSLPolicy string
@@ -288,7 +289,7 @@ func Listeners(members []Member, d Defaults) ([]Listener, []error) {
 			if v, ok := m.Config.Exclusive[SuffixSSLPolicy]; ok && l.SSLPolicy == "" {
 				l.SSLPolicy = v
 			}
-			for i, c := range m.Config.CertificateARNs {
+			for i, c := range m.Config.Certificates() {
 				if defaultCert == "" && i == 0 {
 					defaultCert = c
 					l.Certificates = append(l.Certificates, c)

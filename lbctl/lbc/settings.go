@@ -109,6 +109,10 @@ type IngressConfig struct {
 	// default certificate. Empty means the controller discovers ACM
 	// certificates by host for HTTPS listeners.
 	CertificateARNs []string
+	// DiscoveredCertificateARNs are the certificates the controller finds
+	// in ACM by host when CertificateARNs is empty and a listener is HTTPS
+	// (DiscoverCertificates); set by whoever read ACM, nil otherwise.
+	DiscoveredCertificateARNs []string
 	// Tags are the AWS tags this Ingress adds (IngressClassParams tags win
 	// over the tags annotation key by key).
 	Tags map[string]string
@@ -133,6 +137,15 @@ type IngressConfig struct {
 	// declares, keyed by annotation suffix, IngressClassParams-derived ones
 	// included (those win over the annotation, as in the controller).
 	Exclusive map[string]string
+}
+
+// Certificates are the certificates the Ingress puts on its HTTPS
+// listeners: the explicit ones, else those discovered in ACM.
+func (c IngressConfig) Certificates() []string {
+	if len(c.CertificateARNs) > 0 {
+		return c.CertificateARNs
+	}
+	return c.DiscoveredCertificateARNs
 }
 
 // IngressSettings resolves the ALB-level settings one Ingress declares, with

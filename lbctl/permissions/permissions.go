@@ -131,6 +131,9 @@ func Sources() []Source {
 		{Func: "lbctl/awsapi.(Reader).TargetHealth", Commands: all, AWS: []string{elb + "DescribeTargetHealth"}},
 		{Func: "lbctl/awsapi.(Reader).limits", Commands: all, AWS: []string{elb + "DescribeAccountLimits"}},
 		{Func: "lbctl/awsapi.(Reader).subnets", Commands: all, AWS: []string{ec2 + "DescribeSubnets"}},
+		// The certificates the controller discovers by host (HTTPS without
+		// certificate-arn), counted against the per-ALB quota.
+		{Func: "lbctl/awsapi.(Reader).certificates", Commands: all, AWS: []string{"acm:ListCertificates", "acm:DescribeCertificate"}},
 
 		// health: the Kubernetes side from informers (a list, then a watch),
 		// AWS reachability at start, a pod's events in the TUI.
@@ -160,7 +163,7 @@ func Sources() []Source {
 		{Func: "cmd.(doctor).probeAWS", Commands: doctor, AWS: []string{
 			elb + "DescribeLoadBalancers", elb + "DescribeTags", elb + "DescribeListeners", elb + "DescribeRules",
 			elb + "DescribeTargetGroups", elb + "DescribeTargetHealth", elb + "DescribeAccountLimits",
-			ec2 + "DescribeSubnets",
+			ec2 + "DescribeSubnets", "acm:ListCertificates", "acm:DescribeCertificate",
 		}},
 
 		// migrate: the plan's checks, the journal and its lease, the waits.

@@ -48,7 +48,7 @@ func Policy(cmds []Command, features ...Feature) IAMPolicy {
 // sidWord names a statement after its service, "Read" when every action is
 // a read.
 func sidWord(svc string, acts []string) string {
-	name := map[string]string{"elasticloadbalancing": "ELBv2", "ec2": "EC2", "route53": "Route53", "sts": "STS"}[svc]
+	name := map[string]string{"elasticloadbalancing": "ELBv2", "ec2": "EC2", "acm": "ACM", "route53": "Route53", "sts": "STS"}[svc]
 	if name == "" {
 		name = strings.ToUpper(svc[:1]) + svc[1:]
 	}

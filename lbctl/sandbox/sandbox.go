@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	acmtypes "github.com/aws/aws-sdk-go-v2/service/acm/types"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	elbv2types "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -160,6 +161,14 @@ func Start(ctx context.Context, o Options) (s *Sandbox, err error) {
 		if err := state.PutSubnet(ec2types.Subnet{SubnetId: aws.String(id), AvailabilityZone: aws.String(n.Zone), VpcId: aws.String(vpc),
 			CidrBlock: aws.String(fmt.Sprintf("10.0.%d.0/24", i+1)), AvailableIpAddressCount: aws.Int32(240),
 			Tags: []ec2types.Tag{{Key: aws.String("kubernetes.io/role/elb"), Value: aws.String("1")}, {Key: aws.String("kubernetes.io/role/internal-elb"), Value: aws.String("1")}, {Key: aws.String("kubernetes.io/cluster/" + ClusterName), Value: aws.String("shared")}}}); err != nil {
+			return nil, err
+		}
+	}
+	// ACM: a wildcard certificate per team domain of the scenarios, for the
+	// controller's discovery by host (HTTPS without certificate-arn).
+	for i, domain := range []string{"*.team-a.example.com", "*.team-b.example.com"} {
+		if err := state.PutCertificate(acmtypes.CertificateDetail{CertificateArn: aws.String(awsendpoint.CertificateARN(Region, AccountID, i+1)),
+			DomainName: aws.String(domain), Status: acmtypes.CertificateStatusIssued, Type: acmtypes.CertificateTypeAmazonIssued}); err != nil {
 			return nil, err
 		}
 	}

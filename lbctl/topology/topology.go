@@ -63,6 +63,7 @@ type Topology struct {
 	nodesByID map[string]*corev1.Node // by EC2 instance ID
 	services  map[types.NamespacedName]*corev1.Service
 	slices    map[types.NamespacedName][]*discoveryv1.EndpointSlice
+	certs     []lbc.Certificate
 	ns        map[string]*corev1.Namespace
 	bindings  map[string]*v1beta1.TargetGroupBinding // by target group ARN
 	params    map[string]*v1beta1.IngressClassParams
@@ -192,8 +193,15 @@ func Build(objs *kube.Objects, aws *awsapi.State, o Options) *Topology {
 			spec = &p.Spec
 		}
 		cfg, errs := lbc.IngressSettings(ing, spec, d)
-		in.Config = cfg
 		in.Errors = append(in.Errors, errs...)
+		if certs := t.acmCertificates(); certs != nil && lbc.DiscoversCertificates(cfg) {
+			found, err := lbc.DiscoverCertificates(ing, certs)
+			if err != nil {
+				in.Errors = append(in.Errors, err)
+			}
+			cfg.DiscoveredCertificateARNs = found
+		}
+		in.Config = cfg
 		rules, errs := lbc.RulesOf(ing, cfg)
 		in.Rules = rules
 		in.Errors = append(in.Errors, errs...)
@@ -218,6 +226,21 @@ func Build(objs *kube.Objects, aws *awsapi.State, o Options) *Topology {
 	}
 	t.findOrphans()
 	return t
+}
+
+// acmCertificates are the issued certificates discovery picks from, when
+// ACM was read (nil otherwise: discovery is then not predicted).
+func (t *Topology) acmCertificates() []lbc.Certificate {
+	if t.AWS == nil || !t.AWS.CertificatesRead {
+		return nil
+	}
+	if t.certs == nil {
+		t.certs = make([]lbc.Certificate, 0, len(t.AWS.Certificates))
+		for _, c := range t.AWS.Certificates {
+			t.certs = append(t.certs, lbc.Certificate{ARN: c.ARN, Domains: c.Domains})
+		}
+	}
+	return t.certs
 }
 
 func (t *Topology) buildGroup(g *Group, d lbc.Defaults) {

@@ -10,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
+	"github.com/lbctl/lbctl/lbctl/awsapi"
 	"github.com/lbctl/lbctl/lbctl/kube"
 	"github.com/lbctl/lbctl/lbctl/lbc"
 )
@@ -121,6 +122,16 @@ func quotaEstate(quota string) *kube.Objects {
 		g.ingress(ns, "huge", "huge.example.com", nil, map[string]networkingv1.IngressServiceBackend{"/": svcPort("huge")})
 		g.service(ns, "small", 1)
 		g.ingress(ns, "small", "small.example.com", nil, map[string]networkingv1.IngressServiceBackend{"/": svcPort("small")})
+	case "discovered-certificates": // 30 × HTTPS with no certificate-arn: the controller finds one ACM certificate per host (quotaAWS), 29 besides the default; one host no certificate covers
+		for i := range 30 {
+			app := fmt.Sprintf("app-%02d", i)
+			g.service(ns, app, 1)
+			ann := map[string]string{lbc.Key(lbc.SuffixListenPorts): `[{"HTTPS":443}]`}
+			g.ingress(ns, app, app+".example.com", ann, map[string]networkingv1.IngressServiceBackend{"/": svcPort(app)})
+		}
+		g.service(ns, "uncovered", 1)
+		g.ingress(ns, "uncovered", "uncovered.other.test", map[string]string{lbc.Key(lbc.SuffixListenPorts): `[{"HTTPS":443}]`},
+			map[string]networkingv1.IngressServiceBackend{"/": svcPort("uncovered")})
 	case "single": // one Ingress alone over the rules quota, and a small one
 		paths := map[string]networkingv1.IngressServiceBackend{}
 		g.service(ns, "huge", 1)
@@ -133,6 +144,20 @@ func quotaEstate(quota string) *kube.Objects {
 	}
 	g.objs.Sort()
 	return g.objs
+}
+
+// quotaAWS is the AWS side of a quota estate: ACM read, with a certificate
+// per host for "discovered-certificates"; nil (AWS not read) for the rest.
+func quotaAWS(quota string) *awsapi.State {
+	if quota != "discovered-certificates" {
+		return nil
+	}
+	st := &awsapi.State{CertificatesRead: true}
+	for i := range 30 {
+		st.Certificates = append(st.Certificates, awsapi.Certificate{ARN: fmt.Sprintf("arn:aws:acm:us-west-2:123456789012:certificate/d%02d", i),
+			Domains: []string{fmt.Sprintf("app-%02d.example.com", i)}})
+	}
+	return st
 }
 
 func join(s []string, sep string) string {

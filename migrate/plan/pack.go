@@ -103,7 +103,7 @@ func certCount(certs map[string]bool) int {
 // certificates, targets (ip mode: one per pod) and listeners.
 func (b *builder) loadOf(m *move) load {
 	in := m.in
-	l := load{rules: len(in.Rules), tgs: len(in.Backends), certs: in.Config.CertificateARNs, ports: in.Config.ListenPorts,
+	l := load{rules: len(in.Rules), tgs: len(in.Backends), certs: in.Config.Certificates(), ports: in.Config.ListenPorts,
 		tags: in.Config.Tags, attrs: in.Config.AnnotationLoadBalancerAttributes, hasDefault: in.Object.Spec.DefaultBackend != nil}
 	for _, be := range in.Backends {
 		n := b.workloads.targetCount(be)
@@ -421,7 +421,7 @@ func (b *builder) inPlaceBin(g *topology.Group, ms []*move) {
 	}
 	nodes := len(b.t.Objects.Nodes)
 	for _, in := range g.Ingresses {
-		l := load{rules: len(in.Rules), tgs: len(in.Backends), certs: in.Config.CertificateARNs, ports: in.Config.ListenPorts}
+		l := load{rules: len(in.Rules), tgs: len(in.Backends), certs: in.Config.Certificates(), ports: in.Config.ListenPorts}
 		for _, be := range in.Backends {
 			if be.Config.TargetType == v1beta1.TargetTypeInstance {
 				l.targets += nodes

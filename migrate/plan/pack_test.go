@@ -79,9 +79,9 @@ type groupSummary struct {
 func TestQuotaSplits(t *testing.T) {
 	out := map[string]any{}
 	lim := lbc.DefaultLimits()
-	for _, quota := range []string{"rules", "target-groups", "certificates", "targets", "listeners", "single", "target-group-targets"} {
+	for _, quota := range []string{"rules", "target-groups", "certificates", "targets", "listeners", "single", "target-group-targets", "discovered-certificates"} {
 		t.Run(quota, func(t *testing.T) {
-			p := Build(build(quotaEstate(quota), nil), Options{})
+			p := Build(build(quotaEstate(quota), quotaAWS(quota)), Options{})
 			var gs []groupSummary
 			for _, g := range p.Groups {
 				gs = append(gs, groupSummary{g.Name, len(g.Members), g.Rules, g.TargetGroups, g.Certificates, g.Targets, g.Listeners, g.Split})
@@ -96,6 +96,15 @@ func TestQuotaSplits(t *testing.T) {
 				code := map[string]string{"single": scan.CodeGroupRules, "target-group-targets": CodeTargetGroupTargets}[quota]
 				if len(gs) != 1 || gs[0].Name != "big" || gs[0].Members != 1 || len(findingsWith(p, code)) != 1 || !p.HasErrors() {
 					t.Errorf("%s: groups %+v, findings %v", quota, gs, codes(p))
+				}
+			case "discovered-certificates":
+				// Split by the discovered certificates; the Ingress whose
+				// host no certificate covers is not planned.
+				if len(gs) != 2 || gs[0].Name != "big-1" || gs[0].Certs != 25 || gs[0].Members+gs[1].Members != 30 || gs[0].Split == "" {
+					t.Errorf("want big-1 (25 certificates besides the default) and big-2 holding the 30 covered Ingresses, got %+v", gs)
+				}
+				if len(findingsWith(p, CodeGroupSplit)) != 1 || !p.HasErrors() {
+					t.Errorf("findings: %v", codes(p))
 				}
 			default:
 				if len(gs) != 2 || gs[0].Name != "big-1" || gs[1].Name != "big-2" || gs[0].Split == "" {

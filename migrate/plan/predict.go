@@ -7,6 +7,7 @@ import (
 
 	networkingv1 "k8s.io/api/networking/v1"
 
+	"github.com/lbctl/lbctl/lbctl/awsapi"
 	"github.com/lbctl/lbctl/lbctl/kube"
 	"github.com/lbctl/lbctl/lbctl/lbc"
 	"github.com/lbctl/lbctl/lbctl/topology"
@@ -23,7 +24,13 @@ func (b *builder) predict() {
 	objs := b.afterObjects(true)
 	d := lbc.DefaultDefaults()
 	d.ClusterName = b.t.Cluster
-	b.after = topology.Build(objs, nil, topology.Options{Defaults: d})
+	// The predicted world has no live AWS objects yet, only the ACM
+	// certificates the copies' discovery by host picks from.
+	var certs *awsapi.State
+	if b.t.AWS != nil && b.t.AWS.CertificatesRead {
+		certs = &awsapi.State{Certificates: b.t.AWS.Certificates, CertificatesRead: true}
+	}
+	b.after = topology.Build(objs, certs, topology.Options{Defaults: d})
 	groups := make(map[lbc.GroupID]*topology.Group, len(b.after.Groups))
 	for _, g := range b.after.Groups {
 		groups[g.ID] = g

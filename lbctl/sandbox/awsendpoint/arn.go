@@ -176,3 +176,9 @@ func elbv2ResourceKind(arn string) string {
 	}
 	return kind
 }
+
+// CertificateARN is an ACM certificate's ARN with a UUID-shaped ID derived
+// from n, so a scenario's certificates keep their ARNs from run to run.
+func CertificateARN(region, accountID string, n int) string {
+	return fmt.Sprintf("arn:aws:acm:%s:%s:certificate/%08x-0000-4000-8000-%012x", region, accountID, n, n)
+}

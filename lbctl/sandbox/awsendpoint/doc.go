@@ -1,13 +1,16 @@
 // Package awsendpoint is the local ELBv2 + EC2 endpoint (and STS
-// GetCallerIdentity, answering one fixed identity) that tests and the lbctl
-// sandbox point the real aws-sdk-go-v2 clients at.
+// GetCallerIdentity, answering one fixed identity, and ACM ListCertificates
+// and DescribeCertificate) that tests and the lbctl sandbox point the real
+// aws-sdk-go-v2 clients at.
 //
 // It speaks the AWS Query protocol exactly as the SDK does: form-encoded POST
 // bodies carrying Action and Version (ELBv2 2015-12-01, EC2 2016-11-15, STS
 // 2011-06-15), and
 // XML responses in the shapes the SDK's generated deserializers expect
 // (awsquery "<ActionResponse><ActionResult>…<member>" for ELBv2, ec2query
-// "<ActionResponse><requestId>…<item>" with lowerCamel names for EC2).
+// "<ActionResponse><requestId>…<item>" with lowerCamel names for EC2). ACM
+// speaks JSON 1.1 instead (X-Amz-Target "CertificateManager.<Action>", JSON
+// bodies, errors in __type); requests carrying that header go to it.
 // Because the real SDK is the client, code under test runs unmodified: set
 // AWS_ENDPOINT_URL (or AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2 and
 // AWS_ENDPOINT_URL_EC2) to Server.URL, or set BaseEndpoint on the service

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	acmtypes "github.com/aws/aws-sdk-go-v2/service/acm/types"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	elbv2types "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 
@@ -100,6 +101,12 @@ func (s *State) Load(st *awsapi.State) error {
 			}
 		}
 	}
+	for _, c := range st.Certificates {
+		if err := s.PutCertificate(acmtypes.CertificateDetail{CertificateArn: aws.String(c.ARN), SubjectAlternativeNames: c.Domains,
+			DomainName: nonEmpty(firstOf(c.Domains)), Status: acmtypes.CertificateStatusIssued, Type: acmtypes.CertificateTypeAmazonIssued}); err != nil {
+			return err
+		}
+	}
 	if len(st.Limits) > 0 {
 		names := make([]string, 0, len(st.Limits))
 		for n := range st.Limits {
@@ -163,4 +170,11 @@ func nonZero(n int32) *int32 {
 		return nil
 	}
 	return aws.Int32(n)
+}
+
+func firstOf(s []string) string {
+	if len(s) == 0 {
+		return ""
+	}
+	return s[0]
 }

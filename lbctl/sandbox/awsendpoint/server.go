@@ -143,6 +143,10 @@ func protocolFor(version, authorization string) protocol {
 // ServeHTTP implements http.Handler.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	requestID := h.newRequestID()
+	if strings.HasPrefix(r.Header.Get("X-Amz-Target"), acmTargetPrefix) {
+		h.serveACM(w, r, requestID)
+		return
+	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
 	if err := r.ParseForm(); err != nil {
 		writeError(w, protocolFor("", r.Header.Get("Authorization")), clientError("MalformedQueryString", "cannot parse request: %v", err), requestID)
@@ -181,14 +185,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	fault, kind := h.faults.roll(action)
-	if fault.Latency > 0 {
-		t := time.NewTimer(fault.Latency)
-		select {
-		case <-t.C:
-		case <-r.Context().Done():
-			t.Stop()
-			return
-		}
+	if !sleep(r.Context(), fault.Latency) {
+		return
 	}
 	if kind != faultNone {
 		writeError(w, proto, faultError(proto, fault, kind, action), requestID)
@@ -200,6 +198,22 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeXML(w, http.StatusOK, successBody(proto, action, out.buf.Bytes(), requestID), requestID)
+}
+
+// sleep waits d (an injected latency); false when the request went away
+// first.
+func sleep(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return true
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
 }
 
 func writeError(w http.ResponseWriter, p protocol, e *apiError, requestID string) {

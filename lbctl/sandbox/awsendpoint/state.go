@@ -8,6 +8,7 @@ import (
 	"sort"
 	"sync"
 
+	acmtypes "github.com/aws/aws-sdk-go-v2/service/acm/types"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	elbv2types "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 )
@@ -117,6 +118,7 @@ type State struct {
 	limits    []elbv2types.Limit
 	subnets   table[ec2types.Subnet]
 	sgs       table[ec2types.SecurityGroup]
+	certs     table[acmtypes.CertificateDetail]
 }
 
 // NewState returns an empty account whose ELBv2 limits are
@@ -132,6 +134,7 @@ func NewState() *State {
 		limits:    DefaultAccountLimits(),
 		subnets:   newTable[ec2types.Subnet](),
 		sgs:       newTable[ec2types.SecurityGroup](),
+		certs:     newTable[acmtypes.CertificateDetail](),
 	}
 }
 
