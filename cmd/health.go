@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net/url"
 	"strings"
 	"time"
 
@@ -330,6 +331,33 @@ func newPoller(ctx context.Context, r *Root, o *healthOptions, t *topology.Topol
 // Stop ends the informers.
 func (p *poller) Stop() { p.watcher.Stop() }
 
+// kubeGrace is how long a kind may go unwatched before the views say so: a
+// watch is renewed every few minutes within milliseconds, and after an
+// error the informers try again within a second or two.
+const kubeGrace = 5 * time.Second
+
+// KubeDown says why the Kubernetes side is not current ("" while every kind
+// is watched): which kind has gone unwatched longest, since when, and why.
+func (p *poller) KubeDown() string {
+	f, ok := p.watcher.Failing()
+	if !ok || time.Since(f.Since) < kubeGrace {
+		return ""
+	}
+	why := "no answer from the API server"
+	var ue *url.Error
+	switch {
+	case errors.As(f.Err, &ue):
+		// Leave out the request URL: the reason is the transport's.
+		why = ue.Err.Error()
+	case f.Err != nil:
+		why = f.Err.Error()
+	}
+	if i := strings.IndexByte(why, '\n'); i >= 0 {
+		why = why[:i]
+	}
+	return fmt.Sprintf("%s since %s: %s", f.Kind, f.Since.Format("15:04:05"), why)
+}
+
 // Wait sleeps until target health is due (the jittered, backed-off
 // interval) or, sooner, until Kubernetes changes.
 func (p *poller) Wait(ctx context.Context) error {
@@ -443,6 +471,7 @@ func (o *healthOptions) follow(ctx context.Context, r *Root, t *topology.Topolog
 	}
 	defer p.Stop()
 	var awsErr error
+	kubeDown := ""
 	emit := func(evs []health.Event) {
 		for _, e := range evs {
 			if o.output == "ndjson" {
@@ -483,9 +512,38 @@ func (o *healthOptions) follow(ctx context.Context, r *Root, t *topology.Topolog
 			fmt.Fprintf(r.Streams.ErrOut, "warning: AWS unreachable, target health as last read: %s\n", firstLineOf(p.AWSErr))
 		}
 		awsErr = p.AWSErr
+		if d := p.KubeDown(); (d == "") != (kubeDown == "") {
+			o.kubeEvent(r, kubeDown, d, next.Time)
+			kubeDown = d
+		}
 		emit(health.Diff(snap, next))
 		snap = next
 	}
+}
+
+// kubeEvent reports the watch on the cluster failing (to != "") or
+// answered again: an event in NDJSON, a line on stderr otherwise.
+func (o *healthOptions) kubeEvent(r *Root, from, to string, at time.Time) {
+	state := func(down string) string {
+		if down == "" {
+			return health.WatchOK
+		}
+		return health.WatchFailing
+	}
+	if o.output == "ndjson" {
+		why := to
+		if to == "" {
+			why = "answered again; was failing: " + from
+		}
+		b, _ := json.Marshal(health.Event{Time: at, Source: "kubernetes", From: state(from), To: state(to), Reason: why})
+		fmt.Fprintln(r.Streams.Out, string(b))
+		return
+	}
+	if to != "" {
+		fmt.Fprintf(r.Streams.ErrOut, "warning: the Kubernetes watch is failing, pods and targets as last read: %s\n", to)
+		return
+	}
+	fmt.Fprintln(r.Streams.ErrOut, "the Kubernetes watch is answered again")
 }
 
 func bindingsChanged(a, b *kube.Objects) bool {

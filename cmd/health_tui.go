@@ -25,7 +25,9 @@ import (
 // at 10 per second.
 //
 // When AWS could not be read (awsErr), the view starts with the Kubernetes
-// side under a banner saying why, and fills in once AWS answers.
+// side under a banner saying why, and fills in once AWS answers. When the
+// informers' calls keep failing (the API server down, access revoked), a
+// banner says so until they are answered again.
 func (o *healthOptions) runTUI(ctx context.Context, r *Root, t *topology.Topology, first health.Snapshot, awsErr error) error {
 	keys, err := loadKeyMap(r.Streams)
 	if err != nil {
@@ -47,13 +49,13 @@ func (o *healthOptions) runTUI(ctx context.Context, r *Root, t *topology.Topolog
 	source := func(ctx context.Context) healthview.SnapshotMsg {
 		if !firstDone {
 			firstDone = true
-			return healthview.SnapshotMsg{Snapshot: first, Calls: p.Calls, AWSDown: down()}
+			return healthview.SnapshotMsg{Snapshot: first, Calls: p.Calls, AWSDown: down(), KubeDown: p.KubeDown()}
 		}
 		if err := p.Wait(ctx); err != nil {
 			return healthview.SnapshotMsg{Err: err}
 		}
 		s, err := p.Next(ctx)
-		return healthview.SnapshotMsg{Snapshot: s, Calls: p.Calls, Err: err, AWSDown: down()}
+		return healthview.SnapshotMsg{Snapshot: s, Calls: p.Calls, Err: err, AWSDown: down(), KubeDown: p.KubeDown()}
 	}
 	region := ""
 	if t.AWS != nil {

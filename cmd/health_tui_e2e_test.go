@@ -2,12 +2,16 @@ package cmd
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -16,6 +20,8 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/lbctl/lbctl/lbctl/exitcode"
+	"github.com/lbctl/lbctl/lbctl/health"
+	"github.com/lbctl/lbctl/lbctl/sandbox"
 )
 
 // terminal is a tmux pane of a private tmux server: the test types into it
@@ -371,4 +377,140 @@ func TestHealthTUIFlows(t *testing.T) {
 		term.keys("Q")
 		term.waitFor("exit 0 after Q", 10*time.Second, func(s string) bool { return strings.Contains(s, "exit=0") })
 	})
+
+	t.Run("Kubernetes watch failing", func(t *testing.T) {
+		env := []string{"TERM=xterm-256color", "HOME=" + home, "PATH=" + os.Getenv("PATH"), "KUBECONFIG=" + kubeconfig, "AWS_EC2_METADATA_DISABLED=true"}
+		for _, kv := range sb.Env() {
+			env = append(env, kv[0]+"="+kv[1])
+		}
+		api := apiServerPID(t, sb)
+		// Beside the TUI, a watch streaming NDJSON and one printing a table.
+		ndjson := startWatch(t, bin, env, "-o", "ndjson")
+		table := startWatch(t, bin, env)
+		term := newTerminal(t, env, fmt.Sprintf("%s health -A --interval 300ms; echo exit=$?; sleep 600", bin))
+		term.waitFor("the load balancers", 30*time.Second, func(s string) bool { return len(tableRows(s, "LOAD BALANCER")) >= 6 })
+
+		// The API server stops answering, as a hung or cut-off one does:
+		// its open watches go quiet and new connections get no answer.
+		if err := syscall.Kill(api, syscall.SIGSTOP); err != nil {
+			t.Fatal(err)
+		}
+		resumed := false
+		resume := func() {
+			if !resumed {
+				resumed = true
+				_ = syscall.Kill(api, syscall.SIGCONT)
+			}
+		}
+		t.Cleanup(resume)
+		stoppedAt := time.Now()
+		screen := term.waitFor("the Kubernetes banner", 3*time.Minute, func(s string) bool {
+			return strings.Contains(scopeLine(s), "Kubernetes watch failing, pods as last read: ")
+		})
+		t.Logf("the Kubernetes banner showed %s after the API server stopped", time.Since(stoppedAt).Round(time.Second))
+		if len(tableRows(screen, "LOAD BALANCER")) < 6 {
+			t.Errorf("the last view is not kept under the banner:\n%s", screen)
+		}
+
+		resume()
+		resumedAt := time.Now()
+		term.waitFor("the Kubernetes banner gone", 2*time.Minute, func(s string) bool {
+			return !strings.Contains(s, "Kubernetes watch failing") && len(tableRows(s, "LOAD BALANCER")) >= 6
+		})
+		t.Logf("the Kubernetes banner went %s after the API server resumed", time.Since(resumedAt).Round(time.Second))
+
+		// The NDJSON stream says failing, then ok; the table watch warns
+		// on stderr, then says the watch is answered again.
+		waitFile(t, ndjson.out, 30*time.Second, func(s string) bool {
+			var states []string
+			for _, l := range strings.Split(s, "\n") {
+				var e health.Event
+				if json.Unmarshal([]byte(l), &e) == nil && e.Source == "kubernetes" && e.Reason != "" && e.Target == "" {
+					states = append(states, e.From+">"+e.To)
+				}
+			}
+			return strings.Join(states, ",") == "ok>failing,failing>ok"
+		})
+		waitFile(t, table.errOut, 30*time.Second, func(s string) bool {
+			i := strings.Index(s, "warning: the Kubernetes watch is failing, pods and targets as last read: ")
+			return i >= 0 && strings.Contains(s[i:], "the Kubernetes watch is answered again")
+		})
+		term.keys("Q")
+		term.waitFor("exit 0 after Q", 10*time.Second, func(s string) bool { return strings.Contains(s, "exit=0") })
+	})
+}
+
+// apiServerPID finds the process of the sandbox's kube-apiserver by its
+// port.
+func apiServerPID(t *testing.T, sb *sandbox.Sandbox) int {
+	t.Helper()
+	u, err := url.Parse(sb.Config.Host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	procs, _ := filepath.Glob("/proc/[0-9]*/cmdline")
+	for _, p := range procs {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			continue
+		}
+		args := strings.Split(string(b), "\x00")
+		if !strings.HasSuffix(args[0], "kube-apiserver") {
+			continue
+		}
+		for _, a := range args {
+			if a == "--secure-port="+u.Port() {
+				pid, _ := strconv.Atoi(filepath.Base(filepath.Dir(p)))
+				return pid
+			}
+		}
+	}
+	t.Fatalf("no kube-apiserver process serves port %s", u.Port())
+	return 0
+}
+
+// watchProc is `health -A --watch` running in the background, its output
+// in files.
+type watchProc struct{ out, errOut string }
+
+func startWatch(t *testing.T, bin string, env []string, args ...string) watchProc {
+	t.Helper()
+	dir := t.TempDir()
+	w := watchProc{out: filepath.Join(dir, "out"), errOut: filepath.Join(dir, "err")}
+	stdout, err := os.Create(w.out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stderr, err := os.Create(w.errOut)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, append([]string{"health", "-A", "--watch", "--interval", "300ms", "--timeout", "10m"}, args...)...)
+	cmd.Env, cmd.Stdout, cmd.Stderr = env, stdout, stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		stdout.Close()
+		stderr.Close()
+	})
+	return w
+}
+
+// waitFile polls a file until ok holds, failing with its content.
+func waitFile(t *testing.T, path string, timeout time.Duration, ok func(string) bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		b, _ := os.ReadFile(path)
+		if ok(string(b)) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("waited %s for %s; it holds:\n%s", timeout, path, b)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 }

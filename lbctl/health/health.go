@@ -312,18 +312,30 @@ func (s Snapshot) Healthy() bool {
 	return n > 0
 }
 
-// Event is one change of a target's state, as --watch -o ndjson prints it.
+// Event is one change of a target's state, as --watch -o ndjson prints it,
+// or (with Source set) of the watch itself.
 type Event struct {
-	Time         time.Time `json:"time"`
-	LoadBalancer string    `json:"loadBalancer"`
-	Rule         string    `json:"rule"`
-	TargetGroup  string    `json:"targetGroup"`
-	Target       string    `json:"target"`
-	Pod          string    `json:"pod,omitempty"`
-	From         string    `json:"from"`
-	To           string    `json:"to"`
-	Reason       string    `json:"reason,omitempty"`
+	Time time.Time `json:"time"`
+	// Source is "kubernetes" for an event about the watch on the cluster,
+	// not a target: To is WatchFailing when its list and watch calls have
+	// kept failing (the targets shown are as last read), WatchOK when they
+	// are answered again; Reason says why.
+	Source       string `json:"source,omitempty"`
+	LoadBalancer string `json:"loadBalancer"`
+	Rule         string `json:"rule"`
+	TargetGroup  string `json:"targetGroup"`
+	Target       string `json:"target"`
+	Pod          string `json:"pod,omitempty"`
+	From         string `json:"from"`
+	To           string `json:"to"`
+	Reason       string `json:"reason,omitempty"`
 }
+
+// States of the watch in a Source event.
+const (
+	WatchOK      = "ok"
+	WatchFailing = "failing"
+)
 
 // Diff returns the events that lead from prev to cur: new targets (from ""),
 // changed states and reasons, and targets gone (to "gone").

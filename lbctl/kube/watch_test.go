@@ -2,6 +2,8 @@ package kube
 
 import (
 	"context"
+	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -10,6 +12,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/watch"
 	dynamicfake "k8s.io/client-go/dynamic/fake"
 	"k8s.io/client-go/kubernetes/fake"
 	k8stesting "k8s.io/client-go/testing"
@@ -85,6 +88,55 @@ func TestWatcherFollowsChangesWithoutRelisting(t *testing.T) {
 	for k, v := range lists {
 		if v != after[k] {
 			t.Errorf("%s listed again (%d → %d): the watch should carry changes", k, after[k], v)
+		}
+	}
+}
+
+// Watches that keep failing make Failing name the kind, the time the
+// failures began and the last error, though every list succeeds; a watch
+// answered again ends it and counts as a change.
+func TestWatcherFailingUntilAWatchStarts(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	kc := fake.NewClientset(&corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "shop-1", Namespace: "team-a"}})
+	var mu sync.Mutex
+	refuse := true
+	kc.PrependWatchReactor("pods", func(k8stesting.Action) (bool, watch.Interface, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if refuse {
+			return true, nil, errors.New("dial tcp 127.0.0.1:6443: connect: connection refused")
+		}
+		return false, nil, nil
+	})
+	before := time.Now()
+	w, err := Watch(ctx, kc, nil, Scope{Namespace: "team-a"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Stop()
+	var f Failure
+	for ok := false; !ok; f, ok = w.Failing() {
+		select {
+		case <-ctx.Done():
+			t.Fatal("the failing watch was never reported")
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	if f.Kind != "pods" || f.Since.Before(before) || f.Err == nil || !strings.Contains(f.Err.Error(), "connection refused") {
+		t.Errorf("Failing() = %+v, want pods since after %s with the refused connection", f, before)
+	}
+
+	// Answered again.
+	mu.Lock()
+	refuse = false
+	mu.Unlock()
+	for _, ok := w.Failing(); ok; _, ok = w.Failing() {
+		select {
+		case <-ctx.Done():
+			t.Fatal("still failing after the watch was answered again")
+		case <-w.Changed():
+		case <-time.After(50 * time.Millisecond):
 		}
 	}
 }

@@ -47,6 +47,9 @@ type SnapshotMsg struct {
 	// AWSDown says why AWS could not be read at this refresh ("" when it
 	// was): the view carries on with what it has under a banner.
 	AWSDown string
+	// KubeDown says why the Kubernetes side is not current ("" when it
+	// is): the informers' calls keep failing; the rows are as last read.
+	KubeDown string
 }
 
 // Source polls: Next blocks until the next snapshot is due and returns it.
@@ -108,6 +111,7 @@ type Model struct {
 	history   map[string][]int // target group → healthy counts, oldest first
 	lastErr   error
 	awsDown   string
+	kubeDown  string
 	updated   time.Time
 	now       func() time.Time
 	level     Level
@@ -183,6 +187,7 @@ func (m Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		m.lastErr = nil
 		m.awsDown = msg.AWSDown
+		m.kubeDown = msg.KubeDown
 		m.snap = msg.Snapshot
 		m.updated = msg.Snapshot.Time
 		m.calls = append(m.calls, callSample{msg.Snapshot.Time, msg.Calls})

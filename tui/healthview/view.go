@@ -164,13 +164,22 @@ func (m Model) renderHeader() string {
 		stateStyles["healthy"].Render("healthy"), c["healthy"], stateStyles["unhealthy"].Render("unhealthy"), c["unhealthy"]+c["unavailable"],
 		stateStyles["draining"].Render("draining"), c["draining"], stateStyles["initial"].Render("initial"), c["initial"])
 	line2 := where + "   " + counts
+	var banner []string
+	if m.lastErr != nil {
+		banner = append(banner, "AWS or Kubernetes unavailable, showing the last view: "+m.lastErr.Error())
+	}
+	if m.kubeDown != "" {
+		banner = append(banner, "Kubernetes watch failing, pods as last read: "+m.kubeDown)
+	}
 	switch {
 	case m.lastErr != nil:
-		line2 = errStyle.Render(truncate("AWS or Kubernetes unavailable, showing the last view: "+m.lastErr.Error(), m.width))
 	case m.awsDown != "" && c[health.StateUnknown] > 0:
-		line2 = errStyle.Render(truncate("AWS unreachable, Kubernetes side only (target health unknown): "+m.awsDown, m.width))
+		banner = append(banner, "AWS unreachable, Kubernetes side only (target health unknown): "+m.awsDown)
 	case m.awsDown != "":
-		line2 = errStyle.Render(truncate("AWS unreachable, target health as last read: "+m.awsDown, m.width))
+		banner = append(banner, "AWS unreachable, target health as last read: "+m.awsDown)
+	}
+	if len(banner) > 0 {
+		line2 = errStyle.Render(truncate(strings.Join(banner, " · "), m.width))
 	}
 	return left + "\n" + line2
 }
