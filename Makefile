@@ -1,4 +1,4 @@
-# lbctl — build, test and generate. `make test` is what CI runs (.ci/run).
+# lbctl — build, test and generate. CI (.ci/run) runs `make test`, then `make release-check`.
 GO          ?= go
 BIN         := $(CURDIR)/bin
 STATICCHECK := $(BIN)/staticcheck
@@ -84,7 +84,7 @@ $(GORELEASER):
 	@echo "building goreleaser $(GORELEASER_VERSION) into $(@D) (first time only, several minutes)" >&2
 	GOBIN=$(@D) $(GO) install github.com/goreleaser/goreleaser/v2@$(GORELEASER_VERSION)
 
-## release-check: goreleaser check + a snapshot build for this platform only, whose binary must run (see docs/install.md)
+## release-check: goreleaser check + a snapshot build for this platform only, whose binary must run (CI runs it after make test)
 release-check: $(GORELEASER)
 	hack/release/check-host.sh $(GORELEASER)
 
