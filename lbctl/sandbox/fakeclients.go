@@ -138,8 +138,8 @@ type apiStore struct {
 func (s *apiStore) react(a k8stesting.Action) (bool, runtime.Object, error) {
 	switch act := a.(type) {
 	case k8stesting.CreateActionImpl:
-		if act.GetResource() == ssarResource {
-			r := act.GetObject().(*authorizationv1.SelfSubjectAccessReview).DeepCopy()
+		if r, ok := act.GetObject().(*authorizationv1.SelfSubjectAccessReview); ok && act.GetResource() == ssarResource {
+			r = r.DeepCopy()
 			r.Status = authorizationv1.SubjectAccessReviewStatus{Allowed: true, Reason: "the in-process sandbox allows its user everything"}
 			return true, r, nil
 		}

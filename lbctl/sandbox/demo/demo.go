@@ -67,6 +67,7 @@ type Story struct {
 
 	mu      sync.Mutex
 	running *phaseLog // the migration running now, for Progress
+	note    string    // what runs before it
 }
 
 // Rates and durations of the story's load tests.

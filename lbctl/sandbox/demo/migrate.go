@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/wait"
@@ -153,17 +154,18 @@ func (s *Story) executor(log *phaseLog, until string, force bool) *apply.Executo
 // the step runs).
 func (s *Story) progress() string {
 	s.mu.Lock()
-	l := s.running
+	l, note := s.running, s.note
 	s.mu.Unlock()
 	if l == nil {
-		return ""
+		return note
 	}
 	return l.Progress()
 }
 
-func (s *Story) follow(l *phaseLog) {
+// follow makes l the progress shown (nil: note).
+func (s *Story) follow(l *phaseLog, note string) {
 	s.mu.Lock()
-	s.running = l
+	s.running, s.note = l, note
 	s.mu.Unlock()
 }
 
@@ -174,6 +176,7 @@ func (s *Story) migrate(ctx context.Context) (string, error) {
 	if s.plan == nil {
 		return "", errors.New("no plan: the plan step has not run")
 	}
+	s.follow(nil, "following the plan's prestop-sleep advice: the Deployments roll out…")
 	advice, err := s.followPreStopAdvice(ctx)
 	if err != nil {
 		return "", err
@@ -183,7 +186,7 @@ func (s *Story) migrate(ctx context.Context) (string, error) {
 		return "", err
 	}
 	log := newPhaseLog(s.plan)
-	s.follow(log)
+	s.follow(log, "")
 	e := s.executor(log, plan.PhaseShift, false)
 	aerr := e.Apply(ctx, false)
 	run, lerr := stop()
@@ -327,12 +330,12 @@ func (s *Story) cleanup(ctx context.Context) (string, error) {
 		return "", err
 	}
 	log.seed(j)
-	s.follow(log)
+	s.follow(log, "")
 	first := e.Apply(ctx, true)
 	var conflict string
 	if first != nil {
 		conflict = first.Error()
-		if !strings.Contains(conflict, "owned by another manager") {
+		if !apierrors.IsConflict(first) {
 			stop()
 			return "", fmt.Errorf("migrate resume: %w", first)
 		}
@@ -351,7 +354,7 @@ func (s *Story) cleanup(ctx context.Context) (string, error) {
 			return "", err
 		}
 		log.seed(j)
-		s.follow(log)
+		s.follow(log, "")
 		if err := e.Apply(ctx, true); err != nil {
 			stop()
 			return "", fmt.Errorf("migrate resume --force-conflicts: %w", err)
