@@ -159,3 +159,51 @@ current-context: c
 		t.Errorf("part of the bearer token appears in -v 9 output")
 	}
 }
+
+// loadtest's role is read-only; --workers adds what the distributed run
+// calls: a Job made and deleted, its pods watched, their logs read.
+func TestRBACLoadtestWorkers(t *testing.T) {
+	code, plain, stderr := runCmd(t, "rbac", "--for", "loadtest")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if strings.Contains(plain, "jobs") || strings.Contains(plain, "create") || strings.Contains(plain, "delete") {
+		t.Fatalf("rbac --for loadtest grants writes:\n%s", plain)
+	}
+	code, workers, stderr := runCmd(t, "rbac", "--for", "loadtest", "--workers")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var roles []rbacv1.ClusterRole
+	for _, doc := range strings.Split(workers, "\n---\n") {
+		var r rbacv1.ClusterRole
+		if err := yaml.Unmarshal([]byte(doc), &r); err != nil {
+			t.Fatal(err)
+		}
+		roles = append(roles, r)
+	}
+	grants := func(group, resource, verb string) bool {
+		for _, r := range roles {
+			for _, rule := range r.Rules {
+				if contains(rule.APIGroups, group) && contains(rule.Resources, resource) && contains(rule.Verbs, verb) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	for _, g := range [][3]string{{"batch", "jobs", "create"}, {"batch", "jobs", "delete"}, {"", "pods", "watch"}, {"", "pods/log", "get"}, {"", "pods", "deletecollection"}} {
+		if !grants(g[0], g[1], g[2]) {
+			t.Errorf("rbac --for loadtest --workers does not grant %v:\n%s", g, workers)
+		}
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
