@@ -22,9 +22,16 @@ import (
 // points the command's environment at it.
 func startWorld(t *testing.T) (*sandbox.Sandbox, string) {
 	t.Helper()
+	return startWorldWith(t, sandbox.Options{})
+}
+
+// startWorldWith is startWorld with more sandbox options.
+func startWorldWith(t *testing.T, o sandbox.Options) (*sandbox.Sandbox, string) {
+	t.Helper()
 	env.Require(t)
 	dir := t.TempDir()
-	sb, err := sandbox.Start(context.Background(), sandbox.Options{Dir: dir, PortOffset: -1, TimeScale: 0.05})
+	o.Dir, o.PortOffset, o.TimeScale = dir, -1, 0.05
+	sb, err := sandbox.Start(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
 	}

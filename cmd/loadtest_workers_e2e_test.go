@@ -21,23 +21,7 @@ import (
 // binary, so the sandbox's kubelet can run load-test workers.
 func startWorkerWorld(t *testing.T) (*sandbox.Sandbox, string) {
 	t.Helper()
-	env.Require(t)
-	bin := buildBinary(t)
-	dir := t.TempDir()
-	sb, err := sandbox.Start(context.Background(), sandbox.Options{Dir: dir, PortOffset: -1, TimeScale: 0.05,
-		Binaries: map[string]string{sandbox.LbctlImage: bin}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sb.Stop() })
-	if err := sb.WaitReady(context.Background(), 90*time.Second); err != nil {
-		t.Fatal(err)
-	}
-	isolateAWS(t)
-	for _, kv := range sb.Env() {
-		t.Setenv(kv[0], kv[1])
-	}
-	return sb, filepath.Join(dir, "kubeconfig")
+	return startWorldWith(t, sandbox.Options{Binaries: map[string]string{sandbox.LbctlImage: buildBinary(t)}})
 }
 
 // A distributed run in the sandbox: three worker pods (local processes of
