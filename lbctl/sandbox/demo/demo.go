@@ -296,18 +296,6 @@ func (s *Story) health(ctx context.Context) (string, error) {
 	return b.String(), nil
 }
 
-// dnsOf is the ALB address in an Ingress's status.
-func (s *Story) dnsOf(ctx context.Context, ns, name string) (string, error) {
-	in, err := s.sb.Kube.NetworkingV1().Ingresses(ns).Get(ctx, name, metav1.GetOptions{})
-	if err != nil {
-		return "", err
-	}
-	if len(in.Status.LoadBalancer.Ingress) == 0 {
-		return "", fmt.Errorf("ingress %s/%s has no address yet", ns, name)
-	}
-	return in.Status.LoadBalancer.Ingress[0].Hostname, nil
-}
-
 // fmtMs is a duration in milliseconds with two decimals.
 func fmtMs(d time.Duration) string {
 	return fmt.Sprintf("%.2fms", float64(d)/float64(time.Millisecond))

@@ -34,7 +34,6 @@ type phaseLog struct {
 	cur    string
 	last   string
 	done   bool
-	stop   string
 }
 
 type phaseState struct {
@@ -94,8 +93,6 @@ func (l *phaseLog) add(ev apply.Event) {
 		}
 	case apply.EventDone:
 		l.done = true
-	case apply.EventStopped:
-		l.stop = ev.Message
 	}
 }
 
