@@ -15,10 +15,21 @@ import (
 // connection; a longer rest closes it instead.
 const maxDrain = 256 << 10
 
+// h1Response is a response and its body in one allocation, with room for
+// the usual number of header values.
+type h1Response struct {
+	resp http.Response
+	body h1Body
+	vals [8]string
+}
+
 // readResponse reads an HTTP/1.x response head from br the way
-// http.ReadResponse does, with fewer allocations: common header names are
-// not copied, and the body reader returns the connection to the pool by
-// itself once read to its end.
+// http.ReadResponse does, with fewer allocations: the response, its body
+// reader and its header values come in one allocation, common header names
+// are not copied, a status line or header value equal to the connection's
+// previous one is not copied either (a server sends the same ones again and
+// again), and the body reader returns the connection to the pool by itself
+// once read to its end.
 func readResponse(br *bufio.Reader, req *http.Request, pc *h1Conn) (*http.Response, error) {
 	line, err := readLine(br)
 	if err != nil {
@@ -32,16 +43,22 @@ func readResponse(br *bufio.Reader, req *http.Request, pc *h1Conn) (*http.Respon
 	if err != nil || code < 100 || (len(line) > 12 && line[12] != ' ') {
 		return nil, fmt.Errorf("malformed HTTP status code in %q", line)
 	}
-	resp := &http.Response{
+	r := &h1Response{}
+	resp := &r.resp
+	*resp = http.Response{
 		StatusCode: code, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
 		Header: make(http.Header, 8), Request: req, ContentLength: -1,
 	}
-	resp.Status = statusText(code, line)
+	if pc.status != string(line[9:]) {
+		pc.status = statusText(code, line)
+	}
+	resp.Status = pc.status
 	if line[7] == '0' {
 		resp.Proto, resp.ProtoMinor = "HTTP/1.0", 0
 		resp.Close = true
 	}
 	chunked := false
+	vals := r.vals[:0]
 	for {
 		l, err := readLine(br)
 		if err != nil {
@@ -54,9 +71,23 @@ func readResponse(br *bufio.Reader, req *http.Request, pc *h1Conn) (*http.Respon
 		if i <= 0 {
 			return nil, fmt.Errorf("malformed HTTP header line %q", l)
 		}
-		key := headerKey(l[:i])
-		val := string(bytes.TrimSpace(l[i+1:]))
-		resp.Header[key] = append(resp.Header[key], val)
+		key, common := headerKey(l[:i])
+		raw := bytes.TrimSpace(l[i+1:])
+		var val string
+		if common >= 0 && pc.values[common] == string(raw) {
+			val = pc.values[common]
+		} else {
+			val = string(raw)
+			if common >= 0 {
+				pc.values[common] = val
+			}
+		}
+		if old := resp.Header[key]; len(old) > 0 || len(vals) == cap(vals) {
+			resp.Header[key] = append(old, val)
+		} else {
+			vals = append(vals, val)
+			resp.Header[key] = vals[len(vals)-1 : len(vals) : len(vals)]
+		}
 		switch key {
 		case "Content-Length":
 			n, err := strconv.ParseInt(val, 10, 64)
@@ -75,7 +106,8 @@ func readResponse(br *bufio.Reader, req *http.Request, pc *h1Conn) (*http.Respon
 			}
 		}
 	}
-	body := &h1Body{pc: pc, br: br, reuse: pc.t.keepAlive && !resp.Close}
+	body := &r.body
+	*body = h1Body{pc: pc, br: br, reuse: pc.t.keepAlive && !resp.Close}
 	switch {
 	case req.Method == http.MethodHead || code == http.StatusNoContent || code == http.StatusNotModified || code < 200:
 		body.n = 0
@@ -122,20 +154,23 @@ func statusText(code int, line []byte) string {
 }
 
 // headerKey canonicalizes a header name, without allocating for the names
-// responses usually carry.
-func headerKey(b []byte) string {
-	for _, k := range commonHeaders {
+// responses usually carry; common is the name's index in commonHeaders (-1
+// for another name).
+func headerKey(b []byte) (key string, common int) {
+	for i, k := range commonHeaders {
 		if len(k) == len(b) && equalFold(string(b), k) {
-			return k
+			return k, i
 		}
 	}
-	return http.CanonicalHeaderKey(string(b))
+	return http.CanonicalHeaderKey(string(b)), -1
 }
 
-var commonHeaders = [...]string{
+var commonHeaders = [numCommonHeaders]string{
 	"Content-Length", "Content-Type", "Date", "Server", "Connection", "Transfer-Encoding",
 	DefaultPodHeader, "X-Lbctl-Zone", "Keep-Alive", "Cache-Control", "Location", "Etag", "Last-Modified",
 }
+
+const numCommonHeaders = 13
 
 // equalFold compares ASCII strings case-insensitively (the compiler does
 // not allocate for the string(b) conversion it is called with).

@@ -73,7 +73,18 @@ type h1Conn struct {
 	c  net.Conn
 	br *bufio.Reader
 	bw *bufio.Writer
+	// deadline is the connection's read/write deadline (zero: none set).
+	deadline time.Time
+	// status and values (by commonHeaders index) are the previous
+	// response's, which the next one shares when they are equal.
+	status string
+	values [numCommonHeaders]string
 }
+
+// deadlineSlack is how much earlier than its limit a request may be cut
+// off by a deadline an earlier request on the connection set (at most 1%
+// of the timeout).
+const deadlineSlack = 10 * time.Millisecond
 
 // errTransportClosed is returned for requests made after CloseAll.
 var errTransportClosed = errors.New("transport closed")
@@ -210,14 +221,22 @@ func (pc *h1Conn) close() {
 }
 
 func (pc *h1Conn) roundTrip(ctx context.Context, req *http.Request) (*http.Response, error) {
-	if pc.t.timeout > 0 {
-		if err := pc.c.SetDeadline(time.Now().Add(pc.t.timeout)); err != nil {
-			return nil, err
+	if t := pc.t.timeout; t > 0 {
+		// Setting a deadline costs a timer update: keep the one set for an
+		// earlier request while it ends less than deadlineSlack before this
+		// request's limit.
+		d := time.Now().Add(t)
+		if d.Sub(pc.deadline) > min(t/100, deadlineSlack) || pc.deadline.After(d) {
+			if err := pc.c.SetDeadline(d); err != nil {
+				return nil, err
+			}
+			pc.deadline = d
 		}
 	}
 	if ctx.Done() != nil {
 		stop := context.AfterFunc(ctx, func() { _ = pc.c.SetDeadline(time.Unix(1, 0)) })
 		defer stop()
+		pc.deadline = time.Time{} // the next request sets its own
 	}
 	if err := pc.write(req); err != nil {
 		return nil, err
@@ -245,6 +264,11 @@ func (pc *h1Conn) write(req *http.Request) error {
 	for k, vs := range req.Header {
 		switch k {
 		case "Host", "Content-Length", "Connection", "Transfer-Encoding":
+			continue
+		case "X-Vegeta-Seq":
+			// vegeta numbers each request for the server; lbctl tells its
+			// results apart by the URL tag and sends requests as clients
+			// do, without it.
 			continue
 		case "User-Agent":
 			ua = true

@@ -9,6 +9,9 @@
 #   DURATION=20 ROUNDS=5 CONNS=128 hack/bench/loadtest.sh
 #   NGINX_WORKERS=2 hack/bench/loadtest.sh       # nginx on both cores
 #   LBCTL=./kubectl-lbctl hack/bench/loadtest.sh # time a given binary
+#   BASE=/tmp/lbctl-old LBCTL=/tmp/lbctl-new hack/bench/loadtest.sh
+#                                                # and another one in the same rounds
+#                                                # (before/after a change)
 #
 # Installs nginx-light and wrk from Debian when missing (as root), and
 # vegeta's CLI with `go install` into a temporary GOBIN.
@@ -82,10 +85,15 @@ if ! GOBIN="$tmp/bin" GOFLAGS= go install github.com/tsenart/vegeta/v12@v12.13.0
 fi
 vegeta="$tmp/bin/vegeta"
 
-run_lbctl() {
-  "$lbctl" loadtest run --url "$url" --rate max --max-workers "$conns" --duration "${duration}s" \
+lbctl_rate() {
+  "$1" loadtest run --url "$url" --rate max --max-workers "$conns" --duration "${duration}s" \
     --progress 0 2>/dev/null | sed -n 's/.* requests in .* (\([0-9.]*\)\/s).*/\1/p' | head -1
 }
+run_lbctl() { lbctl_rate "$lbctl"; }
+base=${BASE:-}
+run_base() { lbctl_rate "$base"; }
+tools="lbctl vegeta wrk"
+[ -z "$base" ] || tools="base lbctl vegeta wrk"
 run_vegeta() {
   echo "GET $url" | "$vegeta" attack -rate=0 -max-workers="$conns" -duration="${duration}s" >"$tmp/vegeta.bin"
   "$vegeta" report -type=json <"$tmp/vegeta.bin" | sed -n 's/.*"rate":\([0-9.]*\).*/\1/p'
@@ -94,14 +102,20 @@ run_wrk() {
   wrk -t"$threads" -c"$conns" -d"${duration}s" "$url" | sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p'
 }
 
-declare -A got
+declare -A got last
 for r in $(seq "$rounds"); do
-  for tool in lbctl vegeta wrk; do
+  for tool in $tools; do
     v=$("run_$tool")
     [ -n "$v" ] || { echo "$tool printed no rate" >&2; exit 2; }
     printf 'round %d  %-7s %10.0f req/s\n' "$r" "$tool" "$v" >&2
     got[$tool]+="$v "
+    last[$tool]=$v
   done
+  # The machine's load drifts between rounds: a round's ratio compares
+  # runs made a few seconds apart.
+  rw=$(awk -v a="${last[lbctl]}" -v b="${last[wrk]}" 'BEGIN{printf "%.2f", a/b}')
+  printf 'round %d  lbctl / wrk = %s\n' "$r" "$rw" >&2
+  got[ratio]+="$rw "
 done
 
 median() { tr ' ' '\n' | sed '/^$/d' | sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
@@ -116,7 +130,12 @@ printf '  lbctl loadtest run --rate max   %10.0f req/s\n' "$l"
 printf '  vegeta attack -rate=0 > file    %10.0f req/s\n' "$v"
 printf '  wrk -t%d -c%d                    %10.0f req/s\n' "$threads" "$conns" "$w"
 echo "  lbctl / vegeta CLI = $lv (target ≥ $min_vs_vegeta)"
-echo "  lbctl / wrk        = $lw (target ≥ $min_vs_wrk)"
+echo "  lbctl / wrk        = $lw (target ≥ $min_vs_wrk); median of the rounds' ratios $(echo "${got[ratio]}" | median)"
+if [ -n "$base" ]; then
+  b=$(echo "${got[base]}" | median)
+  printf '  base (%s)  %10.0f req/s: lbctl / base = %s, base / wrk = %s\n' "$base" "$b" \
+    "$(awk -v a="$l" -v b="$b" 'BEGIN{printf "%.2f", a/b}')" "$(awk -v a="$b" -v b="$w" 'BEGIN{printf "%.2f", a/b}')"
+fi
 ok=$(awk -v a="$lv" -v b="$lw" -v x="$min_vs_vegeta" -v y="$min_vs_wrk" 'BEGIN{print (a>=x && b>=y) ? 1 : 0}')
 [ "$ok" = 1 ] || { echo "FAIL: below target" >&2; exit 1; }
 echo "PASS"
