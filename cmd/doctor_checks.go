@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
 	"time"
 
@@ -16,7 +15,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 	appsv1 "k8s.io/api/apps/v1"
-	authv1 "k8s.io/api/authorization/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/version"
@@ -25,6 +23,7 @@ import (
 	"github.com/lbctl/lbctl/lbctl/kube/elbv2/v1beta1"
 	"github.com/lbctl/lbctl/lbctl/lbc"
 	"github.com/lbctl/lbctl/lbctl/permissions"
+	"github.com/lbctl/lbctl/lbctl/preflight"
 )
 
 // doctorCallTimeout bounds each API call doctor makes.
@@ -111,39 +110,19 @@ func (d *doctor) contextName() string {
 // verb the registry lists for it: one SelfSubjectAccessReview per distinct
 // rule.
 func (d *doctor) checkRBAC(ctx context.Context, kc kubernetes.Interface) {
-	type answer struct {
-		allowed bool
-		err     error
-	}
-	answers := map[permissions.KubeRule]answer{}
+	answers := preflight.AccessReviews(ctx, kc, permissions.KubeRules(permissions.Commands()), d.namespace, doctorCall)
 	for _, c := range permissions.Commands() {
 		check := "rbac/" + string(c)
 		rules := permissions.KubeRules([]permissions.Command{c})
 		var missing []string
 		var failed error
 		for _, k := range rules {
-			a, seen := answers[k]
-			if !seen {
-				res, sub, _ := strings.Cut(k.Resource, "/")
-				ra := &authv1.ResourceAttributes{Group: k.Group, Resource: res, Subresource: sub, Verb: k.Verb}
-				if permissions.Namespaced(k.Resource) {
-					ra.Namespace = d.namespace
-				}
-				cctx, cancel := context.WithTimeout(ctx, doctorCallTimeout)
-				review, err := kc.AuthorizationV1().SelfSubjectAccessReviews().Create(cctx,
-					&authv1.SelfSubjectAccessReview{Spec: authv1.SelfSubjectAccessReviewSpec{ResourceAttributes: ra}}, metav1.CreateOptions{})
-				cancel()
-				a = answer{err: err}
-				if err == nil {
-					a.allowed = review.Status.Allowed
-				}
-				answers[k] = a
-			}
+			a := answers[k]
 			switch {
-			case a.err != nil:
-				failed = a.err
-			case !a.allowed:
-				missing = append(missing, kubectlVerb(k))
+			case a.Err != nil:
+				failed = a.Err
+			case !a.Allowed:
+				missing = append(missing, preflight.KubectlVerb(k))
 			}
 		}
 		scope := "across all namespaces"
@@ -166,17 +145,9 @@ func (d *doctor) checkRBAC(ctx context.Context, kc kubernetes.Interface) {
 	}
 }
 
-// kubectlVerb spells a rule as `kubectl auth can-i` takes it: "list
-// ingresses.networking.k8s.io", "update pods/status".
-func kubectlVerb(k permissions.KubeRule) string {
-	res, sub, _ := strings.Cut(k.Resource, "/")
-	if k.Group != "" {
-		res += "." + k.Group
-	}
-	if sub != "" {
-		res += "/" + sub
-	}
-	return k.Verb + " " + res
+// doctorCall bounds one API call.
+func doctorCall(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, doctorCallTimeout)
 }
 
 // checkController finds the controller's Deployment, reads its version
@@ -185,42 +156,29 @@ func kubectlVerb(k permissions.KubeRule) string {
 func (d *doctor) checkController(ctx context.Context, kc kubernetes.Interface) {
 	cctx, cancel := context.WithTimeout(ctx, doctorCallTimeout)
 	defer cancel()
-	selector := "app.kubernetes.io/name=" + lbc.ControllerNameLabel
 	installFix := "install the AWS Load Balancer Controller (helm install aws-load-balancer-controller eks/aws-load-balancer-controller -n kube-system --set clusterName=<cluster>)"
-	deps, err := kc.AppsV1().Deployments("").List(cctx, metav1.ListOptions{LabelSelector: selector})
+	deps, err := preflight.ControllerDeployments(cctx, kc)
 	switch {
 	case err != nil:
 		d.add("controller/deployment", forbiddenOrFail(err), "cannot list Deployments: "+explainLine(err), "kubectl lbctl rbac --for doctor | kubectl apply -f -")
 		d.add("controller/features", DoctorNotChecked, "the controller's version was not read", "")
-	case len(deps.Items) == 0:
-		d.add("controller/deployment", DoctorFail, "no Deployment labelled "+selector+" in any namespace", installFix)
+	case len(deps) == 0:
+		d.add("controller/deployment", DoctorFail, "no Deployment labelled "+preflight.ControllerSelector+" in any namespace", installFix)
 		d.add("controller/features", DoctorNotChecked, "no controller, no version to check", "")
 	default:
-		d.checkControllerDeployment(deps.Items)
+		d.checkControllerDeployment(deps)
 	}
 
-	wh, err := kc.AdmissionregistrationV1().MutatingWebhookConfigurations().Get(cctx, lbc.WebhookConfigName, metav1.GetOptions{})
+	wh, err := preflight.ReadWebhook(cctx, kc)
 	switch {
-	case apierrors.IsNotFound(err):
-		d.add("controller/webhook", DoctorFail, "no MutatingWebhookConfiguration "+lbc.WebhookConfigName+": pods get no readiness gates, so rollouts in ip mode can drop requests", "reinstall the controller with its webhook (the Helm chart creates it) and check its Service and certificate")
 	case err != nil:
 		d.add("controller/webhook", forbiddenOrFail(err), "cannot read MutatingWebhookConfiguration "+lbc.WebhookConfigName+": "+explainLine(err), "kubectl lbctl rbac --for doctor | kubectl apply -f -")
+	case !wh.Found:
+		d.add("controller/webhook", DoctorFail, "no MutatingWebhookConfiguration "+lbc.WebhookConfigName+": pods get no readiness gates, so rollouts in ip mode can drop requests", "reinstall the controller with its webhook (the Helm chart creates it) and check its Service and certificate")
+	case wh.PodWebhook == "":
+		d.add("controller/webhook", DoctorWarn, lbc.WebhookConfigName+" has no webhook on pods: readiness gates will not be injected", "reinstall the controller so its pod webhook (mpod.elbv2.k8s.aws) is configured")
 	default:
-		podHook := ""
-		for _, w := range wh.Webhooks {
-			for _, r := range w.Rules {
-				for _, res := range r.Resources {
-					if res == "pods" && podHook == "" {
-						podHook = w.Name
-					}
-				}
-			}
-		}
-		if podHook == "" {
-			d.add("controller/webhook", DoctorWarn, lbc.WebhookConfigName+" has no webhook on pods: readiness gates will not be injected", "reinstall the controller so its pod webhook (mpod.elbv2.k8s.aws) is configured")
-		} else {
-			d.add("controller/webhook", DoctorOK, fmt.Sprintf("%s present; %s injects readiness gates into pods", lbc.WebhookConfigName, podHook), "")
-		}
+		d.add("controller/webhook", DoctorOK, fmt.Sprintf("%s present; %s injects readiness gates into pods", lbc.WebhookConfigName, wh.PodWebhook), "")
 	}
 
 	ic, err := kc.NetworkingV1().IngressClasses().Get(cctx, lbc.IngressClassALB, metav1.GetOptions{})
@@ -237,20 +195,12 @@ func (d *doctor) checkController(ctx context.Context, kc kubernetes.Interface) {
 	}
 }
 
-// checkControllerDeployment reports the first controller Deployment (by
-// namespace/name) and its version against each feature.
+// checkControllerDeployment reports the first controller Deployment (deps
+// are sorted by namespace/name) and its version against each feature.
 func (d *doctor) checkControllerDeployment(deps []appsv1.Deployment) {
-	sort.Slice(deps, func(i, j int) bool {
-		return deps[i].Namespace+"/"+deps[i].Name < deps[j].Namespace+"/"+deps[j].Name
-	})
 	dep := deps[0]
 	ref := dep.Namespace + "/" + dep.Name
-	image := ""
-	for _, c := range dep.Spec.Template.Spec.Containers {
-		if image == "" || strings.Contains(c.Image, lbc.ControllerNameLabel) {
-			image = c.Image
-		}
-	}
+	image := preflight.ControllerImage(&dep)
 	want := int32(1)
 	if dep.Spec.Replicas != nil {
 		want = *dep.Spec.Replicas

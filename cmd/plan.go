@@ -18,6 +18,8 @@ import (
 
 	"github.com/lbctl/lbctl/lbctl/exitcode"
 	"github.com/lbctl/lbctl/lbctl/lbc"
+	"github.com/lbctl/lbctl/lbctl/permissions"
+	"github.com/lbctl/lbctl/lbctl/preflight"
 	"github.com/lbctl/lbctl/lbctl/topology"
 	"github.com/lbctl/lbctl/migrate/plan"
 )
@@ -49,6 +51,9 @@ type planOptions struct {
 	dns     string
 	steps   []int
 	soak    time.Duration
+	// live reads the cluster's preflight facts (plan against a cluster;
+	// migrate apply checks for itself).
+	live bool
 
 	// typed config, set by complete
 	opts      plan.Options
@@ -56,7 +61,7 @@ type planOptions struct {
 }
 
 func newPlanCmd(r *Root) *cobra.Command {
-	o := &planOptions{}
+	o := &planOptions{live: true}
 	c := &cobra.Command{
 		Use:   "plan [-n NAMESPACE | -A | -f FILE...]",
 		Short: "Plan the move to ip targets on shared ALBs: groups, rewritten manifests, replacements, phases",
@@ -119,7 +124,75 @@ func (o *planOptions) build(ctx context.Context, r *Root) (*plan.Plan, *topology
 	}
 	opts := o.opts
 	opts.Limits = lbc.LimitsFromAWS(limits)
+	if o.live && len(o.topo.Filenames) == 0 {
+		if opts.Live, err = r.livePreflight(ctx, &o.topo); err != nil {
+			return nil, nil, err
+		}
+	}
 	return plan.Build(t, opts), t, nil
+}
+
+// livePreflight reads from the cluster what the plan's preflight checks
+// judge (the same reads doctor makes): the controller's Deployment and
+// webhook, ExternalDNS, and an access review of every verb migrate uses, in
+// the namespace read or in all. A read that is refused is noted in the facts,
+// and its check says so.
+func (r *Root) livePreflight(ctx context.Context, f *topologyFlags) (*plan.Live, error) {
+	kc, err := r.Factory.KubeClient()
+	if err != nil {
+		return nil, err
+	}
+	live := &plan.Live{RBACScope: "in all namespaces"}
+	ns := ""
+	if !f.AllNamespaces {
+		if ns, err = r.Factory.Namespace(); err != nil {
+			return nil, err
+		}
+		live.RBACScope = "in namespace " + ns
+	}
+	call := func(fn func(context.Context) error) error {
+		cctx, cancel := doctorCall(ctx)
+		defer cancel()
+		return fn(cctx)
+	}
+	err = call(func(ctx context.Context) (err error) {
+		live.Controllers, err = preflight.ControllerDeployments(ctx, kc)
+		return err
+	})
+	live.ControllersOK, live.ControllerErr = err == nil, errText(err)
+	err = call(func(ctx context.Context) error {
+		wh, err := preflight.ReadWebhook(ctx, kc)
+		live.WebhookFound, live.PodWebhook = wh.Found, wh.PodWebhook
+		return err
+	})
+	live.WebhookOK, live.WebhookErr = err == nil, errText(err)
+	err = call(func(ctx context.Context) (err error) {
+		live.ExternalDNS, err = preflight.ExternalDNSDeployments(ctx, kc)
+		return err
+	})
+	live.ExternalDNSOK = err == nil
+	rules := permissions.KubeRules([]permissions.Command{permissions.Migrate})
+	live.RBACChecked = true
+	for k, a := range preflight.AccessReviews(ctx, kc, rules, ns, doctorCall) {
+		switch {
+		case a.Err != nil:
+			live.RBACChecked, live.RBACErr = false, explainLine(a.Err)
+		case !a.Allowed:
+			live.RBACMissing = append(live.RBACMissing, preflight.KubectlVerb(k))
+		}
+	}
+	sort.Strings(live.RBACMissing)
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	return live, nil
+}
+
+func errText(err error) string {
+	if err == nil {
+		return ""
+	}
+	return explainLine(err)
 }
 
 func sortedLimitKeys() []string {

@@ -176,3 +176,53 @@ func TestPlanWriteDirAtomicFailure(t *testing.T) {
 		t.Errorf("temporary directories left behind: %v", entries)
 	}
 }
+
+// TestPlanLivePreflight: planned against a cluster, the preflight checks use
+// what doctor reads (the controller's Deployment and webhook, an access
+// review of migrate's verbs) instead of leaving them not-checked; a user
+// granted only plan's reads gets the verbs the phases lack, by name.
+func TestPlanLivePreflight(t *testing.T) {
+	sb, kubeconfig := startWorld(t)
+	checks := func(kubeconfig string) (int, map[string]plan.Check, string) {
+		code, out, stderr := runCmd(t, "--kubeconfig", kubeconfig, "plan", "-A", "-o", "json")
+		var p plan.Plan
+		if err := json.Unmarshal([]byte(out), &p); err != nil {
+			t.Fatalf("plan -o json: %v\n%s\n%s", err, out, stderr)
+		}
+		got := map[string]plan.Check{}
+		for _, st := range p.Phases[0].Steps {
+			if st.Check != nil {
+				got[st.Check.Name] = *st.Check
+			}
+		}
+		return code, got, stderr
+	}
+	_, got, stderr := checks(kubeconfig)
+	for name, says := range map[string]string{
+		"controller":               "kube-system/aws-load-balancer-controller is v",
+		"readiness-gate webhook":   "aws-load-balancer-webhook present",
+		"RBAC and IAM permissions": "RBAC allows every verb the phases use in all namespaces",
+	} {
+		if c := got[name]; c.Status != plan.CheckPass || !strings.Contains(c.Message, says) {
+			t.Errorf("%s = %+v, want pass saying %q (stderr %s)", name, c, says, stderr)
+		}
+	}
+
+	kc, err := sb.AddUser("plan-only")
+	if err != nil {
+		t.Fatal(err)
+	}
+	userKubeconfig := filepath.Join(t.TempDir(), "kubeconfig")
+	if err := os.WriteFile(userKubeconfig, kc, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	grantRBAC(t, sb.Config, "plan-only", "plan")
+	code, got, stderr := checks(userKubeconfig)
+	c := got["RBAC and IAM permissions"]
+	if code != exitcode.CheckFailed || c.Status != plan.CheckFail || !strings.Contains(c.Message, "create ingresses.networking.k8s.io") || !strings.Contains(c.Message, "kubectl lbctl rbac --for migrate") {
+		t.Errorf("plan-only user: exit %d, RBAC check %+v\n%s", code, c, stderr)
+	}
+	if c := got["controller"]; c.Status != plan.CheckPass {
+		t.Errorf("plan-only user: rbac --for plan grants the controller read: %+v", c)
+	}
+}

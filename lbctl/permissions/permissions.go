@@ -153,10 +153,12 @@ func Sources() []Source {
 
 		// doctor: access reviews for every rule above, the controller's
 		// objects, the caller's identity and one cheap call per action.
-		{Func: "cmd.(doctor).checkRBAC", Commands: doctor, Kube: []KubeRule{{"authorization.k8s.io", "selfsubjectaccessreviews", "create"}}},
+		// doctor and plan's preflight share the live reads of lbctl/preflight.
+		{Func: "lbctl/preflight.AccessReviews", Commands: []Command{Plan, Doctor}, Kube: []KubeRule{{"authorization.k8s.io", "selfsubjectaccessreviews", "create"}}},
+		{Func: "lbctl/preflight.ControllerDeployments", Commands: []Command{Plan, Doctor}, Kube: []KubeRule{list("apps", "deployments")}},
+		{Func: "lbctl/preflight.ReadWebhook", Commands: []Command{Plan, Doctor}, Kube: []KubeRule{{"admissionregistration.k8s.io", "mutatingwebhookconfigurations", "get"}}},
+		{Func: "lbctl/preflight.ExternalDNSDeployments", Commands: []Command{Plan}, Kube: []KubeRule{list("apps", "deployments")}},
 		{Func: "cmd.(doctor).checkController", Commands: doctor, Kube: []KubeRule{
-			list("apps", "deployments"),
-			{"admissionregistration.k8s.io", "mutatingwebhookconfigurations", "get"},
 			{"networking.k8s.io", "ingressclasses", "get"},
 		}},
 		{Func: "cmd.(doctor).checkIdentity", Commands: doctor, AWS: []string{"sts:GetCallerIdentity"}},

@@ -105,6 +105,9 @@ type Options struct {
 	Soak time.Duration
 	// Suffix names the parallel Ingress; "" means DefaultSuffix.
 	Suffix string
+	// Live are the cluster facts the preflight checks use when the plan
+	// is made against a cluster; nil for manifests.
+	Live *Live
 }
 
 func (o Options) withDefaults(t *topology.Topology) Options {

@@ -8,8 +8,9 @@ import (
 )
 
 // checkDNS: traffic moves to a new ALB by DNS, so someone must own the
-// hosts' records. ExternalDNS is found by its Deployment (files) or its
-// annotations on the Ingresses; Route53 zones are not read by lbctl.
+// hosts' records. ExternalDNS is found by its Deployment (found live by its
+// label, or read from files) or its annotations on the Ingresses; Route53
+// zones are not read by lbctl.
 func checkDNS(b *builder) (Check, []topology.ObjectRef) {
 	c := Check{Name: "DNS ownership"}
 	hosts := map[string]bool{}
@@ -42,6 +43,14 @@ func checkDNS(b *builder) (Check, []topology.ObjectRef) {
 			}
 		}
 	}
+	liveRead := false
+	if live := b.o.Live; live != nil && live.ExternalDNSOK {
+		liveRead = true
+		if len(live.ExternalDNS) > 0 {
+			externalDNS = true
+			where = fmt.Sprintf("Deployment %s/%s", live.ExternalDNS[0].Namespace, live.ExternalDNS[0].Name)
+		}
+	}
 	list := joinShort(sortedSet(hosts))
 	switch {
 	case b.o.DNS == DNSRoute53:
@@ -54,6 +63,9 @@ func checkDNS(b *builder) (Check, []topology.ObjectRef) {
 			where = "external-dns annotations on the Ingresses"
 		}
 		c.Message = fmt.Sprintf("ExternalDNS (%s) manages %d host(s) (%s); it must own their records (its TXT registry) to turn them into weighted records", where, len(hosts), list)
+	case liveRead:
+		c.Status = CheckWarn
+		c.Message = fmt.Sprintf("%d host(s) (%s) move to new ALBs by DNS weights and the plan writes ExternalDNS annotations, but no Deployment labelled app.kubernetes.io/name=external-dns runs in the cluster: use --dns route53, or change the records by hand at each step", len(hosts), list)
 	default:
 		c.Status = CheckNotChecked
 		c.Message = fmt.Sprintf("%d host(s) (%s) move to new ALBs by DNS weights; the plan writes ExternalDNS annotations", len(hosts), list)

@@ -8,10 +8,11 @@ import (
 	"github.com/lbctl/lbctl/migrate/scan"
 )
 
-// checkPermissions lists what the phases need. AWS access problems met while
-// reading are reported; Kubernetes RBAC needs a SelfSubjectAccessReview per
-// verb, which the plan (pure, offline) does not make: it prints the
-// `kubectl auth can-i` lines to run instead.
+// checkPermissions checks what the phases need. AWS access problems met while
+// reading are reported; Kubernetes RBAC is judged from the access reviews
+// read live (Options.Live, one SelfSubjectAccessReview per verb migrate
+// uses); without them (manifests) it lists the `kubectl auth can-i` lines to
+// run instead.
 func checkPermissions(b *builder) (Check, []topology.ObjectRef) {
 	c := Check{Name: "RBAC and IAM permissions"}
 	var denied []string
@@ -38,6 +39,23 @@ func checkPermissions(b *builder) (Check, []topology.ObjectRef) {
 		iam += "; --dns route53 needs route53:ChangeResourceRecordSets and route53:ListResourceRecordSets on the hosts' zones"
 	}
 	c.Needs = "SelfSubjectAccessReviews: " + joinShort(cans)
+	if live := b.o.Live; live != nil && live.RBACChecked && len(cans) > 0 {
+		if len(live.RBACMissing) > 0 {
+			c.Status = CheckFail
+			c.Message = fmt.Sprintf("the phases need %d verb(s) RBAC denies %s: %s; grant them (kubectl lbctl rbac --for migrate | kubectl apply -f -)", len(live.RBACMissing), live.RBACScope, strings.Join(live.RBACMissing, ", "))
+			c.Needs = ""
+			return c, nil
+		}
+		c.Needs = ""
+		c.Status, c.Message = CheckPass, fmt.Sprintf("RBAC allows every verb the phases use %s; %s", live.RBACScope, iam)
+		if len(denied) > 0 {
+			c.Status, c.Message = CheckWarn, fmt.Sprintf("RBAC allows every verb the phases use %s; AWS refused some reads, so parts of the plan lack live data: %s; %s", live.RBACScope, strings.Join(denied, "; "), iam)
+		}
+		return c, nil
+	}
+	if live := b.o.Live; live != nil && live.RBACErr != "" {
+		c.Needs += " (the access reviews failed: " + live.RBACErr + ")"
+	}
 	switch {
 	case len(denied) > 0:
 		c.Status = CheckWarn
