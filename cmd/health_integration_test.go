@@ -76,6 +76,17 @@ func TestHealthAgainstSandbox(t *testing.T) {
 		t.Fatalf("want 18 healthy instance targets, got %d: %v", len(snap.Rows), snap.Count())
 	}
 
+	// Bad input: an Ingress that does not exist is a usage error naming
+	// it; a namespace without ALB Ingresses has nothing to judge, and says so.
+	code, _, stderr = runCmd(t, "--kubeconfig", kubeconfig, "health", "nope", "-n", "team-a")
+	if code != exitcode.Usage || !strings.Contains(stderr, "nope matches no ALB Ingress in namespace team-a") {
+		t.Errorf("health nope -n team-a: exit %d, want %d naming it\n%s", code, exitcode.Usage, stderr)
+	}
+	code, out, stderr = runCmd(t, "--kubeconfig", kubeconfig, "health", "-n", "default")
+	if code != 0 || !strings.Contains(stderr, "no ALB targets found in scope") || strings.Contains(out, "10.0.") {
+		t.Errorf("health -n default: exit %d, want 0 and a note that nothing is in scope\n%s\n%s", code, out, stderr)
+	}
+
 	// Move storefront to ip targets, then stream events until healthy.
 	useIPTargets(t, sb, "team-a", "storefront")
 	time.Sleep(300 * time.Millisecond) // let the emulator create the new target group

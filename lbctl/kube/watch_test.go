@@ -23,7 +23,7 @@ import (
 // A pod that changes reaches Objects through the watch: no kind is listed
 // again after the first sync.
 func TestWatcherFollowsChangesWithoutRelisting(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "shop-1", Namespace: "team-a"}}
 	kc := fake.NewClientset(pod, &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "elsewhere", Namespace: "team-b"}})
