@@ -243,7 +243,9 @@ func (o *migrateOptions) executor(ctx context.Context, r *Root, p *plan.Plan, fi
 			_ = enc.Encode(ev)
 			return
 		}
-		fmt.Fprintln(out, eventLine(ev))
+		if line := eventLine(ev); line != "" {
+			fmt.Fprintln(out, line)
+		}
 	}
 	if !o.yes {
 		in := bufio.NewReader(r.Streams.In)
@@ -266,8 +268,8 @@ func (o *migrateOptions) executor(ctx context.Context, r *Root, p *plan.Plan, fi
 		if err != nil {
 			return nil, usageErr(err.Error(), "")
 		}
-		opts.Verify = func(ctx context.Context, st plan.Step, soak time.Duration) (string, error) {
-			return o.verify(ctx, r, st, soak, ths)
+		opts.Verify = func(ctx context.Context, st plan.Step, soak time.Duration, progress func(apply.VerifyProgress)) (string, error) {
+			return o.verify(ctx, r, st, soak, ths, progress)
 		}
 	}
 	return apply.New(opts), nil
@@ -275,7 +277,7 @@ func (o *migrateOptions) executor(ctx context.Context, r *Root, p *plan.Plan, fi
 
 // verify sends --verify-rate requests/s to the new path of a traffic step
 // for the soak: each copy's rules, by host and path, to its ALB.
-func (o *migrateOptions) verify(ctx context.Context, r *Root, st plan.Step, soak time.Duration, ths []loadtest.Threshold) (string, error) {
+func (o *migrateOptions) verify(ctx context.Context, r *Root, st plan.Step, soak time.Duration, ths []loadtest.Threshold, progress func(apply.VerifyProgress)) (string, error) {
 	kc, err := r.Factory.KubeClient()
 	if err != nil {
 		return "", err
@@ -316,7 +318,15 @@ func (o *migrateOptions) verify(ctx context.Context, r *Root, st plan.Step, soak
 		return "", err
 	}
 	runs, err := loadtest.Attack(ctx, loadtest.Options{Targets: targets, Shape: shape, Resolve: entries, Lookup: (&net.Resolver{}).LookupHost,
-		Transport: loadtest.TransportOptions{KeepAlive: true, Timeout: 10 * time.Second}, Version: buildinfo.Version})
+		Transport: loadtest.TransportOptions{KeepAlive: true, Timeout: 10 * time.Second}, Version: buildinfo.Version,
+		Progress: func(p loadtest.Progress) {
+			vp := apply.VerifyProgress{Requests: p.Requests, Errors: p.Errors}
+			if w := p.Window; w != nil {
+				vp.WindowRequests, vp.WindowErrors = w.Requests, w.Errors
+				vp.P99Ms = float64(w.Latency.Quantile(99)) / float64(time.Millisecond)
+			}
+			progress(vp)
+		}})
 	if err != nil && !errors.Is(err, loadtest.ErrInterrupted) {
 		return "", err
 	}
@@ -326,6 +336,13 @@ func (o *migrateOptions) verify(ctx context.Context, r *Root, st plan.Step, soak
 	run := runs[0]
 	verdicts, ok := loadtest.Evaluate(run, ths)
 	sum := run.Summarize()
+	final := apply.VerifyProgress{Requests: sum.Requests, Errors: sum.Errors, P99Ms: sum.Latency.P99}
+	if n := len(run.Windows); n > 0 {
+		w := run.Windows[n-1]
+		final.WindowRequests, final.WindowErrors = w.Requests, w.Errors
+		final.P99Ms = float64(w.Latency.Quantile(99)) / float64(time.Millisecond)
+	}
+	progress(final) // a short soak may end before the first progress report
 	summary := fmt.Sprintf("%d requests to %d rules, %d errors, p99 %.1f ms", sum.Requests, len(targets), sum.Errors, sum.Latency.P99)
 	if !ok {
 		var failed []string
@@ -352,6 +369,8 @@ func eventLine(ev apply.Event) string {
 		return fmt.Sprintf("%s     waiting: %s", ts, ev.Message)
 	case apply.EventStepDone:
 		return fmt.Sprintf("%s   done step %d", ts, ev.Step)
+	case apply.EventHealth, apply.EventVerify:
+		return "" // the live view's samples; waits and summaries say the same in text
 	default:
 		return fmt.Sprintf("%s %s: %s", ts, ev.Type, ev.Message)
 	}

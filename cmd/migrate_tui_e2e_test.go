@@ -11,7 +11,8 @@ import (
 // TestMigrateProgressView runs migrate apply on a terminal (tmux) and reads
 // the screen: the phases tick off as they finish, the running step and its
 // wait condition show, and the view ends on "finished" with every phase
-// ticked.
+// ticked, with the new target groups' health and the verification load's
+// error rate.
 func TestMigrateProgressView(t *testing.T) {
 	sb, kubeconfig := startWorld(t)
 	bin := buildBinary(t)
@@ -20,7 +21,7 @@ func TestMigrateProgressView(t *testing.T) {
 	for _, kv := range sb.Env() {
 		env = append(env, kv[0]+"="+kv[1])
 	}
-	term := newTerminal(t, env, fmt.Sprintf("%s migrate apply --plan %s --yes --force-conflicts --poll 100ms --journal-namespace default; echo exit=$?; sleep 600", bin, dir))
+	term := newTerminal(t, env, fmt.Sprintf("%s migrate apply --plan %s --yes --force-conflicts --poll 100ms --journal-namespace default --verify-rate 10; echo exit=$?; sleep 600", bin, dir))
 	screen := term.waitFor("a running step with its wait", 60*time.Second, func(s string) bool {
 		return strings.Contains(s, "waiting: ") && strings.Contains(s, "✓ preflight")
 	})
@@ -34,6 +35,11 @@ func TestMigrateProgressView(t *testing.T) {
 		if !strings.Contains(screen, "✓ "+ph) {
 			t.Errorf("phase %s is not ticked at the end:\n%s", ph, screen)
 		}
+	}
+	// The new target groups' health as sparklines, and the verification
+	// load's error rate, stay on the last frame.
+	if !strings.Contains(screen, "healthy · 0 unhealthy") || !strings.Contains(screen, "verification load errors") || !strings.Contains(screen, "0.00% of") {
+		t.Errorf("no health sparklines or verification error rate:\n%s", screen)
 	}
 	if !strings.Contains(screen, "finished") || !strings.Contains(screen, "exit=0") || !strings.Contains(screen, fmt.Sprintf("%d/%d steps", len(steps), len(steps))) {
 		t.Errorf("the view does not end finished with exit 0:\n%s", screen)

@@ -70,8 +70,9 @@ type Options struct {
 	Confirm func(ph plan.Phase) (bool, error)
 	// Verify, when set, runs during each traffic step's soak against the new
 	// path (a verification load) and says what it measured; an error rolls
-	// the step back.
-	Verify func(ctx context.Context, st plan.Step, soak time.Duration) (string, error)
+	// the step back. It reports its progress (about once a second) to
+	// progress, which passes it on as EventVerify.
+	Verify func(ctx context.Context, st plan.Step, soak time.Duration, progress func(VerifyProgress)) (string, error)
 	// Events receives progress; nil discards it.
 	Events func(Event)
 	Now    func() time.Time
@@ -88,6 +89,30 @@ type Event struct {
 	Op      string    `json:"op,omitempty"`
 	Object  string    `json:"object,omitempty"`
 	Message string    `json:"message"`
+	// Health is a target group's targets by state (EventHealth).
+	Health *TargetCounts `json:"health,omitempty"`
+	// Verify is the verification load so far (EventVerify).
+	Verify *VerifyProgress `json:"verify,omitempty"`
+}
+
+// TargetCounts are a target group's targets by health state.
+type TargetCounts struct {
+	Healthy   int `json:"healthy"`
+	Unhealthy int `json:"unhealthy"`
+	Initial   int `json:"initial"`
+	Draining  int `json:"draining"`
+}
+
+// VerifyProgress is a verification load's progress: every request so far
+// and the last second's.
+type VerifyProgress struct {
+	Requests int64 `json:"requests"`
+	Errors   int64 `json:"errors"`
+	// WindowRequests and WindowErrors are the last whole second's.
+	WindowRequests int64 `json:"windowRequests"`
+	WindowErrors   int64 `json:"windowErrors"`
+	// P99Ms is the last second's 99th percentile latency.
+	P99Ms float64 `json:"p99Ms"`
 }
 
 // Event types.
@@ -101,6 +126,11 @@ const (
 	EventDone     = "done"
 	EventRollback = "rollback"
 	EventWarning  = "warning"
+	// EventHealth is a poll of a new target group's targets (during waits
+	// and soaks): the live view's sparkline.
+	EventHealth = "health"
+	// EventVerify is the verification load's progress.
+	EventVerify = "verify"
 )
 
 // Executor runs one plan.

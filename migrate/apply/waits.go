@@ -181,6 +181,8 @@ func (e *Executor) health(ctx context.Context, arn, name string) (tgState, error
 			st.unhealthy++
 		}
 	}
+	e.emit(Event{Type: EventHealth, Object: "TargetGroup/" + name, Message: st.String(),
+		Health: &TargetCounts{Healthy: st.healthy, Unhealthy: st.unhealthy, Initial: st.initial, Draining: st.draining}})
 	return st, nil
 }
 
@@ -291,7 +293,10 @@ func (e *Executor) soak(ctx context.Context, i int, s stepRef) error {
 	if e.o.Verify != nil {
 		verr = make(chan error, 1)
 		go func() {
-			summary, err := e.o.Verify(vctx, s.step, d)
+			summary, err := e.o.Verify(vctx, s.step, d, func(p VerifyProgress) {
+				e.emit(Event{Type: EventVerify, Phase: s.name, Step: i, Verify: &p,
+					Message: fmt.Sprintf("verification load: %d requests, %d errors", p.Requests, p.Errors)})
+			})
 			if summary != "" {
 				e.emit(Event{Type: EventWait, Phase: s.name, Step: i, Message: "verification load: " + summary})
 			}

@@ -43,12 +43,28 @@ type Model struct {
 	spin    spinner.Model
 	width   int
 	height  int
+	// health is each new target group's recent polls (healthy share),
+	// in the order first seen; verify the verification load's progress.
+	health      map[string]*tgHistory
+	healthOrder []string
+	verify      *apply.VerifyProgress
+	verifyErr   []float64 // the last seconds' error ratios
 }
+
+// tgHistory is one target group's recent health.
+type tgHistory struct {
+	shares []float64
+	last   apply.TargetCounts
+}
+
+// sparkLen is how many samples a sparkline shows.
+const sparkLen = 30
 
 // New returns the view of a plan's run; done lists the steps a journal
 // already finished (resume).
 func New(title string, p *plan.Plan, done map[int]bool, now time.Time) Model {
-	m := Model{title: title, cur: -1, started: now, now: now, spin: spinner.New(spinner.WithSpinner(spinner.Dot)), width: 100, height: 30}
+	m := Model{title: title, cur: -1, started: now, now: now, spin: spinner.New(spinner.WithSpinner(spinner.Dot)), width: 100, height: 30,
+		health: map[string]*tgHistory{}}
 	for _, ph := range p.Phases {
 		m.phases = append(m.phases, ph.Name)
 		for _, st := range ph.Steps {
@@ -92,6 +108,20 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 
 func (m *Model) apply(ev apply.Event) {
 	switch ev.Type {
+	case apply.EventHealth:
+		if ev.Health != nil {
+			m.addHealth(strings.TrimPrefix(ev.Object, "TargetGroup/"), *ev.Health)
+		}
+		return
+	case apply.EventVerify:
+		if ev.Verify != nil {
+			v := *ev.Verify
+			m.verify = &v
+			if v.WindowRequests > 0 {
+				m.verifyErr = appendBounded(m.verifyErr, float64(v.WindowErrors)/float64(v.WindowRequests))
+			}
+		}
+		return
 	case apply.EventStep:
 		if ev.Step >= 0 && ev.Step < len(m.steps) {
 			m.cur = ev.Step
@@ -109,11 +139,51 @@ func (m *Model) apply(ev apply.Event) {
 		m.writes++
 	}
 	if ev.Type != apply.EventWait {
-		m.last = append(m.last, ev.Time.Format("15:04:05")+" "+ev.Message)
+		msg := ev.Message
+		if ev.Type == apply.EventStepDone {
+			msg = "✓ " + msg // the step's start said the same words
+		}
+		m.last = append(m.last, ev.Time.Format("15:04:05")+" "+msg)
 		if len(m.last) > 6 {
 			m.last = m.last[len(m.last)-6:]
 		}
 	}
+}
+
+func (m *Model) addHealth(tg string, c apply.TargetCounts) {
+	h := m.health[tg]
+	if h == nil {
+		h = &tgHistory{}
+		m.health[tg] = h
+		m.healthOrder = append(m.healthOrder, tg)
+	}
+	share := 0.0
+	if live := c.Healthy + c.Unhealthy + c.Initial; live > 0 {
+		share = float64(c.Healthy) / float64(live)
+	}
+	h.shares = appendBounded(h.shares, share)
+	h.last = c
+}
+
+func appendBounded(xs []float64, x float64) []float64 {
+	xs = append(xs, x)
+	if len(xs) > sparkLen {
+		xs = xs[len(xs)-sparkLen:]
+	}
+	return xs
+}
+
+// sparkline draws values in [0,1] as block characters, one per sample.
+// (No sparkline component exists for the Charm v2 modules.)
+func sparkline(xs []float64) string {
+	const bars = "▁▂▃▄▅▆▇█"
+	r := []rune(bars)
+	var b strings.Builder
+	for _, x := range xs {
+		i := int(x*float64(len(r)-1) + 0.5)
+		b.WriteRune(r[max(0, min(len(r)-1, i))])
+	}
+	return b.String()
 }
 
 var (
@@ -181,6 +251,36 @@ func (m Model) Render() string {
 				}
 			}
 		}
+	}
+	if len(m.healthOrder) > 0 {
+		b.WriteString("\n")
+		for _, tg := range m.healthOrder {
+			h := m.health[tg]
+			c := h.last
+			style := styleDone
+			if c.Healthy == 0 || c.Unhealthy > 0 {
+				style = styleErr
+			} else if c.Initial > 0 {
+				style = styleRunning
+			}
+			fmt.Fprintf(&b, "  %-*s %s %s\n", min(40, w/2), truncate(tg, min(40, w/2)), style.Render(fmt.Sprintf("%-*s", sparkLen, sparkline(h.shares))),
+				stylePending.Render(fmt.Sprintf("%d healthy · %d unhealthy · %d initial · %d draining", c.Healthy, c.Unhealthy, c.Initial, c.Draining)))
+		}
+	}
+	if v := m.verify; v != nil {
+		rate, last := 0.0, 0.0
+		if v.Requests > 0 {
+			rate = 100 * float64(v.Errors) / float64(v.Requests)
+		}
+		if v.WindowRequests > 0 {
+			last = 100 * float64(v.WindowErrors) / float64(v.WindowRequests)
+		}
+		style := styleDone
+		if v.Errors > 0 {
+			style = styleErr
+		}
+		fmt.Fprintf(&b, "  %-*s %s %s\n", min(40, w/2), "verification load errors", style.Render(fmt.Sprintf("%-*s", sparkLen, sparkline(m.verifyErr))),
+			stylePending.Render(fmt.Sprintf("%.2f%% of %d · last second %.1f%%, p99 %.1f ms", rate, v.Requests, last, v.P99Ms)))
 	}
 	b.WriteString("\n")
 	for _, l := range m.last {

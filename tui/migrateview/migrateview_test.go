@@ -56,3 +56,36 @@ func TestProgressFollowsEvents(t *testing.T) {
 		t.Errorf("the stop reason is not shown:\n%s", got)
 	}
 }
+
+// Target-group polls draw a sparkline per new target group with the latest
+// counts; the verification load shows its error rate, all and last second.
+func TestHealthSparklineAndVerification(t *testing.T) {
+	t0 := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+	m := New("lbctl migrate abc", testPlan(), nil, t0)
+	m = feed(m, apply.Event{Time: t0, Type: apply.EventStep, Step: 2, Op: plan.OpWaitHealthy, Message: "wait"})
+	for i, c := range []apply.TargetCounts{{Initial: 2}, {Healthy: 1, Initial: 1}, {Healthy: 2}, {Healthy: 2}} {
+		m = feed(m, apply.Event{Time: t0.Add(time.Duration(i) * time.Second), Type: apply.EventHealth, Object: "TargetGroup/k8s-teama-cartip-0123456789", Health: &c})
+	}
+	m = feed(m, apply.Event{Time: t0.Add(5 * time.Second), Type: apply.EventHealth, Object: "TargetGroup/k8s-teama-shopip-9876543210", Health: &apply.TargetCounts{Healthy: 1, Unhealthy: 1}})
+	got := m.Render()
+	for _, want := range []string{"k8s-teama-cartip-0123456789", "▁▅██", "2 healthy · 0 unhealthy · 0 initial", "k8s-teama-shopip-9876543210", "1 healthy · 1 unhealthy"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("view lacks %q:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "verification load") {
+		t.Errorf("a verification line without a verification load:\n%s", got)
+	}
+	m = feed(m, apply.Event{Time: t0.Add(6 * time.Second), Type: apply.EventVerify, Verify: &apply.VerifyProgress{Requests: 100, Errors: 0, WindowRequests: 50, P99Ms: 3.2}})
+	m = feed(m, apply.Event{Time: t0.Add(7 * time.Second), Type: apply.EventVerify, Verify: &apply.VerifyProgress{Requests: 200, Errors: 5, WindowRequests: 50, WindowErrors: 5, P99Ms: 9.9}})
+	got = m.Render()
+	for _, want := range []string{"verification load errors", "2.50% of 200", "last second 10.0%", "p99 9.9 ms", "▁▂"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("view lacks %q:\n%s", want, got)
+		}
+	}
+	// Samples are not log lines.
+	if strings.Contains(got, "verification load: 200 requests") {
+		t.Errorf("a sample went to the event log:\n%s", got)
+	}
+}
