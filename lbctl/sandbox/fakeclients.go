@@ -8,8 +8,17 @@ import (
 	"sync"
 	"time"
 
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
+	appsv1 "k8s.io/api/apps/v1"
 	authorizationv1 "k8s.io/api/authorization/v1"
+	batchv1 "k8s.io/api/batch/v1"
+	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	eventsv1 "k8s.io/api/events/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -17,13 +26,14 @@ import (
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/runtime/serializer"
 	"k8s.io/apimachinery/pkg/util/uuid"
 	"k8s.io/apimachinery/pkg/watch"
+	"k8s.io/client-go/applyconfigurations"
 	"k8s.io/client-go/dynamic"
 	dynamicfake "k8s.io/client-go/dynamic/fake"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/kubernetes/fake"
-	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	k8stesting "k8s.io/client-go/testing"
 
 	"github.com/lbctl/lbctl/lbctl/kube/elbv2/v1beta1"
@@ -31,10 +41,10 @@ import (
 
 // fakeClients are the demo's in-process Kubernetes API: client-go's fake
 // typed and dynamic clients over one object store, so that what one writes
-// the other reads, as with an API server. Built-in kinds live in the typed
-// clientset's field-managed tracker (server-side apply with field
-// managers); the dynamic client converts to and from them through
-// client-go's scheme. lbctl's custom resources stay unstructured in the
+// the other reads, as with an API server. Built-in kinds live in a
+// field-managed tracker (server-side apply with field managers) behind the
+// typed clientset; the dynamic client converts to and from them through the
+// same scheme. lbctl's custom resources stay unstructured in the
 // dynamic client's own tracker, as only the dynamic client knows them.
 //
 // The store adds what an API server does and lbctl depends on:
@@ -45,8 +55,10 @@ import (
 // pod), and SelfSubjectAccessReviews answered "allowed" (the demo's user
 // may do everything).
 func fakeClients() (kubernetes.Interface, dynamic.Interface) {
+	sch := storeScheme()
+	tracker := k8stesting.NewFieldManagedObjectTracker(sch, serializer.NewCodecFactory(sch).UniversalDecoder(), applyconfigurations.NewTypeConverter(sch))
 	kc := fake.NewClientset()
-	s := &apiStore{ObjectTracker: kc.Tracker(), kinds: builtinKinds(clientgoscheme.Scheme), now: time.Now}
+	s := &apiStore{ObjectTracker: tracker, scheme: sch, kinds: builtinKinds(sch), now: time.Now}
 	kc.ReactionChain = nil
 	kc.WatchReactionChain = nil
 	kc.AddReactor("*", "*", s.react)
@@ -58,11 +70,7 @@ func fakeClients() (kubernetes.Interface, dynamic.Interface) {
 	// The dynamic client's scheme knows the built-in kinds, so that it
 	// converts the typed objects the store returns; its own tracker keeps
 	// the custom resources.
-	sch := runtime.NewScheme()
-	if err := clientgoscheme.AddToScheme(sch); err != nil {
-		panic(err)
-	}
-	dc := dynamicfake.NewSimpleDynamicClientWithCustomListKinds(sch, map[schema.GroupVersionResource]string{
+	dc := dynamicfake.NewSimpleDynamicClientWithCustomListKinds(storeScheme(), map[schema.GroupVersionResource]string{
 		v1beta1.TargetGroupBindingsResource: "TargetGroupBindingList",
 		v1beta1.IngressClassParamsResource:  "IngressClassParamsList",
 	})
@@ -101,6 +109,24 @@ func fakeClients() (kubernetes.Interface, dynamic.Interface) {
 	return kc, dc
 }
 
+// storeScheme holds the API groups the sandbox and lbctl use. The
+// field-managed tracker builds a REST mapper of its whole scheme on every
+// write: over client-go's full scheme that is ~14 ms a write, over these
+// groups ~0.3 ms.
+func storeScheme() *runtime.Scheme {
+	sch := runtime.NewScheme()
+	for _, add := range []func(*runtime.Scheme) error{
+		corev1.AddToScheme, appsv1.AddToScheme, batchv1.AddToScheme, networkingv1.AddToScheme, discoveryv1.AddToScheme,
+		coordinationv1.AddToScheme, authorizationv1.AddToScheme, admissionregistrationv1.AddToScheme, rbacv1.AddToScheme,
+		eventsv1.AddToScheme, policyv1.AddToScheme,
+	} {
+		if err := add(sch); err != nil {
+			panic(err)
+		}
+	}
+	return sch
+}
+
 // builtinKinds maps each resource of the scheme to its kind, as the fake
 // clients' REST mapping guesses it (Ingress → ingresses).
 func builtinKinds(sch *runtime.Scheme) map[schema.GroupVersionResource]schema.GroupVersionKind {
@@ -123,8 +149,9 @@ var (
 // apiStore is the object tracker with an API server's write semantics.
 type apiStore struct {
 	k8stesting.ObjectTracker
-	kinds map[schema.GroupVersionResource]schema.GroupVersionKind
-	now   func() time.Time
+	scheme *runtime.Scheme
+	kinds  map[schema.GroupVersionResource]schema.GroupVersionKind
+	now    func() time.Time
 
 	// mu makes each read-check-write atomic; rv is the last
 	// resourceVersion given out.
@@ -172,7 +199,7 @@ func (s *apiStore) typed(a k8stesting.Action) (k8stesting.Action, error) {
 		if gvk.Kind == "" {
 			gvk = s.kinds[a.GetResource()]
 		}
-		obj, err := clientgoscheme.Scheme.New(gvk)
+		obj, err := s.scheme.New(gvk)
 		if err != nil {
 			return nil, apierrors.NewBadRequest(fmt.Sprintf("%s: %v", gvk, err))
 		}
