@@ -105,7 +105,7 @@ func Run(ctx context.Context, kc kubernetes.Interface, o RunOptions) (runs []*lo
 		if err != nil {
 			return nil, err
 		}
-		done, err := c.step(ctx, pods, time.Now(), o.StartAt.Add(o.Late))
+		done, err := c.step(ctx, pods, time.Now(), o.StartAt, o.Late)
 		if err != nil {
 			if ctx.Err() != nil {
 				return c.partial(), fmt.Errorf("%w: workers deleted", loadtest.ErrInterrupted)
@@ -140,7 +140,7 @@ type collector struct {
 
 // step looks at the pods once: results of finished workers are collected,
 // a failed worker or one not running at the start time is an error.
-func (c *collector) step(ctx context.Context, pods []*corev1.Pod, now, startBy time.Time) (bool, error) {
+func (c *collector) step(ctx context.Context, pods []*corev1.Pod, now, startAt time.Time, late time.Duration) (bool, error) {
 	byIndex := map[int]*corev1.Pod{}
 	for _, p := range pods {
 		i, err := strconv.Atoi(p.Annotations[AnnotationIndex])
@@ -182,9 +182,9 @@ func (c *collector) step(ctx context.Context, pods []*corev1.Pod, now, startBy t
 	}
 	if running == c.n && !c.ready {
 		c.ready = true
-		c.logf("%d/%d workers running; start at %s", running, c.n, startBy.Format("15:04:05"))
+		c.logf("%d/%d workers running; start at %s", running, c.n, startAt.Format("15:04:05"))
 	}
-	if !c.started && now.After(startBy) {
+	if !c.started && now.After(startAt.Add(late)) {
 		if running < c.n {
 			return false, fmt.Errorf("%w: only %d of %d workers were running at the start time (%s); raise --start-delay, or check the image and the cluster's capacity", ErrWorkers, running, c.n, c.summary(pods))
 		}
