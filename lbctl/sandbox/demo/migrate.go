@@ -143,7 +143,7 @@ func (s *Story) executor(log *phaseLog, until string, force bool) *apply.Executo
 	return apply.New(apply.Options{
 		Kube: s.sb.Kube, Dynamic: s.sb.Dynamic, ELB: s.elb, Plan: s.plan, Files: s.files, Cluster: sandbox.ClusterName,
 		JournalNamespace: journalNamespace, Until: until, ForceConflicts: force,
-		WaitTimeout: time.Minute, Poll: 100 * time.Millisecond, Events: log.add,
+		WaitTimeout: 3 * time.Minute, Poll: 100 * time.Millisecond, Events: log.add,
 	})
 }
 
