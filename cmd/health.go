@@ -299,7 +299,6 @@ type poller struct {
 	interval time.Duration
 	due      time.Time // when target health is next read
 	awsDue   bool
-	n        int
 	// Calls counts AWS calls made by refreshes.
 	Calls int
 	// AWSErr is why AWS could not be read at the last refresh.
@@ -392,8 +391,11 @@ func (p *poller) Next(ctx context.Context) (health.Snapshot, error) {
 		return health.Snapshot{}, err
 	}
 	if p.awsDue {
-		p.n++
-		if p.t.AWS == nil || p.AWSErr != nil || p.n%15 == 0 || bindingsChanged(p.t.Objects, objs) {
+		// A refresh costs one DescribeTargetHealth per target group; the
+		// whole AWS side is read again only when it is unknown, failed, or
+		// the controller's TargetGroupBindings changed (every target group
+		// the controller makes or deletes has one).
+		if p.t.AWS == nil || p.AWSErr != nil || bindingsChanged(p.t.Objects, objs) {
 			p.readAll(ctx)
 		} else {
 			p.readTargetHealth(ctx)

@@ -76,6 +76,23 @@ func TestHealthAgainstSandbox(t *testing.T) {
 		t.Fatalf("want 18 healthy instance targets, got %d: %v", len(snap.Rows), snap.Count())
 	}
 
+	// Idle refreshes cost one DescribeTargetHealth per target group and
+	// nothing else: the whole AWS side is not read again while Kubernetes
+	// stays still.
+	sb.AWS.ResetCalls()
+	wctx, cancel := context.WithTimeout(ctx, 4*time.Second)
+	streams, _, _, _ := TestStreams()
+	Run(wctx, streams, NewFactory(), "kubectl lbctl", []string{"--kubeconfig", kubeconfig, "health", "-A", "--watch", "-o", "ndjson", "--interval", "200ms"})
+	cancel()
+	calls := sb.AWS.Calls()
+	tgs := 6 // the default scenario's target groups
+	if th := calls["DescribeTargetHealth"]; th < 5*tgs || th%tgs != 0 {
+		t.Errorf("%d DescribeTargetHealth calls in 4 s at a 200 ms interval, want a multiple of %d target groups, ≥ 5 refreshes (%v)", th, tgs, calls)
+	}
+	if calls["DescribeLoadBalancers"] > 2 || calls["DescribeTargetGroups"] > 1 || calls["DescribeRules"] > tgs || calls["DescribeTags"] > 1 {
+		t.Errorf("idle refreshes read more than target health: %v", calls)
+	}
+
 	// Bad input: an Ingress that does not exist is a usage error naming
 	// it; a namespace without ALB Ingresses has nothing to judge, and says so.
 	code, _, stderr = runCmd(t, "--kubeconfig", kubeconfig, "health", "nope", "-n", "team-a")
