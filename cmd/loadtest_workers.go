@@ -41,7 +41,7 @@ func defaultImage() string {
 func (f *distFlags) add(c *cobra.Command) {
 	fl := c.Flags()
 	fl.IntVar(&f.workers, "workers", 0, "run the load from N pods of a Kubernetes Indexed Job, each at 1/N of the rate, merged and judged once here (0: from this process)")
-	fl.StringVar(&f.image, "image", defaultImage(), "the workers' image (lbctl's, or one with kubectl-lbctl at /kubectl-lbctl)")
+	fl.StringVar(&f.image, "image", "", "the workers' image: lbctl's, or one with kubectl-lbctl at /kubectl-lbctl (default: ghcr.io/lbctl/lbctl tagged with this lbctl's version)")
 	fl.StringVar(&f.pullPolicy, "image-pull-policy", "", "the workers' image pull policy: Always, IfNotPresent or Never (default: the cluster's)")
 	fl.StringVar(&f.namespace, "job-namespace", "", "the namespace of the workers' Job (default: the kubeconfig context's)")
 	fl.DurationVar(&f.startDelay, "start-delay", 30*time.Second, "time for the worker pods to be scheduled and started: they all begin this long after the Job is created")
@@ -102,8 +102,12 @@ func (o *loadtestRunOptions) runDistributed(ctx context.Context, r *Root, opts l
 		return ltUsage(err, "")
 	}
 	within := opts.Shape.Duration() + opts.Transport.Timeout + time.Minute
+	image := f.image
+	if image == "" {
+		image = defaultImage()
+	}
 	jo := distributed.JobOptions{
-		Name: distributed.NewName(), Namespace: ns, Image: f.image, PullPolicy: corev1.PullPolicy(f.pullPolicy),
+		Name: distributed.NewName(), Namespace: ns, Image: image, PullPolicy: corev1.PullPolicy(f.pullPolicy),
 		Workers: f.workers, Spec: enc, CPURequest: f.cpu, CPULimit: f.cpuLimit, MemoryRequest: f.mem, MemoryLimit: f.memLimit,
 		TTL: f.ttl, ActiveDeadline: time.Until(startAt) + within + 30*time.Second,
 	}
