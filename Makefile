@@ -84,7 +84,7 @@ $(GORELEASER):
 	@echo "building goreleaser $(GORELEASER_VERSION) into $(@D) (first time only, several minutes)" >&2
 	GOBIN=$(@D) $(GO) install github.com/goreleaser/goreleaser/v2@$(GORELEASER_VERSION)
 
-## release-check: goreleaser check + a snapshot build for this platform only, whose binary must run (CI runs it after make test)
+## release-check: goreleaser check + a snapshot release for this platform only: archive, checksum and krew manifest checked, the archive's binary run (CI runs it after make test)
 release-check: $(GORELEASER)
 	hack/release/check-host.sh $(GORELEASER)
 
