@@ -66,11 +66,11 @@ func DiscoverCertificates(ing *networkingv1.Ingress, certs []Certificate) ([]str
 		sort.Strings(found)
 		switch len(found) {
 		case 0:
-			return nil, fmt.Errorf("Ingress %s/%s listens on HTTPS without certificate-arn and no issued ACM certificate covers host %s: the controller cannot build its group (set certificate-arn, or issue a certificate for the host)", ing.Namespace, ing.Name, host)
+			return nil, fmt.Errorf("ingress %s/%s listens on HTTPS without certificate-arn and no issued ACM certificate covers host %s: the controller cannot build its group (set certificate-arn, or issue a certificate for the host)", ing.Namespace, ing.Name, host)
 		case 1:
 			set[found[0]] = true
 		default:
-			return nil, fmt.Errorf("Ingress %s/%s listens on HTTPS without certificate-arn and %d ACM certificates cover host %s (%s): the controller refuses to choose (set certificate-arn)", ing.Namespace, ing.Name, len(found), host, strings.Join(found, ", "))
+			return nil, fmt.Errorf("ingress %s/%s listens on HTTPS without certificate-arn and %d ACM certificates cover host %s (%s): the controller refuses to choose (set certificate-arn)", ing.Namespace, ing.Name, len(found), host, strings.Join(found, ", "))
 		}
 	}
 	return sortedKeys(set), nil
