@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -185,7 +186,7 @@ func TestRBACLoadtestWorkers(t *testing.T) {
 	grants := func(group, resource, verb string) bool {
 		for _, r := range roles {
 			for _, rule := range r.Rules {
-				if contains(rule.APIGroups, group) && contains(rule.Resources, resource) && contains(rule.Verbs, verb) {
+				if slices.Contains(rule.APIGroups, group) && slices.Contains(rule.Resources, resource) && slices.Contains(rule.Verbs, verb) {
 					return true
 				}
 			}
@@ -197,13 +198,4 @@ func TestRBACLoadtestWorkers(t *testing.T) {
 			t.Errorf("rbac --for loadtest --workers does not grant %v:\n%s", g, workers)
 		}
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -147,17 +147,38 @@ func containerPort(p *corev1.Pod) int32 {
 	return 8080
 }
 
-func (k *Kubelet) runPod(ctx context.Context, p *corev1.Pod) error {
+// runtime returns the pod's running container, starting it the first time
+// with start, given the address allocated to the pod. An error of start
+// comes back wrapped in startError.
+func (k *Kubelet) runtime(p *corev1.Pod, node *Node, start func(key, ip string) (*podRuntime, error)) (*podRuntime, error) {
 	key := p.Namespace + "/" + p.Name
-	node := k.node(p.Spec.NodeName)
 	k.mu.Lock()
-	rt := k.running[key]
-	if rt == nil {
-		ip, err := k.allocateIP(key, p.Status.PodIP, node)
-		if err != nil {
-			k.mu.Unlock()
-			return err
-		}
+	defer k.mu.Unlock()
+	if rt := k.running[key]; rt != nil {
+		return rt, nil
+	}
+	ip, err := k.allocateIP(key, p.Status.PodIP, node)
+	if err != nil {
+		return nil, err
+	}
+	rt, err := start(key, ip)
+	if err != nil {
+		delete(k.usedIPs, ip)
+		return nil, startError{err}
+	}
+	rt.ip = ip
+	k.running[key] = rt
+	return rt, nil
+}
+
+// startError is a container that could not start.
+type startError struct{ error }
+
+func (e startError) Unwrap() error { return e.error }
+
+func (k *Kubelet) runPod(ctx context.Context, p *corev1.Pod) error {
+	node := k.node(p.Spec.NodeName)
+	rt, err := k.runtime(p, node, func(key, ip string) (*podRuntime, error) {
 		opts := dataplane.PodOptions{Name: p.Name, Zone: node.Zone, HealthPath: probePath(p)}
 		if d, err := time.ParseDuration(p.Annotations[AnnotationLatency]); err == nil {
 			opts.Latency = d
@@ -167,14 +188,15 @@ func (k *Kubelet) runPod(ctx context.Context, p *corev1.Pod) error {
 		}
 		srv, err := dataplane.StartPod(fmt.Sprintf("%s:%d", k.loopback(ip), containerPort(p)), opts)
 		if err != nil {
-			delete(k.usedIPs, ip)
-			k.mu.Unlock()
-			return err
+			return nil, err
 		}
-		rt = &podRuntime{server: srv, ip: ip, startedAt: time.Now()}
-		k.running[key] = rt
 		k.logf("kubelet: started %s at %s", key, srv.Addr())
+		return &podRuntime{server: srv, startedAt: time.Now()}, nil
+	})
+	if err != nil {
+		return err
 	}
+	k.mu.Lock()
 	ip, started := rt.ip, rt.startedAt
 	k.mu.Unlock()
 

@@ -256,27 +256,24 @@ func (k *Kubelet) runProcessPod(ctx context.Context, p *corev1.Pod) error {
 	if p.Status.Phase == corev1.PodSucceeded || p.Status.Phase == corev1.PodFailed {
 		return nil // finished: never restarted (restartPolicy Never/OnFailure alike here)
 	}
-	key := p.Namespace + "/" + p.Name
 	node := k.node(p.Spec.NodeName)
-	k.mu.Lock()
-	rt := k.running[key]
-	if rt == nil {
-		ip, err := k.allocateIP(key, p.Status.PodIP, node)
-		if err != nil {
-			k.mu.Unlock()
-			return err
-		}
+	rt, err := k.runtime(p, node, func(key, ip string) (*podRuntime, error) {
 		pr, err := k.startProcess(p, ip)
 		if err != nil {
-			delete(k.usedIPs, ip)
-			k.mu.Unlock()
-			return k.failPod(ctx, p, err)
+			return nil, err
 		}
-		rt = &podRuntime{proc: pr, ip: ip, startedAt: pr.started}
-		k.running[key] = rt
 		k.logs[key] = pr.log
 		k.logf("kubelet: started process pod %s (pid %d)", key, pr.cmd.Process.Pid)
+		return &podRuntime{proc: pr, startedAt: pr.started}, nil
+	})
+	var se startError
+	if errors.As(err, &se) {
+		return k.failPod(ctx, p, se.error)
 	}
+	if err != nil {
+		return err
+	}
+	k.mu.Lock()
 	ip, pr := rt.ip, rt.proc
 	k.mu.Unlock()
 	if pr == nil {
