@@ -86,8 +86,9 @@ func TestHealthAgainstSandbox(t *testing.T) {
 	cancel()
 	calls := sb.AWS.Calls()
 	tgs := 6 // the default scenario's target groups
-	if th := calls["DescribeTargetHealth"]; th < 5*tgs || th%tgs != 0 {
-		t.Errorf("%d DescribeTargetHealth calls in 4 s at a 200 ms interval, want a multiple of %d target groups, ≥ 5 refreshes (%v)", th, tgs, calls)
+	// (the last refresh may be cut short by the end of the watch)
+	if th := calls["DescribeTargetHealth"]; th < 5*tgs {
+		t.Errorf("%d DescribeTargetHealth calls in 4 s at a 200 ms interval, want ≥ 5 refreshes of %d target groups (%v)", th, tgs, calls)
 	}
 	if calls["DescribeLoadBalancers"] > 2 || calls["DescribeTargetGroups"] > 1 || calls["DescribeRules"] > tgs || calls["DescribeTags"] > 1 {
 		t.Errorf("idle refreshes read more than target health: %v", calls)
