@@ -61,6 +61,11 @@ func Run(ctx context.Context, kc kubernetes.Interface, o RunOptions) (runs []*lo
 	}
 	ns, name := o.Job.Namespace, o.Job.Name
 	if _, err := kc.BatchV1().Jobs(ns).Create(ctx, job, metav1.CreateOptions{FieldManager: "lbctl"}); err != nil {
+		if ctx.Err() != nil {
+			// Interrupted while the API server may have made it anyway.
+			_ = deleteJob(kc, ns, name)
+			return nil, fmt.Errorf("%w: before the workers started", loadtest.ErrInterrupted)
+		}
 		return nil, fmt.Errorf("create Job %s/%s: %w", ns, name, err)
 	}
 	logf("created Job %s/%s: %d workers from %s, starting at %s", ns, name, o.Job.Workers, o.Job.Image, o.StartAt.Format("15:04:05"))
