@@ -69,7 +69,7 @@ forbids a write; 4 interrupted.`,
 func (o *migrateOptions) addCommon(c *cobra.Command) {
 	fl := c.Flags()
 	fl.StringVar(&o.planPath, "plan", "", "the plan: a directory written by kubectl lbctl plan --out-dir, or its plan.json")
-	fl.StringVar(&o.journalNamespace, "journal-namespace", "kube-system", "namespace of the journal ConfigMap and the migration's Lease")
+	fl.StringVar(&o.journalNamespace, "journal-namespace", apply.DefaultJournalNamespace, "namespace of the journal ConfigMap and the migration's Lease")
 	fl.StringVar(&o.journalFile, "journal-file", "", "local copy of the journal (default: journal.json beside the plan)")
 }
 

@@ -21,6 +21,7 @@ import (
 	"github.com/lbctl/lbctl/lbctl/permissions"
 	"github.com/lbctl/lbctl/lbctl/preflight"
 	"github.com/lbctl/lbctl/lbctl/topology"
+	"github.com/lbctl/lbctl/migrate/apply"
 	"github.com/lbctl/lbctl/migrate/plan"
 )
 
@@ -171,21 +172,41 @@ func (r *Root) livePreflight(ctx context.Context, f *topologyFlags) (*plan.Live,
 		return err
 	})
 	live.ExternalDNSOK = err == nil
-	rules := permissions.KubeRules([]permissions.Command{permissions.Migrate})
-	live.RBACChecked = true
-	for k, a := range preflight.AccessReviews(ctx, kc, rules, ns, doctorCall) {
-		switch {
-		case a.Err != nil:
-			live.RBACChecked, live.RBACErr = false, explainLine(a.Err)
-		case !a.Allowed:
-			live.RBACMissing = append(live.RBACMissing, preflight.KubectlVerb(k))
+	// The journal's ConfigMap and Lease live in migrate's journal namespace,
+	// not in the namespaces migrated: review them there.
+	var rules, journal []permissions.KubeRule
+	for _, k := range permissions.KubeRules([]permissions.Command{permissions.Migrate}) {
+		if isJournalRule(k) {
+			journal = append(journal, k)
+		} else {
+			rules = append(rules, k)
 		}
 	}
+	live.RBACScope += " (the journal's ConfigMap and Lease in " + apply.DefaultJournalNamespace + ")"
+	live.RBACChecked = true
+	review := func(rules []permissions.KubeRule, ns, suffix string) {
+		for k, a := range preflight.AccessReviews(ctx, kc, rules, ns, doctorCall) {
+			switch {
+			case a.Err != nil:
+				live.RBACChecked, live.RBACErr = false, explainLine(a.Err)
+			case !a.Allowed:
+				live.RBACMissing = append(live.RBACMissing, preflight.KubectlVerb(k)+suffix)
+			}
+		}
+	}
+	review(rules, ns, "")
+	review(journal, apply.DefaultJournalNamespace, " -n "+apply.DefaultJournalNamespace)
 	sort.Strings(live.RBACMissing)
 	if ctx.Err() != nil {
 		return nil, ctx.Err()
 	}
 	return live, nil
+}
+
+// isJournalRule says whether migrate needs the rule for its journal (a
+// ConfigMap and a Lease in the journal namespace).
+func isJournalRule(k permissions.KubeRule) bool {
+	return (k.Group == "" && k.Resource == "configmaps") || (k.Group == "coordination.k8s.io" && k.Resource == "leases")
 }
 
 func errText(err error) string {

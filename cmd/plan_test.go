@@ -225,4 +225,33 @@ func TestPlanLivePreflight(t *testing.T) {
 	if c := got["controller"]; c.Status != plan.CheckPass {
 		t.Errorf("plan-only user: rbac --for plan grants the controller read: %+v", c)
 	}
+
+	// Migrate's role bound in team-a alone: the namespace's verbs are
+	// allowed, the journal's in kube-system are not, and the check says so.
+	kc, err = sb.AddUser("team-a-migrator")
+	if err != nil {
+		t.Fatal(err)
+	}
+	nsKubeconfig := filepath.Join(t.TempDir(), "kubeconfig")
+	if err := os.WriteFile(nsKubeconfig, kc, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	grantRBAC(t, sb.Config, "team-a-migrator", "plan")
+	bindInNamespace(t, sb.Config, "team-a-migrator", "migrate", "team-a")
+	code, out, stderr := runCmd(t, "--kubeconfig", nsKubeconfig, "plan", "-n", "team-a", "-o", "json")
+	var p plan.Plan
+	if err := json.Unmarshal([]byte(out), &p); err != nil {
+		t.Fatalf("plan -n team-a: %v\n%s", err, stderr)
+	}
+	var rbac *plan.Check
+	for _, st := range p.Phases[0].Steps {
+		if st.Check != nil && st.Check.Name == "RBAC and IAM permissions" {
+			rbac = st.Check
+		}
+	}
+	if code != exitcode.CheckFailed || rbac == nil || rbac.Status != plan.CheckFail ||
+		!strings.Contains(rbac.Message, "create configmaps -n kube-system") || !strings.Contains(rbac.Message, "create leases.coordination.k8s.io -n kube-system") ||
+		strings.Contains(rbac.Message, "ingresses") {
+		t.Errorf("migrate role bound in team-a only: exit %d, RBAC check %+v\n%s", code, rbac, stderr)
+	}
 }

@@ -31,6 +31,10 @@ import (
 // FieldManager owns every field lbctl writes.
 const FieldManager = "lbctl"
 
+// DefaultJournalNamespace holds the journal and the Lease unless
+// --journal-namespace says otherwise.
+const DefaultJournalNamespace = "kube-system"
+
 // ELB is the part of the ELBv2 API the waits read.
 type ELB interface {
 	DescribeLoadBalancers(ctx context.Context, in *elbv2.DescribeLoadBalancersInput, opts ...func(*elbv2.Options)) (*elbv2.DescribeLoadBalancersOutput, error)
@@ -51,6 +55,8 @@ type Options struct {
 	// Cluster is the cluster the current context points at ("" unknown).
 	Cluster string
 
+	// JournalNamespace holds the journal ConfigMap and the migration's
+	// Lease (DefaultJournalNamespace when empty).
 	JournalNamespace string
 	JournalFile      string
 
@@ -168,7 +174,7 @@ func New(o Options) *Executor {
 		o.Poll = time.Second
 	}
 	if o.JournalNamespace == "" {
-		o.JournalNamespace = "kube-system"
+		o.JournalNamespace = DefaultJournalNamespace
 	}
 	if o.Sleep == nil {
 		o.Sleep = func(ctx context.Context, d time.Duration) error {
