@@ -166,33 +166,23 @@ func doctorLine(out, check string) string {
 	return ""
 }
 
-// grantRBAC applies the ClusterRole `rbac --for cmd` prints and binds it to user.
+// grantRBAC applies the ClusterRole `rbac --for cmd` prints and binds it to
+// user in every namespace.
 func grantRBAC(t *testing.T, cfg *rest.Config, user, cmd string) {
 	t.Helper()
-	code, out, stderr := runCmd(t, "rbac", "--for", cmd)
-	if code != 0 {
-		t.Fatalf("rbac: %s", stderr)
-	}
-	var role rbacv1.ClusterRole
-	if err := yaml.Unmarshal([]byte(out), &role); err != nil {
-		t.Fatal(err)
-	}
-	admin := kubernetes.NewForConfigOrDie(cfg)
-	ctx := context.Background()
-	if _, err := admin.RbacV1().ClusterRoles().Create(ctx, &role, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
-		t.Fatal(err)
-	}
-	binding := &rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: role.Name + "-" + user},
-		RoleRef:  rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: role.Name},
-		Subjects: []rbacv1.Subject{{Kind: rbacv1.UserKind, Name: user, APIGroup: rbacv1.GroupName}}}
-	if _, err := admin.RbacV1().ClusterRoleBindings().Create(ctx, binding, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	bindRBAC(t, cfg, user, cmd, "")
 }
 
-// bindInNamespace binds `rbac --for cmd`'s ClusterRole to user in one
-// namespace (a RoleBinding), creating the ClusterRole if it is missing.
+// bindInNamespace applies `rbac --for cmd`'s ClusterRole and binds it to user
+// in one namespace only (a RoleBinding).
 func bindInNamespace(t *testing.T, cfg *rest.Config, user, cmd, ns string) {
+	t.Helper()
+	bindRBAC(t, cfg, user, cmd, ns)
+}
+
+// bindRBAC creates `rbac --for cmd`'s ClusterRole (unless it exists) and a
+// ClusterRoleBinding to user, or a RoleBinding in ns when ns is set.
+func bindRBAC(t *testing.T, cfg *rest.Config, user, cmd, ns string) {
 	t.Helper()
 	code, out, stderr := runCmd(t, "rbac", "--for", cmd)
 	if code != 0 {
@@ -207,10 +197,16 @@ func bindInNamespace(t *testing.T, cfg *rest.Config, user, cmd, ns string) {
 	if _, err := admin.RbacV1().ClusterRoles().Create(ctx, &role, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
 		t.Fatal(err)
 	}
-	binding := &rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: role.Name + "-" + user, Namespace: ns},
-		RoleRef:  rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: role.Name},
-		Subjects: []rbacv1.Subject{{Kind: rbacv1.UserKind, Name: user, APIGroup: rbacv1.GroupName}}}
-	if _, err := admin.RbacV1().RoleBindings(ns).Create(ctx, binding, metav1.CreateOptions{}); err != nil {
+	meta := metav1.ObjectMeta{Name: role.Name + "-" + user, Namespace: ns}
+	ref := rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: role.Name}
+	subjects := []rbacv1.Subject{{Kind: rbacv1.UserKind, Name: user, APIGroup: rbacv1.GroupName}}
+	var err error
+	if ns == "" {
+		_, err = admin.RbacV1().ClusterRoleBindings().Create(ctx, &rbacv1.ClusterRoleBinding{ObjectMeta: meta, RoleRef: ref, Subjects: subjects}, metav1.CreateOptions{})
+	} else {
+		_, err = admin.RbacV1().RoleBindings(ns).Create(ctx, &rbacv1.RoleBinding{ObjectMeta: meta, RoleRef: ref, Subjects: subjects}, metav1.CreateOptions{})
+	}
+	if err != nil {
 		t.Fatal(err)
 	}
 }
