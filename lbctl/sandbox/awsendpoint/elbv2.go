@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	acmtypes "github.com/aws/aws-sdk-go-v2/service/acm/types"
 	elbv2types "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 )
 
@@ -142,6 +143,26 @@ func (h *Handler) describeLoadBalancers(p params, w *xmlWriter) *apiError {
 	return elbv2Page(p, w, "LoadBalancers", entries)
 }
 
+// A stored listener's Certificates hold its default certificate (IsDefault
+// unset or true) and its listener certificates (IsDefault false), the ones
+// AddListenerCertificates adds. DescribeListeners shows only the default, as
+// AWS does; DescribeListenerCertificates shows them all.
+
+// isListenerCertificate reports whether c is one of a listener's added
+// certificates rather than its default.
+func isListenerCertificate(c elbv2types.Certificate) bool {
+	return c.IsDefault != nil && !*c.IsDefault
+}
+
+// describedListener is l as DescribeListeners shows it: without its listener
+// certificates.
+func describedListener(l elbv2types.Listener) elbv2types.Listener {
+	if slices.ContainsFunc(l.Certificates, isListenerCertificate) {
+		l.Certificates = slices.DeleteFunc(slices.Clone(l.Certificates), isListenerCertificate)
+	}
+	return l
+}
+
 func (h *Handler) describeListeners(p params, w *xmlWriter) *apiError {
 	lbArn, arns := p.str("LoadBalancerArn"), p.members("ListenerArns")
 	if lbArn == "" && len(arns) == 0 {
@@ -166,7 +187,52 @@ func (h *Handler) describeListeners(p params, w *xmlWriter) *apiError {
 	if apiErr != nil {
 		return apiErr
 	}
+	for i := range entries {
+		entries[i].v = describedListener(entries[i].v)
+	}
 	return elbv2Page(p, w, "Listeners", entries)
+}
+
+// describeListenerCertificates lists a listener's certificates, the default
+// first with IsDefault true, then its listener certificates with IsDefault
+// false, paged by Marker and PageSize.
+func (h *Handler) describeListenerCertificates(p params, w *xmlWriter) *apiError {
+	arn := p.str("ListenerArn")
+	if arn == "" {
+		return validationError("1 validation error detected: Value null at 'listenerArn' failed to satisfy constraint: Member must not be null")
+	}
+	var l elbv2types.Listener
+	var ok bool
+	h.state.read(func() { l, ok = h.state.listeners.get(arn) })
+	if !ok {
+		return clientError("ListenerNotFound", "Listener '%s' not found", arn)
+	}
+	var defaults, added []elbv2types.Certificate
+	for _, c := range l.Certificates {
+		if isListenerCertificate(c) {
+			added = append(added, elbv2types.Certificate{CertificateArn: c.CertificateArn, IsDefault: aws.Bool(false)})
+		} else {
+			defaults = append(defaults, elbv2types.Certificate{CertificateArn: c.CertificateArn, IsDefault: aws.Bool(true)})
+		}
+	}
+	all := append(defaults, added...)
+	entries := make([]entry[elbv2types.Certificate], len(all))
+	for i, c := range all {
+		entries[i] = entry[elbv2types.Certificate]{seq: uint64(i + 1), v: c}
+	}
+	return elbv2Page(p, w, "Certificates", entries)
+}
+
+// IssuedCertificates returns copies of the certificates ListCertificates
+// lists for status ISSUED and ACM's default key type, in insertion order:
+// what the controller's discovery by host picks an HTTPS listener's
+// certificates from.
+func (s *State) IssuedCertificates() []acmtypes.CertificateDetail {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return deepCopy(values(s.certs.ordered(func(_ string, c acmtypes.CertificateDetail) bool {
+		return c.Status == acmtypes.CertificateStatusIssued && keyTypeOf(c) == string(acmtypes.KeyAlgorithmRsa2048)
+	})))
 }
 
 func (h *Handler) describeRules(p params, w *xmlWriter) *apiError {

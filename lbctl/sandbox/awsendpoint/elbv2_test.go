@@ -2,9 +2,11 @@ package awsendpoint
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	acmtypes "github.com/aws/aws-sdk-go-v2/service/acm/types"
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	elbv2types "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 	"github.com/google/go-cmp/cmp"
@@ -205,6 +207,117 @@ func TestDescribeListeners(t *testing.T) {
 				t.Errorf("(-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// withCertificates puts an HTTPS listener on the fixture's load balancer
+// without listeners: a default certificate and two listener certificates.
+func withCertificates(t *testing.T, e *env, f *fixture) (elbv2types.Listener, []string) {
+	t.Helper()
+	arns := []string{certARN(1), certARN(2), certARN(3)}
+	arn, err := f.namer.ListenerARN(*f.lbs[4].LoadBalancerArn)
+	must(t, err)
+	l := elbv2types.Listener{ListenerArn: aws.String(arn), LoadBalancerArn: f.lbs[4].LoadBalancerArn, Port: aws.Int32(443),
+		Protocol: elbv2types.ProtocolEnumHttps, SslPolicy: aws.String("ELBSecurityPolicy-TLS13-1-2-2021-06"),
+		Certificates: []elbv2types.Certificate{{CertificateArn: aws.String(arns[0])},
+			{CertificateArn: aws.String(arns[1]), IsDefault: aws.Bool(false)}, {CertificateArn: aws.String(arns[2]), IsDefault: aws.Bool(false)}}}
+	must(t, e.state.PutListener(l))
+	return l, arns
+}
+
+// TestDescribeListenersShowsTheDefaultCertificate: as in AWS, a listener's
+// Certificates in DescribeListeners are its default certificate only.
+func TestDescribeListenersShowsTheDefaultCertificate(t *testing.T) {
+	e := newEnv(t, envConfig{})
+	f := newFixture(t, e.state)
+	l, arns := withCertificates(t, e, f)
+	out, err := e.elb.DescribeListeners(t.Context(), &elbv2.DescribeListenersInput{LoadBalancerArn: f.lbs[4].LoadBalancerArn})
+	must(t, err)
+	want := l
+	want.Certificates = []elbv2types.Certificate{{CertificateArn: aws.String(arns[0])}}
+	if diff := cmp.Diff([]elbv2types.Listener{want}, out.Listeners, allSDKTypes()); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	if stored, _ := e.state.Listener(*l.ListenerArn); len(stored.Certificates) != 3 {
+		t.Errorf("the stored listener lost its listener certificates: %v", stored.Certificates)
+	}
+}
+
+func TestDescribeListenerCertificates(t *testing.T) {
+	e := newEnv(t, envConfig{})
+	f := newFixture(t, e.state)
+	l, arns := withCertificates(t, e, f)
+	cert := func(arn string, isDefault bool) elbv2types.Certificate {
+		return elbv2types.Certificate{CertificateArn: aws.String(arn), IsDefault: aws.Bool(isDefault)}
+	}
+	all := []elbv2types.Certificate{cert(arns[0], true), cert(arns[1], false), cert(arns[2], false)}
+	tests := []struct {
+		name     string
+		in       elbv2.DescribeListenerCertificatesInput
+		want     []elbv2types.Certificate
+		wantCode string
+	}{
+		{name: "default first, then the listener certificates", in: elbv2.DescribeListenerCertificatesInput{ListenerArn: l.ListenerArn}, want: all},
+		// A default stored with IsDefault true (as the fixture's) is the default too.
+		{name: "default marked", in: elbv2.DescribeListenerCertificatesInput{ListenerArn: f.listeners[1].ListenerArn},
+			want: []elbv2types.Certificate{cert(*f.listeners[1].Certificates[0].CertificateArn, true)}},
+		{name: "HTTP listener", in: elbv2.DescribeListenerCertificatesInput{ListenerArn: f.listeners[0].ListenerArn}, want: []elbv2types.Certificate{}},
+		{name: "unknown listener", in: elbv2.DescribeListenerCertificatesInput{ListenerArn: aws.String(*l.ListenerArn + "0")}, wantCode: "ListenerNotFound"},
+		{name: "page size too big", in: elbv2.DescribeListenerCertificatesInput{ListenerArn: l.ListenerArn, PageSize: aws.Int32(401)}, wantCode: "ValidationError"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, err := e.elb.DescribeListenerCertificates(t.Context(), &tt.in)
+			assertCode(t, err, tt.wantCode)
+			if err != nil {
+				return
+			}
+			if diff := cmp.Diff(tt.want, out.Certificates, allSDKTypes()); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+
+	// Paged by hand (the SDK has no paginator for it): one per page.
+	var got []elbv2types.Certificate
+	in := &elbv2.DescribeListenerCertificatesInput{ListenerArn: l.ListenerArn, PageSize: aws.Int32(1)}
+	for pages := 1; ; pages++ {
+		out, err := e.elb.DescribeListenerCertificates(t.Context(), in)
+		must(t, err)
+		got = append(got, out.Certificates...)
+		if out.NextMarker == nil {
+			if pages != 3 {
+				t.Errorf("%d pages, want 3", pages)
+			}
+			break
+		}
+		in.Marker = out.NextMarker
+	}
+	if diff := cmp.Diff(all, got, allSDKTypes()); diff != "" {
+		t.Errorf("paged (-want +got):\n%s", diff)
+	}
+}
+
+// TestIssuedCertificates: what the controller's discovery sees is what
+// ListCertificates lists for status ISSUED by default.
+func TestIssuedCertificates(t *testing.T) {
+	s := NewState()
+	for i, c := range []acmtypes.CertificateDetail{
+		{DomainName: aws.String("*.a.example.com"), Status: acmtypes.CertificateStatusIssued},
+		{DomainName: aws.String("*.b.example.com"), Status: acmtypes.CertificateStatusPendingValidation},
+		{DomainName: aws.String("*.c.example.com"), Status: acmtypes.CertificateStatusIssued, KeyAlgorithm: acmtypes.KeyAlgorithmEcPrime256v1},
+		{DomainName: aws.String("*.d.example.com"), Status: acmtypes.CertificateStatusIssued, KeyAlgorithm: acmtypes.KeyAlgorithmRsa2048},
+	} {
+		c.CertificateArn = aws.String(certARN(i + 1))
+		must(t, s.PutCertificate(c))
+	}
+	var got []string
+	for _, c := range s.IssuedCertificates() {
+		got = append(got, *c.CertificateArn+" "+strings.Join(c.SubjectAlternativeNames, ","))
+	}
+	want := []string{certARN(1) + " *.a.example.com", certARN(4) + " *.d.example.com"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
 	}
 }
 

@@ -74,6 +74,8 @@ func NewHandler(state *State, opts Options) *Handler {
 		"DescribeTargetHealth":  h.describeTargetHealth,
 		"DescribeTags":          h.describeTags,
 		"DescribeAccountLimits": h.describeAccountLimits,
+
+		"DescribeListenerCertificates": h.describeListenerCertificates,
 	}
 	h.ec2 = map[string]actionFunc{
 		"DescribeSubnets":        h.describeSubnets,

@@ -59,7 +59,10 @@ func (e *Emulator) Reconcile(ctx context.Context) error {
 		return errors.New("emulator not running")
 	}
 	objs := e.listers.objs()
-	top := topology.Build(objs, nil, topology.Options{Defaults: e.o.Defaults})
+	// The controller discovers an HTTPS Ingress's certificates in ACM when
+	// it names none.
+	acm, certs := e.certificates()
+	top := topology.Build(objs, acm, topology.Options{Defaults: e.o.Defaults})
 	e.mu.Lock()
 	defer e.mu.Unlock()
 
@@ -68,7 +71,7 @@ func (e *Emulator) Reconcile(ctx context.Context) error {
 	for _, g := range top.Groups {
 		stack := lbc.StackTag(g.ID)
 		live[stack] = true
-		if why := blocked(g); why != "" {
+		if why := blocked(g, certs); why != "" {
 			e.event(ctx, g, why)
 			continue
 		}
@@ -137,8 +140,9 @@ func (e *Emulator) zone(top *topology.Topology) map[string][]dataplane.Record {
 
 // blocked says why the controller would refuse to reconcile a group: a
 // conflict between members, or one member it cannot build (one invalid
-// member blocks the whole group).
-func blocked(g *topology.Group) string {
+// member blocks the whole group), such as an HTTPS member whose
+// certificates it cannot discover.
+func blocked(g *topology.Group, certs []lbc.Certificate) string {
 	if len(g.Conflicts) > 0 {
 		c := g.Conflicts[0]
 		return fmt.Sprintf("conflicting %s across the group's members", lbc.Key(c.Annotation))
@@ -149,6 +153,9 @@ func blocked(g *topology.Group) string {
 		}
 	}
 	for _, in := range g.Ingresses {
+		if why := discoveryFailure(in, certs); why != "" {
+			return why
+		}
 		for _, err := range in.Errors {
 			if !errors.Is(err, lbc.ErrTolerated) {
 				return fmt.Sprintf("Ingress %s: %v", in.Key(), err)
@@ -239,6 +246,9 @@ func (e *Emulator) reconcileGroup(ctx context.Context, g *topology.Group, objs *
 	}
 	wantPorts := map[int32]bool{}
 	for _, l := range g.Listeners {
+		if l.Protocol == lbc.ProtocolHTTPS && len(l.Certificates) == 0 {
+			return fmt.Errorf("listener %d: %s", l.Port, errHTTPSWithoutCertificate)
+		}
 		wantPorts[l.Port] = true
 		lm := lb.listeners[l.Port]
 		if lm == nil {
@@ -249,8 +259,15 @@ func (e *Emulator) reconcileGroup(ctx context.Context, g *topology.Group, objs *
 			lm = &listenerModel{arn: arn, protocol: l.Protocol, rules: map[int32]string{}}
 			lb.listeners[l.Port] = lm
 		}
-		if err := e.state.PutListener(elbv2types.Listener{ListenerArn: aws.String(lm.arn), LoadBalancerArn: aws.String(lb.arn),
-			Port: aws.Int32(l.Port), Protocol: elbv2types.ProtocolEnum(l.Protocol)}); err != nil {
+		sl := elbv2types.Listener{ListenerArn: aws.String(lm.arn), LoadBalancerArn: aws.String(lb.arn),
+			Port: aws.Int32(l.Port), Protocol: elbv2types.ProtocolEnum(l.Protocol)}
+		if l.Protocol == lbc.ProtocolHTTPS {
+			sl.Certificates = listenerCertificates(l.Certificates)
+			if l.SSLPolicy != "" {
+				sl.SslPolicy = aws.String(l.SSLPolicy)
+			}
+		}
+		if err := e.state.PutListener(sl); err != nil {
 			return err
 		}
 		if err := e.state.SetTags(lm.arn, withResource(g, lbc.ListenerResourceTag(l.Port), e.o.Defaults.ClusterName)); err != nil {
