@@ -1,7 +1,6 @@
 package plan
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -63,21 +62,16 @@ func TestUnitsShareHosts(t *testing.T) {
 }
 
 type groupSummary struct {
-	Name      string `json:"name"`
-	Members   int    `json:"members"`
-	Rules     int    `json:"rules"`
-	TGs       int    `json:"targetGroups"`
-	Certs     int    `json:"certificates"`
-	Targets   int    `json:"targets"`
-	Listeners int    `json:"listeners"`
-	Split     string `json:"split,omitempty"`
+	Name                                           string
+	Members, Rules, TGs, Certs, Targets, Listeners int
+	Split                                          string
 }
 
 // TestQuotaSplits plans one generated estate past each per-ALB quota: the
 // group is split deterministically into NAME-1, NAME-2 with the reason, and
-// every part is within every quota.
+// every part is within every quota. The whole plan and its manifests are
+// goldens (quota-QUOTA.plan.json, quota-QUOTA.manifests.yaml).
 func TestQuotaSplits(t *testing.T) {
-	out := map[string]any{}
 	lim := lbc.DefaultLimits()
 	for _, quota := range []string{"rules", "target-groups", "certificates", "targets", "listeners", "single", "target-group-targets", "discovered-certificates"} {
 		t.Run(quota, func(t *testing.T) {
@@ -114,14 +108,10 @@ func TestQuotaSplits(t *testing.T) {
 					t.Errorf("findings: %v", codes(p))
 				}
 			}
-			out[quota] = map[string]any{"groups": gs, "findings": codes(p)}
+			golden(t, "quota-"+quota+".plan.json", planJSON(t, p))
+			golden(t, "quota-"+quota+".manifests.yaml", manifests(p))
 		})
 	}
-	b, err := json.MarshalIndent(out, "", "  ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	golden(t, "quota-splits.json", append(b, '\n'))
 }
 
 func TestQuotaOverride(t *testing.T) {
