@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/acm"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	"github.com/aws/aws-sdk-go-v2/service/route53"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 	appsv1 "k8s.io/api/apps/v1"
@@ -302,9 +303,12 @@ func (d *doctor) checkAWS(ctx context.Context, cfg aws.Config) {
 	if err == nil {
 		var ec *ec2.Client
 		var ac *acm.Client
+		var rc *route53.Client
 		if ec, err = d.r.Factory.EC2(ctx); err == nil {
 			if ac, err = d.r.Factory.ACM(ctx); err == nil {
-				d.probeAWS(ctx, elb, ec, ac, results, skipped)
+				if rc, err = d.r.Factory.Route53(ctx); err == nil {
+					d.probeAWS(ctx, elb, ec, ac, rc, results, skipped)
+				}
 			}
 		}
 	}
@@ -362,7 +366,7 @@ func (d *doctor) principal() string {
 // probeAWS makes one cheap call per action, the smallest page each, and
 // records its error by IAM action. Calls that need an ARN use the first
 // object the previous call returned; without one the action is skipped.
-func (d *doctor) probeAWS(ctx context.Context, elb *elbv2.Client, ec *ec2.Client, ac *acm.Client, results map[string]error, skipped map[string]string) {
+func (d *doctor) probeAWS(ctx context.Context, elb *elbv2.Client, ec *ec2.Client, ac *acm.Client, rc *route53.Client, results map[string]error, skipped map[string]string) {
 	const p = "elasticloadbalancing:"
 	call := func(f func(context.Context) error) error {
 		cctx, cancel := context.WithTimeout(ctx, doctorCallTimeout)
@@ -390,6 +394,18 @@ func (d *doctor) probeAWS(ctx context.Context, elb *elbv2.Client, ec *ec2.Client
 	})
 	results["ec2:DescribeSubnets"] = call(func(ctx context.Context) error {
 		_, err := ec.DescribeSubnets(ctx, &ec2.DescribeSubnetsInput{MaxResults: aws.Int32(5)})
+		return err
+	})
+	results["ec2:DescribeInstances"] = call(func(ctx context.Context) error {
+		_, err := ec.DescribeInstances(ctx, &ec2.DescribeInstancesInput{MaxResults: aws.Int32(5)})
+		return err
+	})
+	results["ec2:DescribeSecurityGroups"] = call(func(ctx context.Context) error {
+		_, err := ec.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{MaxResults: aws.Int32(5)})
+		return err
+	})
+	results["route53:ListHostedZones"] = call(func(ctx context.Context) error {
+		_, err := rc.ListHostedZones(ctx, &route53.ListHostedZonesInput{MaxItems: aws.Int32(1)})
 		return err
 	})
 	var certARN string

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/acm"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	"github.com/aws/aws-sdk-go-v2/service/route53"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/client-go/dynamic"
@@ -53,6 +54,7 @@ type Factory struct {
 	ec2    *ec2.Client
 	sts    *sts.Client
 	acm    *acm.Client
+	r53    *route53.Client
 }
 
 // NewFactory returns a Factory over kubectl's standard flags.
@@ -210,6 +212,20 @@ func (f *Factory) ACM(ctx context.Context) (*acm.Client, error) {
 		f.acm = acm.NewFromConfig(cfg)
 	}
 	return f.acm, nil
+}
+
+// Route53 returns the Route53 client (plan reads the hosted zones).
+func (f *Factory) Route53(ctx context.Context) (*route53.Client, error) {
+	cfg, err := f.AWSConfig(ctx)
+	if err != nil {
+		return nil, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.r53 == nil {
+		f.r53 = route53.NewFromConfig(cfg)
+	}
+	return f.r53, nil
 }
 
 // STS returns the STS client (doctor asks it who the caller is).

@@ -223,7 +223,7 @@ func (o *healthOptions) readKubeFirst(ctx context.Context, r *Root) (*topology.T
 	if err := r.probeAWS(ctx); err != nil {
 		return t, err, nil
 	}
-	st, err := r.readAWS(ctx, &o.topo, false)
+	st, err := r.readAWS(ctx, &o.topo, false, nil)
 	if err != nil {
 		return t, err, nil
 	}
@@ -411,7 +411,7 @@ func (p *poller) readAll(ctx context.Context) {
 		p.AWSErr = err
 		return
 	}
-	st, err := p.r.readAWS(ctx, &p.o.topo, false)
+	st, err := p.r.readAWS(ctx, &p.o.topo, false, nil)
 	if err != nil {
 		p.AWSErr = err
 		return

@@ -104,7 +104,8 @@ func TestIAMPolicyMatchesRegistry(t *testing.T) {
 					t.Errorf("%v: %s actions not sorted: %v", args, s.Sid, s.Action)
 				}
 				got[a] = true
-				if !dns && len(a) > 8 && a[:8] == "route53:" {
+				// plan reads the hosted zones; only --dns route53 changes them.
+				if !dns && len(a) > 8 && a[:8] == "route53:" && !isRead(a) {
 					t.Errorf("%v: route53 action %s without --dns route53", args, a)
 				}
 				if len(cmds) == 1 && (cmds[0] == permissions.Scan || cmds[0] == permissions.Health) {

@@ -110,6 +110,7 @@ func (o *planOptions) addShapeFlags(fl *pflag.FlagSet) {
 
 // build reads the topology and makes the plan.
 func (o *planOptions) build(ctx context.Context, r *Root) (*plan.Plan, *topology.Topology, error) {
+	o.topo.preflight = true
 	t, err := r.readTopology(ctx, &o.topo)
 	if err != nil {
 		return nil, nil, err

@@ -7,9 +7,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"sigs.k8s.io/yaml"
 
 	"github.com/lbctl/lbctl/lbctl/exitcode"
+	"github.com/lbctl/lbctl/lbctl/sandbox"
+	"github.com/lbctl/lbctl/lbctl/sandbox/awsendpoint"
 	"github.com/lbctl/lbctl/migrate/plan"
 )
 
@@ -183,8 +187,8 @@ func TestPlanWriteDirAtomicFailure(t *testing.T) {
 // granted only plan's reads gets the verbs the phases lack, by name.
 func TestPlanLivePreflight(t *testing.T) {
 	sb, kubeconfig := startWorld(t)
-	checks := func(kubeconfig string) (int, map[string]plan.Check, string) {
-		code, out, stderr := runCmd(t, "--kubeconfig", kubeconfig, "plan", "-A", "-o", "json")
+	checks := func(kubeconfig string, extra ...string) (int, map[string]plan.Check, string) {
+		code, out, stderr := runCmd(t, append([]string{"--kubeconfig", kubeconfig, "plan", "-A", "-o", "json"}, extra...)...)
 		var p plan.Plan
 		if err := json.Unmarshal([]byte(out), &p); err != nil {
 			t.Fatalf("plan -o json: %v\n%s\n%s", err, out, stderr)
@@ -202,11 +206,50 @@ func TestPlanLivePreflight(t *testing.T) {
 		"controller":               "kube-system/aws-load-balancer-controller is v",
 		"readiness-gate webhook":   "aws-load-balancer-webhook present",
 		"RBAC and IAM permissions": "RBAC allows every verb the phases use in all namespaces",
+		// Read through EC2 DescribeInstances and DescribeSecurityGroups: the
+		// sandbox's nodes hold their pods in /28 prefixes.
+		"security groups": "12 pod(s) on 3 network interface(s): each resolves to one security group the controller opens to the ALB (" + sandbox.ClusterSecurityGroupID + ")",
 	} {
 		if c := got[name]; c.Status != plan.CheckPass || !strings.Contains(c.Message, says) {
 			t.Errorf("%s = %+v, want pass saying %q (stderr %s)", name, c, says, stderr)
 		}
 	}
+
+	// --dns route53 finds the hosts' zone (Route53 ListHostedZones).
+	_, got, stderr = checks(kubeconfig, "--dns", "route53")
+	if c := got["DNS ownership"]; c.Status != plan.CheckPass || !strings.Contains(c.Message, "in Route53 zone(s) example.com ("+sandbox.HostedZoneID+")") {
+		t.Errorf("--dns route53: DNS check %+v (stderr %s)", c, stderr)
+	}
+	// The node security group tagged for the cluster too: the controller
+	// could not pick one, and the plan fails the check naming them.
+	st := sb.AWS.State()
+	nodeSG, ok := st.SecurityGroupByID(sandbox.NodeSecurityGroupID)
+	if !ok {
+		t.Fatal("no node security group")
+	}
+	nodeSG.Tags = append(nodeSG.Tags, ec2types.Tag{Key: aws.String("kubernetes.io/cluster/" + sandbox.ClusterName), Value: aws.String("shared")})
+	if err := st.PutSecurityGroup(nodeSG); err != nil {
+		t.Fatal(err)
+	}
+	code, got, stderr := checks(kubeconfig)
+	if c := got["security groups"]; code != exitcode.CheckFailed || c.Status != plan.CheckFail || !strings.Contains(c.Message, "of which 2 carry kubernetes.io/cluster/"+sandbox.ClusterName) {
+		t.Errorf("two tagged groups: exit %d, check %+v (stderr %s)", code, c, stderr)
+	}
+	nodeSG.Tags = nodeSG.Tags[:len(nodeSG.Tags)-1]
+	if err := st.PutSecurityGroup(nodeSG); err != nil {
+		t.Fatal(err)
+	}
+	// Refused reads leave the checks not-checked, saying what they need.
+	sb.AWS.Faults().Set("DescribeInstances", awsendpoint.Fault{AccessDenied: true})
+	sb.AWS.Faults().Set("ListHostedZones", awsendpoint.Fault{AccessDenied: true})
+	_, got, _ = checks(kubeconfig, "--dns", "route53")
+	if c := got["security groups"]; c.Status != plan.CheckNotChecked || !strings.Contains(c.Needs, "DescribeInstances") {
+		t.Errorf("DescribeInstances refused: %+v", c)
+	}
+	if c := got["DNS ownership"]; c.Status != plan.CheckNotChecked || !strings.Contains(c.Needs, "ListHostedZones") {
+		t.Errorf("ListHostedZones refused: %+v", c)
+	}
+	sb.AWS.Faults().Reset()
 
 	kc, err := sb.AddUser("plan-only")
 	if err != nil {
@@ -217,7 +260,7 @@ func TestPlanLivePreflight(t *testing.T) {
 		t.Fatal(err)
 	}
 	grantRBAC(t, sb.Config, "plan-only", "plan")
-	code, got, stderr := checks(userKubeconfig)
+	code, got, stderr = checks(userKubeconfig)
 	c := got["RBAC and IAM permissions"]
 	if code != exitcode.CheckFailed || c.Status != plan.CheckFail || !strings.Contains(c.Message, "create ingresses.networking.k8s.io") || !strings.Contains(c.Message, "kubectl lbctl rbac --for migrate") {
 		t.Errorf("plan-only user: exit %d, RBAC check %+v\n%s", code, c, stderr)

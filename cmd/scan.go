@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"golang.org/x/time/rate"
+	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/yaml"
 
 	"github.com/lbctl/lbctl/lbctl/awsapi"
@@ -27,6 +28,9 @@ type topologyFlags struct {
 	NoAWS         bool
 	ClusterName   string
 	AWSRate       float64
+	// preflight (plan's) also reads the nodes' instances, the security
+	// groups and the Route53 hosted zones.
+	preflight bool
 }
 
 func (f *topologyFlags) add(c *cobra.Command) {
@@ -78,7 +82,7 @@ func (r *Root) readTopology(ctx context.Context, f *topologyFlags) (*topology.To
 	}
 	var st *awsapi.State
 	if !f.NoAWS {
-		st, err = r.readAWS(ctx, f, fromFiles)
+		st, err = r.readAWS(ctx, f, fromFiles, objs.Nodes)
 		if err != nil {
 			return nil, err
 		}
@@ -97,7 +101,7 @@ func (r *Root) readTopology(ctx context.Context, f *topologyFlags) (*topology.To
 
 // readAWS reads the AWS side. With file input, AWS that is not configured
 // is skipped; with a cluster it is an error (use --no-aws).
-func (r *Root) readAWS(ctx context.Context, f *topologyFlags, optional bool) (*awsapi.State, error) {
+func (r *Root) readAWS(ctx context.Context, f *topologyFlags, optional bool, nodes []corev1.Node) (*awsapi.State, error) {
 	cfg, err := r.Factory.AWSConfig(ctx)
 	if err == nil {
 		cctx, cancel := context.WithTimeout(ctx, 20*time.Second)
@@ -127,6 +131,17 @@ func (r *Root) readAWS(ctx context.Context, f *topologyFlags, optional bool) (*a
 		return nil, err
 	}
 	rd := &awsapi.Reader{ELB: elb, EC2: ec2c, ACM: acmc, Keep: func(tags map[string]string) bool { _, ok := tags[lbc.TagCluster]; return ok }}
+	if f.preflight {
+		if rd.Route53, err = r.Factory.Route53(ctx); err != nil {
+			return nil, err
+		}
+		rd.Network = true
+		for _, n := range nodes {
+			if id, ok := awsapi.InstanceIDFromProviderID(n.Spec.ProviderID); ok {
+				rd.InstanceIDs = append(rd.InstanceIDs, id)
+			}
+		}
+	}
 	if f.AWSRate > 0 {
 		rd.Limiter = rate.NewLimiter(rate.Limit(f.AWSRate), int(f.AWSRate)+1)
 	}

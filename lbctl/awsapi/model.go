@@ -17,6 +17,17 @@ type State struct {
 	// empty list then means there are none).
 	Certificates     []Certificate `json:"certificates,omitempty"`
 	CertificatesRead bool          `json:"certificatesRead,omitempty"`
+	// Instances are the nodes' EC2 instances (Reader.InstanceIDs) with their
+	// network interfaces, and SecurityGroups every security group of their
+	// VPCs and the load balancers': what the controller resolves a pod's
+	// security group from. NetworkRead says both were read.
+	Instances      []Instance      `json:"instances,omitempty"`
+	SecurityGroups []SecurityGroup `json:"securityGroups,omitempty"`
+	NetworkRead    bool            `json:"networkRead,omitempty"`
+	// HostedZones are the account's Route53 hosted zones (Reader.Route53);
+	// HostedZonesRead says they were read.
+	HostedZones     []HostedZone `json:"hostedZones,omitempty"`
+	HostedZonesRead bool         `json:"hostedZonesRead,omitempty"`
 	// Limits are DescribeAccountLimits' values by AWS limit name.
 	Limits map[string]string `json:"limits,omitempty"`
 	// Problems are calls that failed after retries (access denied, persistent
@@ -129,6 +140,71 @@ type Subnet struct {
 type Certificate struct {
 	ARN     string   `json:"arn"`
 	Domains []string `json:"domains"`
+}
+
+// Instance is an EC2 instance (a node) and its network interfaces.
+type Instance struct {
+	ID    string `json:"id"`
+	Zone  string `json:"zone,omitempty"`
+	VpcID string `json:"vpcID,omitempty"`
+	ENIs  []ENI  `json:"enis"`
+}
+
+// ENI is a network interface of an instance: the addresses and prefixes it
+// holds (pods' addresses, with the VPC CNI) and its security groups.
+type ENI struct {
+	ID             string   `json:"id"`
+	DeviceIndex    int32    `json:"deviceIndex"`
+	PrivateIPs     []string `json:"privateIPs,omitempty"`
+	Prefixes       []string `json:"prefixes,omitempty"`
+	SecurityGroups []string `json:"securityGroups"`
+}
+
+// SecurityGroup with its tags and inbound rules.
+type SecurityGroup struct {
+	ID      string            `json:"id"`
+	Name    string            `json:"name"`
+	VpcID   string            `json:"vpcID,omitempty"`
+	Tags    map[string]string `json:"tags,omitempty"`
+	Ingress []Permission      `json:"ingress,omitempty"`
+}
+
+// Permission is one inbound rule: a protocol and port range from security
+// groups or CIDR ranges. Protocol "-1" is all traffic (ports then unset).
+type Permission struct {
+	Protocol string   `json:"protocol"`
+	FromPort int32    `json:"fromPort,omitempty"`
+	ToPort   int32    `json:"toPort,omitempty"`
+	Groups   []string `json:"groups,omitempty"`
+	CIDRs    []string `json:"cidrs,omitempty"`
+}
+
+// Allows reports whether the rule lets TCP traffic to port in from the
+// security group sg.
+func (p Permission) Allows(sg string, port int32) bool {
+	switch p.Protocol {
+	case "-1", "all":
+	case "tcp", "6":
+		if port < p.FromPort || port > p.ToPort {
+			return false
+		}
+	default:
+		return false
+	}
+	for _, g := range p.Groups {
+		if g == sg {
+			return true
+		}
+	}
+	return false
+}
+
+// HostedZone is a Route53 hosted zone.
+type HostedZone struct {
+	ID      string `json:"id"`
+	Name    string `json:"name"`
+	Private bool   `json:"private,omitempty"`
+	Records int64  `json:"records,omitempty"`
 }
 
 // LoadBalancerByARN finds a load balancer.

@@ -35,6 +35,8 @@ type ELBv2API interface {
 // EC2API is the part of the EC2 client the reader calls.
 type EC2API interface {
 	DescribeSubnets(context.Context, *ec2.DescribeSubnetsInput, ...func(*ec2.Options)) (*ec2.DescribeSubnetsOutput, error)
+	DescribeInstances(context.Context, *ec2.DescribeInstancesInput, ...func(*ec2.Options)) (*ec2.DescribeInstancesOutput, error)
+	DescribeSecurityGroups(context.Context, *ec2.DescribeSecurityGroupsInput, ...func(*ec2.Options)) (*ec2.DescribeSecurityGroupsOutput, error)
 }
 
 // ACMAPI is the part of the ACM client the reader calls: the certificates
@@ -60,6 +62,13 @@ type Reader struct {
 	EC2 EC2API
 	// ACM may be nil: certificates are then not read.
 	ACM ACMAPI
+	// Route53 may be nil: hosted zones are then not read.
+	Route53 Route53API
+	// Network reads (with EC2) the instances InstanceIDs names (the nodes')
+	// with their network interfaces, and the security groups of their VPCs
+	// and the load balancers': what plan's security-group check judges.
+	Network     bool
+	InstanceIDs []string
 	// Limiter paces every call (nil: no pacing); the SDK's retryer handles
 	// throttling that still happens.
 	Limiter *rate.Limiter
@@ -143,15 +152,36 @@ func (r *Reader) Read(ctx context.Context) (*State, error) {
 			return err
 		})
 	}
+	if r.Route53 != nil {
+		g.Go(func() error {
+			zones, ok, err := r.hostedZones(gctx)
+			st.HostedZones, st.HostedZonesRead = zones, ok
+			return err
+		})
+	}
+	if r.EC2 != nil && r.Network {
+		g.Go(func() error {
+			var err error
+			st.Instances, err = r.instances(gctx)
+			return err
+		})
+	}
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
 	if r.EC2 != nil {
-		subnets, err := r.subnets(ctx, vpcsOf(st))
+		vpcs := vpcsOf(st)
+		subnets, err := r.subnets(ctx, vpcs)
 		if err != nil {
 			return nil, err
 		}
 		st.Subnets = subnets
+		if r.Network {
+			if st.SecurityGroups, err = r.securityGroups(ctx, vpcs); err != nil {
+				return nil, err
+			}
+			st.NetworkRead = !r.refused("DescribeInstances") && !r.refused("DescribeSecurityGroups")
+		}
 	}
 	st.Calls = r.calls
 	st.Problems = r.probs
@@ -529,17 +559,28 @@ func (r *Reader) certificates(ctx context.Context) (out []Certificate, ok bool, 
 	return out, true, nil
 }
 
+// vpcsOf lists the VPCs of the load balancers and of the instances read.
 func vpcsOf(st *State) []string {
-	seen := map[string]bool{}
 	var out []string
 	for _, lb := range st.LoadBalancers {
-		if lb.VpcID != "" && !seen[lb.VpcID] {
-			seen[lb.VpcID] = true
-			out = append(out, lb.VpcID)
-		}
+		out = append(out, lb.VpcID)
+	}
+	for _, in := range st.Instances {
+		out = append(out, in.VpcID)
 	}
 	sort.Strings(out)
+	out = slices.Compact(out)
+	if len(out) > 0 && out[0] == "" {
+		out = out[1:]
+	}
 	return out
+}
+
+// refused says whether a call of the action was recorded as a problem.
+func (r *Reader) refused(action string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.ContainsFunc(r.probs, func(p Problem) bool { return p.Action == action })
 }
 
 func (r *Reader) subnets(ctx context.Context, vpcs []string) ([]Subnet, error) {

@@ -25,6 +25,7 @@ type world struct {
 	h     *awsendpoint.Handler
 	elb   *elbv2.Client
 	ec2   *ec2.Client
+	url   string
 	lbARN string
 	tgs   []string
 }
@@ -50,6 +51,7 @@ func newWorld(t *testing.T, nTG int) *world {
 	}
 	w := &world{
 		h:   h,
+		url: srv.URL,
 		elb: elbv2.NewFromConfig(cfg, func(o *elbv2.Options) { o.BaseEndpoint = aws.String(srv.URL) }),
 		ec2: ec2.NewFromConfig(cfg, func(o *ec2.Options) { o.BaseEndpoint = aws.String(srv.URL) }),
 	}

@@ -134,6 +134,11 @@ func Sources() []Source {
 		// The certificates the controller discovers by host (HTTPS without
 		// certificate-arn), counted against the per-ALB quota.
 		{Func: "lbctl/awsapi.(Reader).certificates", Commands: all, AWS: []string{"acm:ListCertificates", "acm:DescribeCertificate"}},
+		// plan's preflight: the nodes' interfaces and security groups (the
+		// security-group check) and the hosted zones (the DNS check).
+		{Func: "lbctl/awsapi.(Reader).instances", Commands: []Command{Plan}, AWS: []string{ec2 + "DescribeInstances"}},
+		{Func: "lbctl/awsapi.(Reader).securityGroups", Commands: []Command{Plan}, AWS: []string{ec2 + "DescribeSecurityGroups"}},
+		{Func: "lbctl/awsapi.(Reader).hostedZones", Commands: []Command{Plan}, AWS: []string{"route53:ListHostedZones"}},
 
 		// health: the Kubernetes side from informers (a list, then a watch),
 		// AWS reachability at start, a pod's events in the TUI.
@@ -166,6 +171,7 @@ func Sources() []Source {
 			elb + "DescribeLoadBalancers", elb + "DescribeTags", elb + "DescribeListeners", elb + "DescribeRules",
 			elb + "DescribeTargetGroups", elb + "DescribeTargetHealth", elb + "DescribeAccountLimits",
 			ec2 + "DescribeSubnets", "acm:ListCertificates", "acm:DescribeCertificate",
+			ec2 + "DescribeInstances", ec2 + "DescribeSecurityGroups", "route53:ListHostedZones",
 		}},
 
 		// migrate: the plan's checks, the journal and its lease, the waits.

@@ -164,6 +164,9 @@ func Start(ctx context.Context, o Options) (s *Sandbox, err error) {
 			return nil, err
 		}
 	}
+	if err := putNetwork(state, vpc, subnets, nodes); err != nil {
+		return nil, err
+	}
 	// ACM: a wildcard certificate per team domain of the scenarios, for the
 	// controller's discovery by host (HTTPS without certificate-arn).
 	for i, domain := range []string{"*.team-a.example.com", "*.team-b.example.com"} {

@@ -4,16 +4,20 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/lbctl/lbctl/lbctl/lbc"
 	"github.com/lbctl/lbctl/lbctl/topology"
 )
 
 // checkDNS: traffic moves to a new ALB by DNS, so someone must own the
 // hosts' records. ExternalDNS is found by its Deployment (found live by its
-// label, or read from files) or its annotations on the Ingresses; Route53
-// zones are not read by lbctl.
+// label, or read from files) or its annotations on the Ingresses; the
+// Route53 hosted zones (read by plan with AWS) say where the records live:
+// every host needs a zone (a public one for an internet-facing ALB), and
+// with --dns route53 that is where the weighted records go.
 func checkDNS(b *builder) (Check, []topology.ObjectRef) {
 	c := Check{Name: "DNS ownership"}
 	hosts := map[string]bool{}
+	public := map[string]bool{}
 	var objs []topology.ObjectRef
 	externalDNS := false
 	for _, m := range b.moves {
@@ -22,6 +26,9 @@ func checkDNS(b *builder) (Check, []topology.ObjectRef) {
 		}
 		for _, h := range m.load.hosts {
 			hosts[h] = true
+			if m.in.Config.Scheme == lbc.SchemeInternetFacing {
+				public[h] = true
+			}
 		}
 		objs = append(objs, m.ref())
 		for k := range m.in.Object.Annotations {
@@ -52,20 +59,56 @@ func checkDNS(b *builder) (Check, []topology.ObjectRef) {
 		}
 	}
 	list := joinShort(sortedSet(hosts))
+
+	// Where the records live, when the zones were read.
+	zonesRead := b.t.AWS != nil && b.t.AWS.HostedZonesRead
+	zones := map[string]bool{}
+	var missing []string
+	if zonesRead {
+		for _, h := range sortedSet(hosts) {
+			z, ok := b.t.AWS.ZoneFor(h, public[h])
+			if !ok {
+				kind := "hosted zone"
+				if public[h] {
+					kind = "public hosted zone"
+				}
+				missing = append(missing, h+" (no "+kind+")")
+				continue
+			}
+			zones[fmt.Sprintf("%s (%s)", strings.TrimSuffix(z.Name, "."), z.ID)] = true
+		}
+	}
+	inZones := ""
+	if len(zones) > 0 {
+		inZones = " in Route53 zone(s) " + joinShort(sortedSet(zones))
+	}
+
 	switch {
-	case b.o.DNS == DNSRoute53:
+	case b.o.DNS == DNSRoute53 && !zonesRead:
 		c.Status = CheckNotChecked
 		c.Message = fmt.Sprintf("%d host(s) (%s) get weighted Route53 records", len(hosts), list)
-		c.Needs = "Route53 ListHostedZones and ListResourceRecordSets to find the hosts' zones (not read by lbctl)"
+		c.Needs = "Route53 ListHostedZones (read by plan against a cluster with AWS) to find the hosts' zones"
+	case b.o.DNS == DNSRoute53 && len(missing) > 0:
+		c.Status = CheckFail
+		c.Message = fmt.Sprintf("--dns route53 sets weighted records, but no Route53 zone of this account holds %s: create the zone, or move these hosts by hand", joinShort(missing))
+	case b.o.DNS == DNSRoute53:
+		c.Status = CheckPass
+		c.Message = fmt.Sprintf("%d host(s) (%s) get weighted records%s", len(hosts), list, inZones)
+	case externalDNS && len(missing) > 0:
+		c.Status = CheckWarn
+		c.Message = fmt.Sprintf("ExternalDNS manages the hosts, but no Route53 zone of this account holds %s: its weighted records need Route53 (another provider, or another account, must be changed by hand)", joinShort(missing))
 	case externalDNS:
 		c.Status = CheckPass
 		if where == "" {
 			where = "external-dns annotations on the Ingresses"
 		}
-		c.Message = fmt.Sprintf("ExternalDNS (%s) manages %d host(s) (%s); it must own their records (its TXT registry) to turn them into weighted records", where, len(hosts), list)
+		c.Message = fmt.Sprintf("ExternalDNS (%s) manages %d host(s) (%s)%s; it must own their records (its TXT registry) to turn them into weighted records", where, len(hosts), list, inZones)
 	case liveRead:
 		c.Status = CheckWarn
 		c.Message = fmt.Sprintf("%d host(s) (%s) move to new ALBs by DNS weights and the plan writes ExternalDNS annotations, but no Deployment labelled app.kubernetes.io/name=external-dns runs in the cluster: use --dns route53, or change the records by hand at each step", len(hosts), list)
+		if len(missing) > 0 {
+			c.Message += "; no Route53 zone holds " + joinShort(missing)
+		}
 	default:
 		c.Status = CheckNotChecked
 		c.Message = fmt.Sprintf("%d host(s) (%s) move to new ALBs by DNS weights; the plan writes ExternalDNS annotations", len(hosts), list)

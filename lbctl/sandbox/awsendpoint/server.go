@@ -80,6 +80,7 @@ func NewHandler(state *State, opts Options) *Handler {
 	h.ec2 = map[string]actionFunc{
 		"DescribeSubnets":        h.describeSubnets,
 		"DescribeSecurityGroups": h.describeSecurityGroups,
+		"DescribeInstances":      h.describeInstances,
 	}
 	h.sts = map[string]actionFunc{
 		"GetCallerIdentity": h.getCallerIdentity,
@@ -147,6 +148,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	requestID := h.newRequestID()
 	if strings.HasPrefix(r.Header.Get("X-Amz-Target"), acmTargetPrefix) {
 		h.serveACM(w, r, requestID)
+		return
+	}
+	if strings.HasPrefix(r.URL.Path, route53PathPrefix) {
+		h.serveRoute53(w, r, requestID)
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)

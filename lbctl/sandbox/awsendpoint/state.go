@@ -11,6 +11,7 @@ import (
 	acmtypes "github.com/aws/aws-sdk-go-v2/service/acm/types"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	elbv2types "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
+	route53types "github.com/aws/aws-sdk-go-v2/service/route53/types"
 )
 
 // NotFoundError reports that a State mutation referred to an object that is
@@ -118,7 +119,9 @@ type State struct {
 	limits    []elbv2types.Limit
 	subnets   table[ec2types.Subnet]
 	sgs       table[ec2types.SecurityGroup]
+	instances table[ec2types.Instance]
 	certs     table[acmtypes.CertificateDetail]
+	zones     table[route53types.HostedZone]
 }
 
 // NewState returns an empty account whose ELBv2 limits are
@@ -134,7 +137,9 @@ func NewState() *State {
 		limits:    DefaultAccountLimits(),
 		subnets:   newTable[ec2types.Subnet](),
 		sgs:       newTable[ec2types.SecurityGroup](),
+		instances: newTable[ec2types.Instance](),
 		certs:     newTable[acmtypes.CertificateDetail](),
+		zones:     newTable[route53types.HostedZone](),
 	}
 }
 
@@ -372,6 +377,15 @@ func (s *State) PutSecurityGroup(sg ec2types.SecurityGroup) error {
 	defer s.mu.Unlock()
 	s.sgs.put(id, sg, s.next)
 	return nil
+}
+
+// SecurityGroupByID returns a copy of a stored security group, for
+// read-modify-write updates (retagging it, say).
+func (s *State) SecurityGroupByID(id string) (ec2types.SecurityGroup, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	g, ok := s.sgs.get(id)
+	return deepCopy(g), ok
 }
 
 // DeleteSecurityGroup removes a security group and reports whether it

@@ -203,6 +203,22 @@ func ec2ElementName(t reflect.Type, field string) string {
 		return "groupDescription"
 	case t == reflect.TypeFor[ec2types.IpPermission]() && field == "UserIdGroupPairs":
 		return "groups"
+	case t == reflect.TypeFor[ec2types.Reservation]() && field == "Instances":
+		return "instancesSet"
+	case t == reflect.TypeFor[ec2types.Instance]() && field == "NetworkInterfaces":
+		return "networkInterfaceSet"
+	case t == reflect.TypeFor[ec2types.Instance]() && field == "State":
+		return "instanceState"
+	case field == "Groups" || (t == reflect.TypeFor[ec2types.Instance]() && field == "SecurityGroups"):
+		return "groupSet"
+	case t == reflect.TypeFor[ec2types.InstanceNetworkInterface]() && field == "PrivateIpAddresses":
+		return "privateIpAddressesSet"
+	case t == reflect.TypeFor[ec2types.InstanceNetworkInterface]() && field == "Ipv4Prefixes":
+		return "ipv4PrefixSet"
+	case t == reflect.TypeFor[ec2types.InstanceNetworkInterface]() && field == "Ipv6Prefixes":
+		return "ipv6PrefixSet"
+	case t == reflect.TypeFor[ec2types.InstanceNetworkInterface]() && field == "Ipv6Addresses":
+		return "ipv6AddressesSet"
 	}
 	r, n := utf8.DecodeRuneInString(field)
 	return string(unicode.ToLower(r)) + field[n:]

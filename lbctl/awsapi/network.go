@@ -1,0 +1,223 @@
+package awsapi
+
+import (
+	"context"
+	"net/netip"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/aws/aws-sdk-go-v2/service/route53"
+)
+
+// Route53API is the part of the Route53 client the reader calls: the hosted
+// zones that hold the hosts a migration moves by DNS.
+type Route53API interface {
+	ListHostedZones(context.Context, *route53.ListHostedZonesInput, ...func(*route53.Options)) (*route53.ListHostedZonesOutput, error)
+}
+
+var _ Route53API = (*route53.Client)(nil)
+
+// instancesPerCall bounds the instance IDs of one DescribeInstances call.
+const instancesPerCall = 200
+
+// InstanceIDFromProviderID takes the EC2 instance ID from a node's
+// spec.providerID (aws:///us-west-2a/i-0123…); ok is false for other
+// providers (Fargate's is aws:///zone/fargate-ip-…).
+func InstanceIDFromProviderID(providerID string) (string, bool) {
+	rest, ok := strings.CutPrefix(providerID, "aws://")
+	if !ok {
+		return "", false
+	}
+	id := rest[strings.LastIndex(rest, "/")+1:]
+	return id, strings.HasPrefix(id, "i-")
+}
+
+// ENIHolding finds the network interface of the instance that holds ip, as
+// the controller does for a pod's address: one of its private addresses, or
+// inside one of its prefixes (prefix delegation).
+func (s *State) ENIHolding(instanceID, ip string) (*ENI, bool) {
+	addr, err := netip.ParseAddr(ip)
+	if err != nil {
+		return nil, false
+	}
+	for i := range s.Instances {
+		in := &s.Instances[i]
+		if in.ID != instanceID {
+			continue
+		}
+		for j := range in.ENIs {
+			e := &in.ENIs[j]
+			if slices.Contains(e.PrivateIPs, ip) {
+				return e, true
+			}
+			for _, p := range e.Prefixes {
+				if pf, err := netip.ParsePrefix(p); err == nil && pf.Contains(addr) {
+					return e, true
+				}
+			}
+		}
+	}
+	return nil, false
+}
+
+// HasInstance says whether the instance was read.
+func (s *State) HasInstance(id string) bool {
+	return slices.ContainsFunc(s.Instances, func(in Instance) bool { return in.ID == id })
+}
+
+// SecurityGroup finds a security group by ID, or by name when ref is not an
+// ID (an Ingress's security-groups annotation takes either).
+func (s *State) SecurityGroup(ref string) *SecurityGroup {
+	for i := range s.SecurityGroups {
+		g := &s.SecurityGroups[i]
+		if g.ID == ref || (!strings.HasPrefix(ref, "sg-") && g.Name == ref) {
+			return g
+		}
+	}
+	return nil
+}
+
+func (r *Reader) instances(ctx context.Context) ([]Instance, error) {
+	ids := slices.Clone(r.InstanceIDs)
+	sort.Strings(ids)
+	ids = slices.Compact(ids)
+	var out []Instance
+	for chunk := range slices.Chunk(ids, instancesPerCall) {
+		p := ec2.NewDescribeInstancesPaginator(r.EC2, &ec2.DescribeInstancesInput{InstanceIds: chunk})
+		for p.HasMorePages() {
+			if err := r.before(ctx, "DescribeInstances"); err != nil {
+				return nil, err
+			}
+			page, err := p.NextPage(ctx)
+			if err != nil {
+				return nil, r.problem("DescribeInstances", strings.Join(chunk, ","), err)
+			}
+			for _, res := range page.Reservations {
+				for _, in := range res.Instances {
+					out = append(out, convertInstance(in))
+				}
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out, nil
+}
+
+func convertInstance(in ec2types.Instance) Instance {
+	inst := Instance{ID: aws.ToString(in.InstanceId), VpcID: aws.ToString(in.VpcId)}
+	if in.Placement != nil {
+		inst.Zone = aws.ToString(in.Placement.AvailabilityZone)
+	}
+	for _, ni := range in.NetworkInterfaces {
+		e := ENI{ID: aws.ToString(ni.NetworkInterfaceId), SecurityGroups: []string{}}
+		if ni.Attachment != nil {
+			e.DeviceIndex = aws.ToInt32(ni.Attachment.DeviceIndex)
+		}
+		for _, a := range ni.PrivateIpAddresses {
+			e.PrivateIPs = append(e.PrivateIPs, aws.ToString(a.PrivateIpAddress))
+		}
+		if len(e.PrivateIPs) == 0 && ni.PrivateIpAddress != nil {
+			e.PrivateIPs = append(e.PrivateIPs, aws.ToString(ni.PrivateIpAddress))
+		}
+		for _, p := range ni.Ipv4Prefixes {
+			e.Prefixes = append(e.Prefixes, aws.ToString(p.Ipv4Prefix))
+		}
+		for _, g := range ni.Groups {
+			e.SecurityGroups = append(e.SecurityGroups, aws.ToString(g.GroupId))
+		}
+		inst.ENIs = append(inst.ENIs, e)
+	}
+	sort.Slice(inst.ENIs, func(i, j int) bool { return inst.ENIs[i].DeviceIndex < inst.ENIs[j].DeviceIndex })
+	return inst
+}
+
+func (r *Reader) securityGroups(ctx context.Context, vpcs []string) ([]SecurityGroup, error) {
+	if len(vpcs) == 0 {
+		return nil, nil
+	}
+	var out []SecurityGroup
+	p := ec2.NewDescribeSecurityGroupsPaginator(r.EC2, &ec2.DescribeSecurityGroupsInput{
+		Filters: []ec2types.Filter{{Name: aws.String("vpc-id"), Values: vpcs}},
+	}, func(o *ec2.DescribeSecurityGroupsPaginatorOptions) { o.Limit = 1000 })
+	for p.HasMorePages() {
+		if err := r.before(ctx, "DescribeSecurityGroups"); err != nil {
+			return nil, err
+		}
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, r.problem("DescribeSecurityGroups", strings.Join(vpcs, ","), err)
+		}
+		for _, g := range page.SecurityGroups {
+			sg := SecurityGroup{ID: aws.ToString(g.GroupId), Name: aws.ToString(g.GroupName), VpcID: aws.ToString(g.VpcId)}
+			if len(g.Tags) > 0 {
+				sg.Tags = map[string]string{}
+				for _, t := range g.Tags {
+					sg.Tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
+				}
+			}
+			for _, perm := range g.IpPermissions {
+				pm := Permission{Protocol: aws.ToString(perm.IpProtocol), FromPort: aws.ToInt32(perm.FromPort), ToPort: aws.ToInt32(perm.ToPort)}
+				for _, pair := range perm.UserIdGroupPairs {
+					pm.Groups = append(pm.Groups, aws.ToString(pair.GroupId))
+				}
+				for _, rg := range perm.IpRanges {
+					pm.CIDRs = append(pm.CIDRs, aws.ToString(rg.CidrIp))
+				}
+				sg.Ingress = append(sg.Ingress, pm)
+			}
+			out = append(out, sg)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out, nil
+}
+
+// hostedZones lists every hosted zone of the account; ok is false when
+// Route53 refused.
+func (r *Reader) hostedZones(ctx context.Context) (out []HostedZone, ok bool, err error) {
+	p := route53.NewListHostedZonesPaginator(r.Route53, &route53.ListHostedZonesInput{})
+	for p.HasMorePages() {
+		if err := r.before(ctx, "ListHostedZones"); err != nil {
+			return nil, false, err
+		}
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, false, r.problem("ListHostedZones", "", err)
+		}
+		for _, z := range page.HostedZones {
+			hz := HostedZone{ID: strings.TrimPrefix(aws.ToString(z.Id), "/hostedzone/"), Name: aws.ToString(z.Name), Records: aws.ToInt64(z.ResourceRecordSetCount)}
+			if z.Config != nil {
+				hz.Private = z.Config.PrivateZone
+			}
+			out = append(out, hz)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name+out[i].ID < out[j].Name+out[j].ID })
+	return out, true, nil
+}
+
+// ZoneFor finds the hosted zone that holds host: the one with the longest
+// name that is host or a parent of it, public zones before private ones
+// when both match (an internet-facing ALB's records must be public).
+func (s *State) ZoneFor(host string, wantPublic bool) (*HostedZone, bool) {
+	host = strings.TrimSuffix(strings.ToLower(strings.TrimPrefix(host, "*.")), ".")
+	var best *HostedZone
+	for i := range s.HostedZones {
+		z := &s.HostedZones[i]
+		if wantPublic && z.Private {
+			continue
+		}
+		name := strings.TrimSuffix(strings.ToLower(z.Name), ".")
+		if host != name && !strings.HasSuffix(host, "."+name) {
+			continue
+		}
+		if best == nil || len(name) > len(strings.TrimSuffix(best.Name, ".")) || (len(name) == len(strings.TrimSuffix(best.Name, ".")) && best.Private && !z.Private) {
+			best = z
+		}
+	}
+	return best, best != nil
+}
