@@ -45,6 +45,7 @@ type Handler struct {
 	elbv2          map[string]actionFunc
 	ec2            map[string]actionFunc
 	sts            map[string]actionFunc
+	iam            map[string]actionFunc
 	identity       Identity
 
 	mu    sync.Mutex
@@ -85,6 +86,11 @@ func NewHandler(state *State, opts Options) *Handler {
 	h.sts = map[string]actionFunc{
 		"GetCallerIdentity": h.getCallerIdentity,
 	}
+	h.iam = map[string]actionFunc{
+		"SimulatePrincipalPolicy": h.simulatePrincipalPolicy,
+		"GetRole":                 h.getRole,
+	}
+	state.setIAMAccount(opts.Identity.Account)
 	return h
 }
 
@@ -122,7 +128,7 @@ func (h *Handler) newRequestID() string {
 	return fmt.Sprintf("00000000-0000-4000-8000-%012x", h.requests.Add(1))
 }
 
-// protocolFor routes a request to ELBv2, EC2 or STS by its Version
+// protocolFor routes a request to ELBv2, EC2, STS or IAM by its Version
 // parameter, falling back to the service in the SigV4 credential scope
 // (…/us-west-2/ec2/aws4_request) and then to ELBv2.
 func protocolFor(version, authorization string) protocol {
@@ -133,12 +139,16 @@ func protocolFor(version, authorization string) protocol {
 		return protoEC2
 	case stsVersion:
 		return protoSTS
+	case iamVersion:
+		return protoIAM
 	}
 	switch {
 	case strings.Contains(authorization, "/ec2/aws4_request"):
 		return protoEC2
 	case strings.Contains(authorization, "/sts/aws4_request"):
 		return protoSTS
+	case strings.Contains(authorization, "/iam/aws4_request"):
+		return protoIAM
 	}
 	return protoELBv2
 }
@@ -185,6 +195,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		table = h.ec2
 	case protoSTS:
 		table = h.sts
+	case protoIAM:
+		table = h.iam
 	}
 	fn, ok := table[action]
 	if !ok {
@@ -193,6 +205,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	fault, kind := h.faults.roll(action)
 	if !sleep(r.Context(), fault.Latency) {
+		return
+	}
+	if kind == faultDenied && proto == protoIAM {
+		writeError(w, proto, h.iamDenied(action), requestID)
 		return
 	}
 	if kind != faultNone {

@@ -122,6 +122,7 @@ type State struct {
 	instances table[ec2types.Instance]
 	certs     table[acmtypes.CertificateDetail]
 	zones     table[route53types.HostedZone]
+	iam       iamState
 }
 
 // NewState returns an empty account whose ELBv2 limits are
@@ -140,6 +141,7 @@ func NewState() *State {
 		instances: newTable[ec2types.Instance](),
 		certs:     newTable[acmtypes.CertificateDetail](),
 		zones:     newTable[route53types.HostedZone](),
+		iam:       newIAMState(),
 	}
 }
 

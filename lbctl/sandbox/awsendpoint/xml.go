@@ -276,8 +276,11 @@ func errorBody(p protocol, e *apiError, requestID string) []byte {
 
 // namespace is the XML namespace of an awsquery service's responses.
 func (p protocol) namespace() string {
-	if p == protoSTS {
+	switch p {
+	case protoSTS:
 		return stsNamespace
+	case protoIAM:
+		return iamNamespace
 	}
 	return elbv2Namespace
 }
