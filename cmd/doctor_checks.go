@@ -12,6 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/acm"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/aws-sdk-go-v2/service/route53"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
@@ -307,7 +309,10 @@ func (d *doctor) checkAWS(ctx context.Context, cfg aws.Config) {
 		if ec, err = d.r.Factory.EC2(ctx); err == nil {
 			if ac, err = d.r.Factory.ACM(ctx); err == nil {
 				if rc, err = d.r.Factory.Route53(ctx); err == nil {
-					d.probeAWS(ctx, elb, ec, ac, rc, results, skipped)
+					var ic *iam.Client
+					if ic, err = d.r.Factory.IAM(ctx); err == nil {
+						d.probeAWS(ctx, awsClients{elb, ec, ac, rc, ic}, results, skipped)
+					}
 				}
 			}
 		}
@@ -335,6 +340,38 @@ func (d *doctor) checkAWS(ctx context.Context, cfg aws.Config) {
 			d.add(check, DoctorWarn, "could not be tried: "+explainLine(err), "")
 		}
 	}
+}
+
+// probeIAM tries the two IAM calls plan's preflight makes: GetRole (an
+// assumed role's own, else a role that does not exist: NoSuchEntity proves
+// the call is allowed) and a simulation of the caller's policy for one
+// action.
+func (d *doctor) probeIAM(call func(func(context.Context) error) error, ic *iam.Client, results map[string]error, skipped map[string]string) {
+	if d.identity == "" {
+		skipped["iam:GetRole"], skipped["iam:SimulatePrincipalPolicy"] = "the caller's identity is unknown", "the caller's identity is unknown"
+		return
+	}
+	var principal string
+	results["iam:GetRole"] = call(func(ctx context.Context) (err error) {
+		if strings.Contains(d.identity, ":assumed-role/") {
+			principal, err = preflight.PrincipalARN(ctx, ic, d.identity)
+			return err
+		}
+		principal = d.identity
+		_, err = ic.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String("lbctl-doctor-probe")})
+		if _, missing := errors.AsType[*iamtypes.NoSuchEntityException](err); missing {
+			return nil
+		}
+		return err
+	})
+	if principal == "" {
+		skipped["iam:SimulatePrincipalPolicy"] = "the caller's role could not be read"
+		return
+	}
+	results["iam:SimulatePrincipalPolicy"] = call(func(ctx context.Context) error {
+		_, err := preflight.DeniedActions(ctx, ic, principal, []string{"sts:GetCallerIdentity"})
+		return err
+	})
 }
 
 // checkIdentity asks STS who the credentials belong to.
@@ -366,7 +403,17 @@ func (d *doctor) principal() string {
 // probeAWS makes one cheap call per action, the smallest page each, and
 // records its error by IAM action. Calls that need an ARN use the first
 // object the previous call returned; without one the action is skipped.
-func (d *doctor) probeAWS(ctx context.Context, elb *elbv2.Client, ec *ec2.Client, ac *acm.Client, rc *route53.Client, results map[string]error, skipped map[string]string) {
+// awsClients are the clients doctor probes with.
+type awsClients struct {
+	elb *elbv2.Client
+	ec  *ec2.Client
+	ac  *acm.Client
+	rc  *route53.Client
+	ic  *iam.Client
+}
+
+func (d *doctor) probeAWS(ctx context.Context, c awsClients, results map[string]error, skipped map[string]string) {
+	elb, ec, ac, rc := c.elb, c.ec, c.ac, c.rc
 	const p = "elasticloadbalancing:"
 	call := func(f func(context.Context) error) error {
 		cctx, cancel := context.WithTimeout(ctx, doctorCallTimeout)
@@ -408,6 +455,7 @@ func (d *doctor) probeAWS(ctx context.Context, elb *elbv2.Client, ec *ec2.Client
 		_, err := rc.ListHostedZones(ctx, &route53.ListHostedZonesInput{MaxItems: aws.Int32(1)})
 		return err
 	})
+	d.probeIAM(call, c.ic, results, skipped)
 	var certARN string
 	results["acm:ListCertificates"] = call(func(ctx context.Context) error {
 		out, err := ac.ListCertificates(ctx, &acm.ListCertificatesInput{MaxItems: aws.Int32(1)})

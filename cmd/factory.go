@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/acm"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/route53"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
@@ -55,6 +56,7 @@ type Factory struct {
 	sts    *sts.Client
 	acm    *acm.Client
 	r53    *route53.Client
+	iam    *iam.Client
 }
 
 // NewFactory returns a Factory over kubectl's standard flags.
@@ -173,73 +175,48 @@ func (f *Factory) AWSConfig(ctx context.Context) (aws.Config, error) {
 
 // ELBv2 returns the Elastic Load Balancing v2 client.
 func (f *Factory) ELBv2(ctx context.Context) (*elbv2.Client, error) {
-	cfg, err := f.AWSConfig(ctx)
-	if err != nil {
-		return nil, err
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.elbv2 == nil {
-		f.elbv2 = elbv2.NewFromConfig(cfg)
-	}
-	return f.elbv2, nil
+	return awsClient(ctx, f, &f.elbv2, func(cfg aws.Config) *elbv2.Client { return elbv2.NewFromConfig(cfg) })
 }
 
 // EC2 returns the EC2 client.
 func (f *Factory) EC2(ctx context.Context) (*ec2.Client, error) {
-	cfg, err := f.AWSConfig(ctx)
-	if err != nil {
-		return nil, err
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.ec2 == nil {
-		f.ec2 = ec2.NewFromConfig(cfg)
-	}
-	return f.ec2, nil
+	return awsClient(ctx, f, &f.ec2, func(cfg aws.Config) *ec2.Client { return ec2.NewFromConfig(cfg) })
 }
 
 // ACM returns the ACM client (the certificates the controller discovers by
 // host).
 func (f *Factory) ACM(ctx context.Context) (*acm.Client, error) {
-	cfg, err := f.AWSConfig(ctx)
-	if err != nil {
-		return nil, err
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.acm == nil {
-		f.acm = acm.NewFromConfig(cfg)
-	}
-	return f.acm, nil
+	return awsClient(ctx, f, &f.acm, func(cfg aws.Config) *acm.Client { return acm.NewFromConfig(cfg) })
 }
 
 // Route53 returns the Route53 client (plan reads the hosted zones).
 func (f *Factory) Route53(ctx context.Context) (*route53.Client, error) {
-	cfg, err := f.AWSConfig(ctx)
-	if err != nil {
-		return nil, err
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.r53 == nil {
-		f.r53 = route53.NewFromConfig(cfg)
-	}
-	return f.r53, nil
+	return awsClient(ctx, f, &f.r53, func(cfg aws.Config) *route53.Client { return route53.NewFromConfig(cfg) })
+}
+
+// IAM returns the IAM client (plan simulates the phases' permissions).
+func (f *Factory) IAM(ctx context.Context) (*iam.Client, error) {
+	return awsClient(ctx, f, &f.iam, func(cfg aws.Config) *iam.Client { return iam.NewFromConfig(cfg) })
 }
 
 // STS returns the STS client (doctor asks it who the caller is).
 func (f *Factory) STS(ctx context.Context) (*sts.Client, error) {
+	return awsClient(ctx, f, &f.sts, func(cfg aws.Config) *sts.Client { return sts.NewFromConfig(cfg) })
+}
+
+// awsClient returns the client in *slot, made from the AWS configuration
+// the first time.
+func awsClient[T any](ctx context.Context, f *Factory, slot **T, mk func(aws.Config) *T) (*T, error) {
 	cfg, err := f.AWSConfig(ctx)
 	if err != nil {
 		return nil, err
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.sts == nil {
-		f.sts = sts.NewFromConfig(cfg)
+	if *slot == nil {
+		*slot = mk(cfg)
 	}
-	return f.sts, nil
+	return *slot, nil
 }
 
 // checkKubeconfig turns the silent fallbacks of client-go (a missing

@@ -12,8 +12,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+	appsv1 "k8s.io/api/apps/v1"
+	"k8s.io/client-go/kubernetes"
 	"sigs.k8s.io/yaml"
 
 	"github.com/lbctl/lbctl/lbctl/exitcode"
@@ -198,10 +202,70 @@ func (r *Root) livePreflight(ctx context.Context, f *topologyFlags) (*plan.Live,
 	review(rules, ns, "")
 	review(journal, apply.DefaultJournalNamespace, " -n "+apply.DefaultJournalNamespace)
 	sort.Strings(live.RBACMissing)
+	if !f.NoAWS {
+		live.IAM = r.liveIAM(ctx, kc, live.Controllers)
+	}
 	if ctx.Err() != nil {
 		return nil, ctx.Err()
 	}
 	return live, nil
+}
+
+// liveIAM simulates (IAM SimulatePrincipalPolicy) the AWS actions of the
+// phases: migrate's own, for the caller, and the controller's, for the role
+// its ServiceAccount names (IRSA).
+func (r *Root) liveIAM(ctx context.Context, kc kubernetes.Interface, controllers []appsv1.Deployment) []plan.IAMProbe {
+	call := func(fn func(context.Context) error) error {
+		cctx, cancel := doctorCall(ctx)
+		defer cancel()
+		return fn(cctx)
+	}
+	migrateActions := permissions.AWSActions([]permissions.Command{permissions.Migrate})
+	me := plan.IAMProbe{Who: "lbctl", Actions: len(migrateActions)}
+	ctl := plan.IAMProbe{Who: "the controller", Actions: len(preflight.ControllerIPModeActions)}
+	stsc, err := r.Factory.STS(ctx)
+	if err != nil {
+		me.Err, ctl.Err = errText(err), errText(err)
+		return []plan.IAMProbe{me, ctl}
+	}
+	iamc, err := r.Factory.IAM(ctx)
+	if err != nil {
+		me.Err, ctl.Err = errText(err), errText(err)
+		return []plan.IAMProbe{me, ctl}
+	}
+	err = call(func(ctx context.Context) error {
+		id, err := stsc.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+		if err != nil {
+			return err
+		}
+		if me.ARN, err = preflight.PrincipalARN(ctx, iamc, aws.ToString(id.Arn)); err != nil {
+			return err
+		}
+		me.Denied, err = preflight.DeniedActions(ctx, iamc, me.ARN, migrateActions)
+		return err
+	})
+	me.Err = errText(err)
+	if len(controllers) == 0 {
+		ctl.Err = "no controller Deployment found"
+		return []plan.IAMProbe{me, ctl}
+	}
+	err = call(func(ctx context.Context) (err error) {
+		ctl.ARN, err = preflight.ControllerRoleARN(ctx, kc, &controllers[0])
+		return err
+	})
+	switch {
+	case err != nil:
+		ctl.Err = errText(err)
+	case ctl.ARN == "":
+		ctl.Err = "its ServiceAccount has no " + preflight.RoleARNAnnotation + " annotation (EKS Pod Identity or the node's role, which the cluster does not show)"
+	default:
+		err = call(func(ctx context.Context) (err error) {
+			ctl.Denied, err = preflight.DeniedActions(ctx, iamc, ctl.ARN, preflight.ControllerIPModeActions)
+			return err
+		})
+		ctl.Err = errText(err)
+	}
+	return []plan.IAMProbe{me, ctl}
 }
 
 // isJournalRule says whether migrate needs the rule for its journal (a

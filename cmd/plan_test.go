@@ -215,6 +215,18 @@ func TestPlanLivePreflight(t *testing.T) {
 		}
 	}
 
+	// IAM: the caller's and the controller's IRSA role's policies are
+	// simulated; a denied action fails the check, naming it.
+	if c := got["RBAC and IAM permissions"]; !strings.Contains(c.Message, "IAM allows ") || !strings.Contains(c.Message, sb.ControllerRoleARN+" (the controller) all ") {
+		t.Errorf("IAM not simulated: %+v", c)
+	}
+	sb.AWS.State().DenyActions(sb.ControllerRoleARN, "ec2:DescribeNetworkInterfaces")
+	code, got, stderr := checks(kubeconfig)
+	if c := got["RBAC and IAM permissions"]; code != exitcode.CheckFailed || c.Status != plan.CheckFail || !strings.Contains(c.Message, "IAM denies "+sb.ControllerRoleARN+" (the controller) 1 of the") || !strings.Contains(c.Message, "ec2:DescribeNetworkInterfaces") {
+		t.Errorf("controller role denied: exit %d, check %+v (stderr %s)", code, c, stderr)
+	}
+	sb.AWS.State().AllowActions(sb.ControllerRoleARN, "ec2:DescribeNetworkInterfaces")
+
 	// --dns route53 finds the hosts' zone (Route53 ListHostedZones).
 	_, got, stderr = checks(kubeconfig, "--dns", "route53")
 	if c := got["DNS ownership"]; c.Status != plan.CheckPass || !strings.Contains(c.Message, "in Route53 zone(s) example.com ("+sandbox.HostedZoneID+")") {
@@ -231,7 +243,7 @@ func TestPlanLivePreflight(t *testing.T) {
 	if err := st.PutSecurityGroup(nodeSG); err != nil {
 		t.Fatal(err)
 	}
-	code, got, stderr := checks(kubeconfig)
+	code, got, stderr = checks(kubeconfig)
 	if c := got["security groups"]; code != exitcode.CheckFailed || c.Status != plan.CheckFail || !strings.Contains(c.Message, "of which 2 carry kubernetes.io/cluster/"+sandbox.ClusterName) {
 		t.Errorf("two tagged groups: exit %d, check %+v (stderr %s)", code, c, stderr)
 	}

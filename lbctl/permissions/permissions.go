@@ -163,6 +163,12 @@ func Sources() []Source {
 		{Func: "lbctl/preflight.ControllerDeployments", Commands: []Command{Plan, Doctor}, Kube: []KubeRule{list("apps", "deployments")}},
 		{Func: "lbctl/preflight.ReadWebhook", Commands: []Command{Plan, Doctor}, Kube: []KubeRule{{"admissionregistration.k8s.io", "mutatingwebhookconfigurations", "get"}}},
 		{Func: "lbctl/preflight.ExternalDNSDeployments", Commands: []Command{Plan}, Kube: []KubeRule{list("apps", "deployments")}},
+		// plan's IAM simulation of the phases: the caller and the
+		// controller's IRSA role.
+		{Func: "cmd.(Root).liveIAM", Commands: []Command{Plan}, AWS: []string{"sts:GetCallerIdentity"}},
+		{Func: "lbctl/preflight.PrincipalARN", Commands: []Command{Plan, Doctor}, AWS: []string{"iam:GetRole"}},
+		{Func: "lbctl/preflight.DeniedActions", Commands: []Command{Plan, Doctor}, AWS: []string{"iam:SimulatePrincipalPolicy"}},
+		{Func: "lbctl/preflight.ControllerRoleARN", Commands: []Command{Plan}, Kube: []KubeRule{get("", "serviceaccounts")}},
 		{Func: "cmd.(doctor).checkController", Commands: doctor, Kube: []KubeRule{
 			{"networking.k8s.io", "ingressclasses", "get"},
 		}},
@@ -173,6 +179,7 @@ func Sources() []Source {
 			ec2 + "DescribeSubnets", "acm:ListCertificates", "acm:DescribeCertificate",
 			ec2 + "DescribeInstances", ec2 + "DescribeSecurityGroups", "route53:ListHostedZones",
 		}},
+		{Func: "cmd.(doctor).probeIAM", Commands: doctor, AWS: []string{"iam:GetRole"}},
 
 		// migrate: the plan's checks, the journal and its lease, the waits.
 		{Func: "migrate/apply.(Executor).checkInputs", Commands: mig, Kube: []KubeRule{

@@ -28,8 +28,15 @@ const controllerNamespace = "kube-system"
 // mutating webhook configuration. The webhook's object selector matches no
 // pod, because the sandbox kubelet injects readiness gates itself at pod
 // creation (kubelet.injectReadinessGates): the API server never calls it.
-func installController(ctx context.Context, kc kubernetes.Interface) error {
+func installController(ctx context.Context, kc kubernetes.Interface, roleARN string) error {
 	labels := map[string]string{"app.kubernetes.io/name": lbc.ControllerNameLabel, "app.kubernetes.io/instance": lbc.ControllerNameLabel}
+	// Its ServiceAccount names the IAM role its pods assume (IRSA), which
+	// plan's preflight simulates.
+	sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: lbc.ControllerNameLabel, Namespace: controllerNamespace, Labels: labels,
+		Annotations: map[string]string{"eks.amazonaws.com/role-arn": roleARN}}}
+	if _, err := kc.CoreV1().ServiceAccounts(controllerNamespace).Create(ctx, sa, metav1.CreateOptions{}); err != nil {
+		return fmt.Errorf("create controller service account: %w", err)
+	}
 	d := &appsv1.Deployment{
 		ObjectMeta: metav1.ObjectMeta{Name: lbc.ControllerNameLabel, Namespace: controllerNamespace, Labels: labels},
 		Spec: appsv1.DeploymentSpec{
@@ -37,7 +44,7 @@ func installController(ctx context.Context, kc kubernetes.Interface) error {
 			Selector: &metav1.LabelSelector{MatchLabels: labels},
 			Template: corev1.PodTemplateSpec{
 				ObjectMeta: metav1.ObjectMeta{Labels: labels},
-				Spec: corev1.PodSpec{Containers: []corev1.Container{{
+				Spec: corev1.PodSpec{ServiceAccountName: sa.Name, Containers: []corev1.Container{{
 					Name: lbc.ControllerNameLabel, Image: ControllerImage,
 					Args:  []string{"--cluster-name=" + ClusterName, "--ingress-class=" + lbc.IngressClassALB},
 					Ports: []corev1.ContainerPort{{Name: "webhook-server", ContainerPort: 9443}},

@@ -74,14 +74,17 @@ type Options struct {
 
 // Sandbox is a running local world.
 type Sandbox struct {
-	Kube     kubernetes.Interface
-	Dynamic  dynamic.Interface
-	Config   *rest.Config // nil in-process
-	AWS      *awsendpoint.Handler
-	AWSURL   string
-	Plane    *dataplane.Plane
-	Kubelet  *kubelet.Kubelet
-	Emulator *emulator.Emulator
+	Kube    kubernetes.Interface
+	Dynamic dynamic.Interface
+	Config  *rest.Config // nil in-process
+	AWS     *awsendpoint.Handler
+	AWSURL  string
+	// ControllerRoleARN is the IAM role the controller's ServiceAccount
+	// names (IRSA).
+	ControllerRoleARN string
+	Plane             *dataplane.Plane
+	Kubelet           *kubelet.Kubelet
+	Emulator          *emulator.Emulator
 	// Kubeconfig and EnvFile are the files written into Options.Dir.
 	Kubeconfig, EnvFile string
 	// AssetsDir holds kube-apiserver, etcd and kubectl (empty in-process).
@@ -176,6 +179,7 @@ func Start(ctx context.Context, o Options) (s *Sandbox, err error) {
 		}
 	}
 	s.AWS = awsendpoint.NewHandler(state, awsendpoint.Options{})
+	s.ControllerRoleARN = state.PutRole("/", ClusterName+"-aws-load-balancer-controller")
 	if s.awsSrv, err = awsendpoint.Start("127.0.0.1:0", s.AWS); err != nil {
 		return nil, exitcode.New(exitcode.Unreachable, "cannot start the sandbox AWS endpoint: "+err.Error(), "", err)
 	}
@@ -218,7 +222,7 @@ func Start(ctx context.Context, o Options) (s *Sandbox, err error) {
 		return nil, err
 	}
 	s.run(runCtx, "controller", em.Run)
-	if err := installController(ctx, s.Kube); err != nil {
+	if err := installController(ctx, s.Kube, s.ControllerRoleARN); err != nil {
 		return nil, err
 	}
 

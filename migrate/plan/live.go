@@ -25,7 +25,26 @@ type Live struct {
 	RBACScope   string
 	RBACMissing []string
 	RBACErr     string
+	// IAM is the policy simulation (IAM SimulatePrincipalPolicy) of the
+	// AWS actions the phases need, for lbctl's caller and for the
+	// controller's role; empty when AWS was not read.
+	IAM []IAMProbe
 	// ExternalDNS are ExternalDNS's Deployments (by their label).
 	ExternalDNS   []appsv1.Deployment
 	ExternalDNSOK bool
+}
+
+// IAMProbe is one principal's simulated permissions.
+type IAMProbe struct {
+	// Who is what the principal does: "lbctl" (the caller, running
+	// migrate) or "the controller".
+	Who string
+	// ARN is the principal simulated ("" when it could not be found).
+	ARN string
+	// Actions is how many actions were simulated; Denied those IAM does
+	// not allow.
+	Actions int
+	Denied  []string
+	// Err says why the simulation could not be made.
+	Err string
 }

@@ -34,16 +34,23 @@ func checkPermissions(b *builder) (Check, []topology.ObjectRef) {
 	if len(b.labelNS) > 0 {
 		cans = append(cans, "kubectl auth can-i patch namespaces")
 	}
-	iam := "the controller's IAM role already creates and deletes ALBs and target groups for instance mode; ip mode needs no new AWS permission"
+	iam, iamDenied := iamVerdict(b.o.Live)
 	if b.o.DNS == DNSRoute53 {
 		iam += "; --dns route53 needs route53:ChangeResourceRecordSets and route53:ListResourceRecordSets on the hosts' zones"
 	}
 	c.Needs = "SelfSubjectAccessReviews: " + joinShort(cans)
 	if live := b.o.Live; live != nil && live.RBACChecked && len(cans) > 0 {
-		if len(live.RBACMissing) > 0 {
+		switch {
+		case len(live.RBACMissing) > 0:
 			c.Status = CheckFail
 			c.Message = fmt.Sprintf("the phases need %d verb(s) RBAC denies %s: %s; grant them (kubectl lbctl rbac --for migrate | kubectl apply -f -)", len(live.RBACMissing), live.RBACScope, strings.Join(live.RBACMissing, ", "))
+			if iamDenied {
+				c.Message += "; " + iam
+			}
 			c.Needs = ""
+			return c, nil
+		case iamDenied:
+			c.Status, c.Message, c.Needs = CheckFail, fmt.Sprintf("RBAC allows every verb the phases use %s, but %s", live.RBACScope, iam), ""
 			return c, nil
 		}
 		c.Needs = ""
@@ -71,4 +78,39 @@ func checkPermissions(b *builder) (Check, []topology.ObjectRef) {
 		c.Message = fmt.Sprintf("the phases create, patch and delete Ingresses, Deployments and Services in %d namespace(s)%s; %s", len(nss), label, iam)
 	}
 	return c, nil
+}
+
+// iamVerdict words the IAM simulations of the live facts, and says whether
+// one found a denied action. Without them, what the controller's role
+// needs is stated, not checked.
+func iamVerdict(live *Live) (string, bool) {
+	if live == nil || len(live.IAM) == 0 {
+		return "the controller's IAM role already creates and deletes ALBs and target groups for instance mode; ip mode needs no new AWS permission", false
+	}
+	var ok, denied, unknown []string
+	for _, p := range live.IAM {
+		switch {
+		case p.Err != "":
+			unknown = append(unknown, fmt.Sprintf("%s's not simulated (%s)", p.Who, p.Err))
+		case len(p.Denied) > 0:
+			fix := "grant them (kubectl lbctl iam-policy --for migrate)"
+			if p.Who == "the controller" {
+				fix = "attach the controller's full IAM policy to it"
+			}
+			denied = append(denied, fmt.Sprintf("IAM denies %s (%s) %d of the %d actions the phases need: %s; %s", p.ARN, p.Who, len(p.Denied), p.Actions, strings.Join(p.Denied, ", "), fix))
+		default:
+			ok = append(ok, fmt.Sprintf("%s (%s) all %d", p.ARN, p.Who, p.Actions))
+		}
+	}
+	var parts []string
+	if len(denied) > 0 {
+		parts = append(parts, strings.Join(denied, "; "))
+	}
+	if len(ok) > 0 {
+		parts = append(parts, "IAM allows "+strings.Join(ok, " and ")+" actions the phases need (SimulatePrincipalPolicy)")
+	}
+	if len(unknown) > 0 {
+		parts = append(parts, "IAM: "+strings.Join(unknown, "; "))
+	}
+	return strings.Join(parts, "; "), len(denied) > 0
 }

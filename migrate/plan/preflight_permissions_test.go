@@ -21,3 +21,38 @@ func TestPreflightPermissions(t *testing.T) {
 		t.Errorf("with AWS problems: %+v", c)
 	}
 }
+
+// TestPreflightPermissionsIAM judges the live IAM simulations beside RBAC.
+func TestPreflightPermissionsIAM(t *testing.T) {
+	rbacOK := func(iam ...IAMProbe) *Live {
+		return &Live{RBACChecked: true, RBACScope: "in all namespaces", IAM: iam}
+	}
+	me := IAMProbe{Who: "lbctl", ARN: "arn:aws:iam::1:user/me", Actions: 12}
+	ctl := IAMProbe{Who: "the controller", ARN: "arn:aws:iam::1:role/lbc", Actions: 25}
+	for _, tc := range []struct {
+		name   string
+		live   *Live
+		status string
+		says   []string
+	}{
+		{"all allowed", rbacOK(me, ctl), CheckPass, []string{"IAM allows arn:aws:iam::1:user/me (lbctl) all 12 and arn:aws:iam::1:role/lbc (the controller) all 25 actions"}},
+		{"controller denied", rbacOK(me, IAMProbe{Who: "the controller", ARN: ctl.ARN, Actions: 25, Denied: []string{"ec2:DescribeNetworkInterfaces"}}), CheckFail,
+			[]string{"IAM denies arn:aws:iam::1:role/lbc (the controller) 1 of the 25 actions the phases need: ec2:DescribeNetworkInterfaces; attach the controller's full IAM policy"}},
+		{"lbctl denied and RBAC too", &Live{RBACChecked: true, RBACScope: "in all namespaces", RBACMissing: []string{"create ingresses.networking.k8s.io"},
+			IAM: []IAMProbe{{Who: "lbctl", ARN: me.ARN, Actions: 12, Denied: []string{"elasticloadbalancing:DescribeTags"}}}}, CheckFail,
+			[]string{"create ingresses.networking.k8s.io", "kubectl lbctl iam-policy --for migrate"}},
+		{"not simulated", rbacOK(IAMProbe{Who: "the controller", Err: "no IRSA role"}), CheckPass, []string{"IAM: the controller's not simulated (no IRSA role)"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := preflightResult(t, Build(topoYAML(t, oneApp()), Options{Live: tc.live}), "RBAC and IAM permissions")
+			if c.Status != tc.status {
+				t.Errorf("status %s, want %s: %s", c.Status, tc.status, c.Message)
+			}
+			for _, s := range tc.says {
+				if !strings.Contains(c.Message, s) {
+					t.Errorf("message lacks %q: %s", s, c.Message)
+				}
+			}
+		})
+	}
+}
