@@ -17,11 +17,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/route53"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go/logging"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	_ "k8s.io/client-go/plugin/pkg/client/auth" // exec, OIDC and other kubeconfig auth plugins
 	"k8s.io/client-go/rest"
+	"k8s.io/klog/v2"
 	"k8s.io/utils/clock"
 
 	"github.com/lbctl/lbctl/lbctl/exitcode"
@@ -143,6 +145,11 @@ func (f *Factory) AWSConfig(ctx context.Context) (aws.Config, error) {
 		return *f.awsCfg, nil
 	}
 	opts := []func(*awsconfig.LoadOptions) error{
+		// The SDK's own warnings (a response body it could not drain, …)
+		// are diagnostics: they go to -v 2 like client-go's, not to stderr.
+		awsconfig.WithLogger(logging.LoggerFunc(func(c logging.Classification, format string, v ...any) {
+			klog.V(2).InfoS("aws sdk: "+fmt.Sprintf(format, v...), "level", string(c))
+		})),
 		awsconfig.WithRetryer(func() aws.Retryer {
 			return retry.NewStandard(func(o *retry.StandardOptions) {
 				if f.AWS.MaxAttempts > 0 {

@@ -108,6 +108,8 @@ func checkDNS(b *builder) (Check, []topology.ObjectRef) {
 		c.Message = fmt.Sprintf("%d host(s) (%s) move to new ALBs by DNS weights and the plan writes ExternalDNS annotations, but no Deployment labelled app.kubernetes.io/name=external-dns runs in the cluster: use --dns route53, or change the records by hand at each step", len(hosts), list)
 		if len(missing) > 0 {
 			c.Message += "; no Route53 zone holds " + joinShort(missing)
+		} else if inZones != "" {
+			c.Message += "; the hosts are" + inZones + ", where --dns route53 can weight them"
 		}
 	default:
 		c.Status = CheckNotChecked
