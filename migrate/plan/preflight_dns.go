@@ -106,15 +106,26 @@ func checkDNS(b *builder) (Check, []topology.ObjectRef) {
 	case liveRead:
 		c.Status = CheckWarn
 		c.Message = fmt.Sprintf("%d host(s) (%s) move to new ALBs by DNS weights and the plan writes ExternalDNS annotations, but no Deployment labelled app.kubernetes.io/name=external-dns runs in the cluster: use --dns route53, or change the records by hand at each step", len(hosts), list)
-		if len(missing) > 0 {
-			c.Message += "; no Route53 zone holds " + joinShort(missing)
-		} else if inZones != "" {
-			c.Message += "; the hosts are" + inZones + ", where --dns route53 can weight them"
-		}
+		c.Message += zoneNote(missing, inZones)
 	default:
 		c.Status = CheckNotChecked
-		c.Message = fmt.Sprintf("%d host(s) (%s) move to new ALBs by DNS weights; the plan writes ExternalDNS annotations", len(hosts), list)
+		c.Message = fmt.Sprintf("%d host(s) (%s) move to new ALBs by DNS weights; the plan writes ExternalDNS annotations", len(hosts), list) + zoneNote(missing, inZones)
 		c.Needs = "the ExternalDNS Deployment (passed with -f) or Route53 zones, to confirm who owns the records; without ExternalDNS use --dns route53 or change the records by hand"
+		if zonesRead {
+			c.Needs = "the ExternalDNS Deployment (passed with -f), to confirm who owns the records; without ExternalDNS use --dns route53 or change the records by hand"
+		}
 	}
 	return c, objs
+}
+
+// zoneNote says where the hosts' records live, for the checks that do not
+// hinge on it.
+func zoneNote(missing []string, inZones string) string {
+	switch {
+	case len(missing) > 0:
+		return "; no Route53 zone holds " + joinShort(missing)
+	case inZones != "":
+		return "; the hosts are" + inZones + ", where --dns route53 can weight them"
+	}
+	return ""
 }
