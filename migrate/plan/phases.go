@@ -320,7 +320,7 @@ func (b *builder) shiftSteps(p *phaser) []Step {
 				st.Action = fmt.Sprintf("send %d%% of group %s's requests to the ip target groups by weighted forward actions (kubectl apply -f %s)", pct, bn.displayName(), st.Manifest)
 			case len(manual) > 0 && len(shifted) == 0:
 				st.Op = OpManual
-				st.Action = fmt.Sprintf("set Route53 weighted records for %s: %d to the new ALB %s (its DNS name is in the copies' status), %d to the old ALBs", joinShort(manual), pct, bn.after.LoadBalancerName, 100-pct)
+				st.Action = fmt.Sprintf("set Route53 weighted records for %s%s: %d to the new ALB %s (its DNS name is in the copies' status), %d to the old ALBs", joinShort(manual), b.zonesOf(manual, bn.moves[0].in.Config.Scheme == lbc.SchemeInternetFacing), pct, bn.after.LoadBalancerName, 100-pct)
 				wait += "; the records' TTL has passed"
 			default:
 				st.Action = fmt.Sprintf("move %d%% of the DNS weight of the hosts to the new ALB of group %s (ExternalDNS aws-weight; kubectl apply -f %s)", pct, bn.displayName(), st.Manifest)
@@ -453,4 +453,22 @@ func (b *builder) verifySteps() []Step {
 		steps[0].Objects = []topology.ObjectRef{}
 	}
 	return steps
+}
+
+// zonesOf names the Route53 zones that hold the hosts, when plan read them
+// (" in zone example.com (Z123)"), else "".
+func (b *builder) zonesOf(hosts []string, public bool) string {
+	if b.t.AWS == nil || !b.t.AWS.HostedZonesRead {
+		return ""
+	}
+	zones := map[string]bool{}
+	for _, h := range hosts {
+		if z, ok := b.t.AWS.ZoneFor(h, public); ok {
+			zones[fmt.Sprintf("%s (%s)", strings.TrimSuffix(z.Name, "."), z.ID)] = true
+		}
+	}
+	if len(zones) == 0 {
+		return ""
+	}
+	return " in zone " + strings.Join(sortedSet(zones), ", ")
 }

@@ -52,9 +52,27 @@ func TestPreflightDNSZones(t *testing.T) {
 			// web's own ALB today, so its host moves by DNS.
 			st := &awsapi.State{HostedZonesRead: true, HostedZones: tc.zones, LoadBalancers: []awsapi.LoadBalancer{{ARN: "arn:aws:elasticloadbalancing:us-west-2:1:loadbalancer/app/k8s-a-web-0/1",
 				Name: "k8s-a-web-0", Scheme: "internet-facing", Type: "application", Tags: map[string]string{"elbv2.k8s.aws/cluster": "prod", "ingress.k8s.aws/stack": "a/web"}}}}
-			c := preflightResult(t, Build(topoWith(t, tc.y, st), Options{DNS: tc.dns}), "DNS ownership")
+			p := Build(topoWith(t, tc.y, st), Options{DNS: tc.dns})
+			c := preflightResult(t, p, "DNS ownership")
 			if c.Status != tc.status || !strings.Contains(c.Message, tc.says) {
 				t.Errorf("got %s %q, want %s saying %q", c.Status, c.Message, tc.status, tc.says)
+			}
+			// The manual Route53 steps name the zone to change.
+			if tc.dns == DNSRoute53 && tc.status == CheckPass {
+				manual := 0
+				for _, ph := range p.Phases {
+					for _, s := range ph.Steps {
+						if s.Op == OpManual {
+							manual++
+							if !strings.Contains(s.Action, "web.example.com in zone example.com (Z1):") {
+								t.Errorf("manual step without its zone: %s", s.Action)
+							}
+						}
+					}
+				}
+				if manual != len(DefaultSteps()) {
+					t.Errorf("%d manual steps, want one per shift step", manual)
+				}
 			}
 		})
 	}
