@@ -13,6 +13,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/types"
 )
 
 // The Job controller's part, as kube-controller-manager plays it for
@@ -151,21 +152,21 @@ func (k *Kubelet) syncJob(ctx context.Context, j *batchv1.Job, pods []*corev1.Po
 	}
 	// Pods created but not yet in the informer's cache count as active
 	// (the real controller's "expectations"), else a sync would make them
-	// again.
-	seen := map[int]bool{}
+	// again. They are known by name: another pod of the same index (one
+	// that failed) or, for a NonIndexed Job, any other pod does not mean
+	// the new one is seen.
+	seen := map[string]bool{}
 	for _, p := range pods {
-		seen[podIndex(p)] = true
+		seen[p.Namespace+"/"+p.Name] = true
 	}
 	k.mu.Lock()
-	for i := -1; i < int(completions); i++ {
-		key := jobPodKey(j, i)
-		at, ok := k.jobPods[key]
+	for key, e := range k.jobPods {
 		switch {
-		case !ok:
-		case seen[i] || time.Since(at) > 30*time.Second:
+		case e.job != j.UID:
+		case seen[key] || time.Since(e.at) > 30*time.Second:
 			delete(k.jobPods, key)
 		default:
-			busy[i] = true
+			busy[e.idx] = true
 			active = append(active, &corev1.Pod{})
 		}
 	}
@@ -272,7 +273,12 @@ func jobStatusEqual(a, b *batchv1.JobStatus) bool {
 		(a.Ready == nil) == (b.Ready == nil) && (a.Ready == nil || *a.Ready == *b.Ready)
 }
 
-func jobPodKey(j *batchv1.Job, idx int) string { return fmt.Sprintf("%s/%d", j.UID, idx) }
+// jobPod is a Job pod created and not yet seen in the cache.
+type jobPod struct {
+	job types.UID
+	idx int
+	at  time.Time
+}
 
 // podIndex is a Job pod's completion index (-1 when it has none).
 func podIndex(p *corev1.Pod) int {
@@ -340,7 +346,7 @@ func (k *Kubelet) createJobPod(ctx context.Context, j *batchv1.Job, idx int) (*c
 		return nil, err
 	}
 	k.mu.Lock()
-	k.jobPods[jobPodKey(j, idx)] = time.Now()
+	k.jobPods[got.Namespace+"/"+got.Name] = jobPod{job: j.UID, idx: idx, at: time.Now()}
 	k.mu.Unlock()
 	k.logf("kubelet: job %s/%s: created pod %s", j.Namespace, j.Name, got.Name)
 	return got, nil

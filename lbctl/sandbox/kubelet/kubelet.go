@@ -104,7 +104,7 @@ type Kubelet struct {
 	mu        sync.Mutex
 	running   map[string]*podRuntime // by namespace/name
 	logs      map[string]*logBuffer  // process pods' logs, by namespace/name
-	jobPods   map[string]time.Time   // Job pods created, not yet seen (by job UID/index)
+	jobPods   map[string]jobPod      // Job pods created, not yet seen (by namespace/name)
 	nodePorts map[string]*dataplane.NodePort
 	nextIP    map[string]int    // per zone
 	usedIPs   map[string]string // ip → pod key
@@ -130,7 +130,7 @@ func New(kc kubernetes.Interface, o Options) *Kubelet {
 	if o.TimeScale == 0 {
 		o.TimeScale = 1
 	}
-	return &Kubelet{kc: kc, opts: o, loopback: LoopbackMap(o.Octet), running: map[string]*podRuntime{}, logs: map[string]*logBuffer{}, jobPods: map[string]time.Time{}, nodePorts: map[string]*dataplane.NodePort{},
+	return &Kubelet{kc: kc, opts: o, loopback: LoopbackMap(o.Octet), running: map[string]*podRuntime{}, logs: map[string]*logBuffer{}, jobPods: map[string]jobPod{}, nodePorts: map[string]*dataplane.NodePort{},
 		usedIPs: map[string]string{}, nextIP: map[string]int{}, wake: make(chan struct{}, 1)}
 }
 

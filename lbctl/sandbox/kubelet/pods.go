@@ -103,7 +103,8 @@ func (k *Kubelet) bind(ctx context.Context, p *corev1.Pod) error {
 }
 
 // allocateIP gives a pod an address in its node's zone: the zone's subnet
-// 10.0.Z.0/24 (then 10.0.Z+8.0/24, …), skipping the node addresses (.10).
+// 10.0.Z.0/24 (then 10.0.Z+8.0/24, …, 30 subnets), skipping the node
+// addresses (.10). The cursor wraps, so freed addresses are used again.
 func (k *Kubelet) allocateIP(key, want string, node *Node) (string, error) {
 	if want != "" {
 		if owner, ok := k.usedIPs[want]; !ok || owner == key {
@@ -119,8 +120,8 @@ func (k *Kubelet) allocateIP(key, want string, node *Node) (string, error) {
 		}
 	}
 	for range 30 * 230 {
-		n := k.nextIP[node.Zone]
-		k.nextIP[node.Zone]++
+		n := k.nextIP[node.Zone] % (30 * 230)
+		k.nextIP[node.Zone] = n + 1
 		third := zi + 1 + 8*(n/230)
 		if third > 250 {
 			break
@@ -257,8 +258,9 @@ func desiredStatus(p *corev1.Pod, ip string, node *Node, started time.Time, cont
 		for i := range st.Conditions {
 			if st.Conditions[i].Type == t {
 				if st.Conditions[i].Status != s {
-					st.Conditions[i].Status, st.Conditions[i].Reason, st.Conditions[i].LastTransitionTime = s, reason, metav1.Now()
+					st.Conditions[i].Status, st.Conditions[i].LastTransitionTime = s, metav1.Now()
 				}
+				st.Conditions[i].Reason = reason
 				return
 			}
 		}
@@ -295,11 +297,20 @@ func statusEqual(a, b corev1.PodStatus) bool {
 		return false
 	}
 	for _, c := range a.Conditions {
-		if condStatus(b.Conditions, c.Type) != c.Status {
+		if condStatus(b.Conditions, c.Type) != c.Status || condReason(b.Conditions, c.Type) != c.Reason {
 			return false
 		}
 	}
 	return true
+}
+
+func condReason(conds []corev1.PodCondition, t corev1.PodConditionType) string {
+	for _, c := range conds {
+		if c.Type == t {
+			return c.Reason
+		}
+	}
+	return ""
 }
 
 var sleepRE = regexp.MustCompile(`\bsleep\s+(\d+)`)
