@@ -21,20 +21,14 @@ import (
 // table. q stops the run: the view ends, the partial report prints and is
 // saved, and the exit code is 4.
 func TestLoadtestLiveView(t *testing.T) {
-	bin := buildBinary(t)
 	var n atomic.Int64
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	term, dir := loadtestOnTerminal(t, func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/web" && n.Add(1)%20 == 0 {
 			w.WriteHeader(http.StatusServiceUnavailable)
 			return
 		}
 		_, _ = w.Write([]byte("ok\n"))
-	}))
-	defer srv.Close()
-	dir := t.TempDir()
-	env := []string{"TERM=xterm-256color", "HOME=" + dir, "PATH=" + os.Getenv("PATH")}
-	term := newTerminal(t, env, fmt.Sprintf("cd %s && %s loadtest run --url api=%s/api --url web=%s/web --rate 100/s --duration 5m --warmup 1s; echo exit=$?; sleep 600",
-		dir, bin, srv.URL, srv.URL))
+	}, "run --url api=SRV/api --url web=SRV/web --rate 100/s --duration 5m --warmup 1s")
 	p99 := regexp.MustCompile(`latency +p50 [0-9.]+(µs|ms) +p90 [0-9.]+(µs|ms) +p99 [0-9.]+(µs|ms)`)
 	screen := term.waitFor("the rates, the percentiles and both rules", 60*time.Second, func(s string) bool {
 		return strings.Contains(s, "measuring") && p99.MatchString(s) && strings.Contains(s, "503") &&
@@ -69,6 +63,41 @@ func TestLoadtestLiveView(t *testing.T) {
 	}
 }
 
+// TestLoadtestABLiveView runs loadtest ab on a terminal (tmux) against a
+// loopback server whose path B answers 3 ms later than path A, and reads
+// the B − A line of the view: p50 of B slower, as the report then says,
+// and no error difference (p99 is read but not judged: early on it holds
+// the first connections' setup). q stops the run: the view ends, the
+// partial comparison prints and the exit code is 4.
+func TestLoadtestABLiveView(t *testing.T) {
+	term, _ := loadtestOnTerminal(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/b" {
+			time.Sleep(3 * time.Millisecond)
+		}
+		_, _ = w.Write([]byte("ok\n"))
+	}, "ab --a SRV/a --b SRV/b --rate 100/s --duration 5m")
+	diff := regexp.MustCompile(`B − A +p50 ([+−][0-9.]+)ms +p90 [+−]?[0-9.]+ms +p99 ([+−][0-9.]+)ms +errors ([+−]?[0-9.]+)%`)
+	screen := term.waitFor("the B − A line with numbers", 60*time.Second, func(s string) bool { return diff.MatchString(s) })
+	m := diff.FindStringSubmatch(screen)
+	if p50, _ := strconv.ParseFloat(strings.TrimPrefix(m[1], "+"), 64); !strings.HasPrefix(m[1], "+") || p50 < 1 {
+		t.Errorf("B answers 3 ms later, but the view's B − A p50 is %sms:\n%s", m[1], screen)
+	}
+	if m[3] != "0.00" || !strings.Contains(screen, "requests so far; interval at the end") {
+		t.Errorf("B − A line: p99 %sms, errors %s%%:\n%s", m[2], m[3], screen)
+	}
+	if !strings.Contains(screen, "lbctl loadtest ab") || !strings.Contains(screen, "a: ") || !strings.Contains(screen, "b: ") {
+		t.Errorf("the view lacks its title or the sides' rules:\n%s", screen)
+	}
+	term.keys("q")
+	screen = term.waitFor("the end of the run", 30*time.Second, func(s string) bool { return strings.Contains(s, "exit=") })
+	if !strings.Contains(screen, "exit=4") || strings.Contains(screen, "latency by second") {
+		t.Errorf("q does not end the view and the run with exit 4 (interrupted):\n%s", screen)
+	}
+	if !regexp.MustCompile(`p50 +[0-9.]+(µs|ms) +[0-9.]+(µs|ms) +\+[0-9.]+ms`).MatchString(screen) {
+		t.Errorf("the partial comparison does not report B slower at p50:\n%s", screen)
+	}
+}
+
 // TestLoadtestPlainOnTerminal: --tui=false keeps the plain progress lines
 // on a terminal.
 func TestLoadtestPlainOnTerminal(t *testing.T) {
@@ -81,6 +110,20 @@ func TestLoadtestPlainOnTerminal(t *testing.T) {
 	if !strings.Contains(screen, "exit=0") || !regexp.MustCompile(`\[ *[0-9]s/2s\] [0-9]+ requests, 0 errors`).MatchString(screen) || strings.Contains(screen, "latency by second") {
 		t.Errorf("--tui=false on a terminal: want plain progress lines and exit 0:\n%s", screen)
 	}
+}
+
+// loadtestOnTerminal starts a loopback server with the handler and runs
+// `loadtest ARGS` (SRV in args: the server's URL) on a terminal in a
+// temporary directory, which it returns; the shell prints exit=CODE when
+// the command ends.
+func loadtestOnTerminal(t *testing.T, h http.HandlerFunc, args string) (*terminal, string) {
+	t.Helper()
+	bin := buildBinary(t)
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	dir := t.TempDir()
+	env := []string{"TERM=xterm-256color", "HOME=" + dir, "PATH=" + os.Getenv("PATH")}
+	return newTerminal(t, env, fmt.Sprintf("cd %s && %s loadtest %s; echo exit=$?; sleep 600", dir, bin, strings.ReplaceAll(args, "SRV", srv.URL))), dir
 }
 
 // ruleRequests reads the requests column of a rule table row (0 when the

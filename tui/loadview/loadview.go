@@ -1,9 +1,10 @@
 // Package loadview is the live view of a load test: how far the run is,
 // the scheduled and the achieved request rate, the last second's latency
 // percentiles and their history as a chart, status codes, errors by kind
-// and a table of the rules. Update is a pure function of messages: the
-// engine's progress arrives as ProgressMsg about once a second, and
-// DoneMsg when the run returned.
+// and a table of the rules; in an A/B test, B − A so far. Update is a pure
+// function of messages: the engine's progress arrives as ProgressMsg about
+// once a second (with ABMsg in an A/B test), and DoneMsg when the run
+// returned.
 package loadview
 
 import (
@@ -27,6 +28,12 @@ import (
 // ProgressMsg delivers the engine's progress.
 type ProgressMsg loadtest.Progress
 
+// ABMsg delivers an A/B test's B − A so far: the point differences of the
+// final report (loadtest.Compare of the two sides' metrics at the last
+// progress). The report's confidence interval resamples the whole run's
+// slot pairs, so it comes at the end.
+type ABMsg loadtest.Comparison
+
 // DoneMsg says the run returned (Err: why it stopped, nil when it ran to
 // its end).
 type DoneMsg struct{ Err error }
@@ -40,6 +47,8 @@ type Header struct {
 	Targets int
 	// Paced is false for --rate max: there is no scheduled rate.
 	Paced bool
+	// AB is true in an A/B test: the view shows B − A (ABMsg).
+	AB bool
 }
 
 // percentiles are one second's latency percentiles, in milliseconds (NaN
@@ -61,6 +70,7 @@ type Model struct {
 	sched    []float64     // scheduled, one per progress
 	ruleRate []float64
 	prevRule []int64
+	ab       *loadtest.Comparison // B − A so far (A/B tests)
 
 	bar   progress.Model
 	rules table.Model
@@ -93,6 +103,10 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case ProgressMsg:
 		m.apply(loadtest.Progress(msg))
+		return m, nil
+	case ABMsg:
+		c := loadtest.Comparison(msg)
+		m.ab = &c
 		return m, nil
 	case DoneMsg:
 		m.done, m.err = true, msg.Err
@@ -189,7 +203,7 @@ func (m *Model) layoutTable() {
 	m.rules.SetWidth(m.width)
 	// The table (its header included) takes what the rest of the view
 	// leaves, and shows three rules at least.
-	m.rules.SetHeight(max(4, min(len(m.last.Rules)+1, m.height-fixedLines-m.chartHeight()-m.rateLines())))
+	m.rules.SetHeight(max(4, min(len(m.last.Rules)+1, m.height-fixedLines-m.abLines()-m.chartHeight()-m.rateLines())))
 }
 
 // fixedLines counts the view's lines outside the charts' plots and the
@@ -206,6 +220,14 @@ func (m Model) rateHeight() int {
 		return 0
 	}
 	return 3
+}
+
+// abLines counts the B − A line of an A/B test.
+func (m Model) abLines() int {
+	if m.header.AB {
+		return 1
+	}
+	return 0
 }
 
 func (m Model) rateLines() int {
@@ -294,6 +316,9 @@ func (m Model) Render() string {
 	} else {
 		fmt.Fprintf(&b, "latency   %s\n", styleDim.Render("after the first measured second"))
 	}
+	if m.header.AB {
+		fmt.Fprintf(&b, "B − A     %s\n", abLine(m.ab))
+	}
 	b.WriteString("\n")
 	m.renderLatency(&b)
 	if h := m.rateHeight(); h > 0 {
@@ -376,6 +401,68 @@ func (m Model) renderRates(b *strings.Builder, h int) {
 		b.WriteString(l)
 		b.WriteString("\n")
 	}
+}
+
+// abLine writes B − A so far for the percentiles the latency line shows
+// and the error rate: negative (B better) in the OK style, positive in the
+// error style; the sign says it without colour. Before both sides have
+// measured requests there is nothing to subtract.
+func abLine(c *loadtest.Comparison) string {
+	if c == nil || c.ARequests == 0 || c.BRequests == 0 {
+		return styleDim.Render("after the first measured requests of both sides")
+	}
+	var parts []string
+	for _, stat := range []string{"p50", "p90", "p99"} {
+		for _, d := range c.Diffs {
+			if d.Stat == stat {
+				parts = append(parts, stat+" "+judged(signedMs(d.Diff)))
+			}
+		}
+	}
+	parts = append(parts, "errors "+judged(signedPct(100*(c.BErrors-c.AErrors))))
+	return strings.Join(parts, "   ") + "   " +
+		styleDim.Render(fmt.Sprintf("(%d A, %d B requests so far; interval at the end)", c.ARequests, c.BRequests))
+}
+
+// judged styles a signed difference: B lower is better.
+func judged(s string, sign int) string {
+	switch {
+	case sign < 0:
+		return styleOK.Render(s)
+	case sign > 0:
+		return styleErr.Render(s)
+	}
+	return s
+}
+
+// signedMs writes a latency difference in milliseconds with three
+// significant digits, as signedNum.
+func signedMs(d time.Duration) (string, int) {
+	v, prec := ms(d), 2
+	switch a := math.Abs(v); {
+	case a >= 99.95:
+		prec = 0
+	case a >= 9.995:
+		prec = 1
+	}
+	return signedNum(v, prec, "ms")
+}
+
+// signedPct writes a difference of percentages with two decimals.
+func signedPct(p float64) (string, int) { return signedNum(p, 2, "%") }
+
+// signedNum writes v with prec decimals, its sign (− is U+2212) and unit,
+// and returns the sign of what it shows: 0, and no sign, when it rounds to
+// zero.
+func signedNum(v float64, prec int, unit string) (string, int) {
+	n := strconv.FormatFloat(math.Abs(v), 'f', prec, 64)
+	switch {
+	case strings.Trim(n, "0.") == "":
+		return n + unit, 0
+	case v < 0:
+		return "−" + n + unit, -1
+	}
+	return "+" + n + unit, 1
 }
 
 // codesLine lists the status codes by code with their shares.

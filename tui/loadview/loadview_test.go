@@ -154,6 +154,111 @@ func TestViewSmallTerminalScrollsRules(t *testing.T) {
 	}
 }
 
+// abDiff is an A/B test's B − A so far as the engine's goroutine makes
+// it (loadtest.Compare of the two sides): each side answered n requests,
+// 98 in fast ms and 2 in slow ms, errs of them errors.
+func abDiff(a, b abSide) ABMsg {
+	run := func(name string, s abSide) *loadtest.Run {
+		h := loadtest.NewHistogram()
+		for i := range 100 {
+			d := s.fast
+			if i >= 98 {
+				d = s.slow
+			}
+			h.Record(time.Duration(d * float64(time.Millisecond)))
+		}
+		return &loadtest.Run{Meta: loadtest.Meta{Name: name}, Metrics: loadtest.Metrics{Counts: loadtest.Counts{Requests: s.n, Errors: s.errs}, Latency: h}}
+	}
+	return ABMsg(*loadtest.Compare(run("a", a), run("b", b)))
+}
+
+type abSide struct {
+	n, errs    int64
+	fast, slow float64
+}
+
+// abView is an A/B test's view after a measured second and the B − A
+// msg.
+func abView(t *testing.T, msg ABMsg) (got, raw string) {
+	t.Helper()
+	var m tea.Model = New(Header{Title: "lbctl loadtest ab", Shape: "200/s for 30s", Targets: 2, Paced: true, AB: true}, nil)
+	m, _ = m.Update(tea.WindowSizeMsg{Width: 140, Height: 45})
+	p := second(3)
+	p.Rules[0].Set, p.Rules[1].Set = "a", "b"
+	m, _ = m.Update(p)
+	m, _ = m.Update(msg)
+	if n := strings.Count(plain(m), "\n"); n > 45 {
+		t.Errorf("%d lines on a 45-line terminal:\n%s", n, plain(m))
+	}
+	return lineWith(plain(m), "B − A"), m.(Model).Render()
+}
+
+// Before both sides measured a request there is nothing to subtract: the
+// line says what it waits for and shows no number. A plain run has no such
+// line.
+func TestViewABNoDataYet(t *testing.T) {
+	var m tea.Model = New(Header{Title: "lbctl loadtest ab", Targets: 2, Paced: true, AB: true}, nil)
+	m, _ = m.Update(tea.WindowSizeMsg{Width: 140, Height: 45})
+	want := "B − A     after the first measured requests of both sides"
+	if got := lineWith(plain(m), "B − A"); strings.TrimSpace(got) != want {
+		t.Errorf("before any progress the B − A line = %q, want %q", got, want)
+	}
+	m, _ = m.Update(second(2))
+	// The first slot was A's: B has no request yet.
+	m, _ = m.Update(abDiff(abSide{n: 100, fast: 1, slow: 2}, abSide{}))
+	if got := lineWith(plain(m), "B − A"); strings.TrimSpace(got) != want || regexp.MustCompile(`[0-9]`).MatchString(got) {
+		t.Errorf("with A measured and B not, the B − A line = %q, want %q", got, want)
+	}
+	run := New(Header{Title: "lbctl loadtest run", Targets: 2, Paced: true}, nil)
+	if got := run.Render(); strings.Contains(got, "B − A") {
+		t.Errorf("a plain run shows B − A:\n%s", got)
+	}
+}
+
+// B faster: negative differences, in the OK style.
+func TestViewABBFaster(t *testing.T) {
+	got, raw := abView(t, abDiff(abSide{n: 100, fast: 1.5, slow: 1.9}, abSide{n: 100, fast: 1.0, slow: 1.2}))
+	for _, want := range []string{"B − A     p50 −0.50ms   p90 −0.50ms   p99 −0.70ms   errors 0.00%", "(100 A, 100 B requests so far; interval at the end)"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("B − A line lacks %q: %q", want, got)
+		}
+	}
+	if !strings.Contains(raw, styleOK.Render("−0.50ms")) || !strings.Contains(raw, styleOK.Render("−0.70ms")) {
+		t.Errorf("B's lower latency is not in the OK style:\n%q", lineWith(raw, "B − A"))
+	}
+	if strings.Contains(raw, styleErr.Render("0.00%")) || strings.Contains(raw, styleOK.Render("0.00%")) {
+		t.Errorf("no error difference is styled as one:\n%q", lineWith(raw, "B − A"))
+	}
+}
+
+// B slower: positive differences, in the error style, and three
+// significant digits past 10 ms.
+func TestViewABBSlower(t *testing.T) {
+	got, raw := abView(t, abDiff(abSide{n: 100, fast: 1.0, slow: 2.0}, abSide{n: 120, fast: 1.25, slow: 14.0}))
+	if want := "B − A     p50 +0.25ms   p90 +0.25ms   p99 +12.0ms   errors 0.00%   (100 A, 120 B requests so far"; !strings.Contains(got, want) {
+		t.Errorf("B − A line = %q, want %q", got, want)
+	}
+	if !strings.Contains(raw, styleErr.Render("+0.25ms")) || !strings.Contains(raw, styleErr.Render("+12.0ms")) {
+		t.Errorf("B's higher latency is not in the error style:\n%q", lineWith(raw, "B − A"))
+	}
+}
+
+// The error rates' difference, in percentage points of requests: more
+// errors on B are worse, fewer better.
+func TestViewABErrors(t *testing.T) {
+	got, raw := abView(t, abDiff(abSide{n: 100, errs: 1, fast: 1, slow: 1}, abSide{n: 200, errs: 10, fast: 1, slow: 1}))
+	if !strings.Contains(got, "p50 0.00ms   p90 0.00ms   p99 0.00ms   errors +4.00%") {
+		t.Errorf("B − A line = %q, want equal latency and errors +4.00%%", got)
+	}
+	if !strings.Contains(raw, styleErr.Render("+4.00%")) || strings.Contains(raw, styleOK.Render("0.00ms")) || strings.Contains(raw, styleErr.Render("0.00ms")) {
+		t.Errorf("more errors on B are not in the error style, or no difference is styled:\n%q", lineWith(raw, "B − A"))
+	}
+	got, raw = abView(t, abDiff(abSide{n: 100, errs: 3, fast: 1, slow: 1}, abSide{n: 100, fast: 1, slow: 1}))
+	if !strings.Contains(got, "errors −3.00%") || !strings.Contains(raw, styleOK.Render("−3.00%")) {
+		t.Errorf("fewer errors on B: B − A line = %q", got)
+	}
+}
+
 func lineWith(screen, s string) string {
 	for _, l := range strings.Split(screen, "\n") {
 		if strings.Contains(l, s) {
