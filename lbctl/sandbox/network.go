@@ -21,9 +21,9 @@ const (
 	NodeSecurityGroupID    = "sg-0c1a5e7e000000002"
 	// HostedZoneID is the public zone of the scenarios' hosts (example.com).
 	HostedZoneID = "Z0SANDBOX00000000001"
-	// eniBlocks is how many network interfaces each node has, each holding
-	// one of the kubelet's /24 blocks of pod addresses in the zone.
-	eniBlocks = 3
+	// enisPerNode is how many network interfaces each node has; they share
+	// the kubelet's blocks of pod addresses.
+	enisPerNode = 3
 )
 
 func putNetwork(state *awsendpoint.State, vpc string, subnets map[string]string, nodes []kubelet.Node) error {
@@ -49,20 +49,27 @@ func putNetwork(state *awsendpoint.State, vpc string, subnets map[string]string,
 			SubnetId: aws.String(subnets[n.Zone]), PrivateIpAddress: aws.String(n.IP), Placement: &ec2types.Placement{AvailabilityZone: aws.String(n.Zone)},
 			State: &ec2types.InstanceState{Code: aws.Int32(16), Name: ec2types.InstanceStateNameRunning}, SecurityGroups: groups,
 			Tags: []ec2types.Tag{tag("Name", n.Name), tag("kubernetes.io/cluster/"+ClusterName, "owned")}}
-		for b := range eniBlocks {
-			// The kubelet gives pods 10.0.Z.20–249 in the zone's subnet,
-			// then 10.0.Z+8.*, …: /28 prefixes .16 to .240 hold them.
-			third := i + 1 + 8*b
-			ni := ec2types.InstanceNetworkInterface{NetworkInterfaceId: aws.String(fmt.Sprintf("eni-0e1a5e7e%02d%07d", i+1, b)),
+		for e := range enisPerNode {
+			ni := ec2types.InstanceNetworkInterface{NetworkInterfaceId: aws.String(fmt.Sprintf("eni-0e1a5e7e%02d%07d", i+1, e)),
 				SubnetId: aws.String(subnets[n.Zone]), VpcId: aws.String(vpc), OwnerId: aws.String(AccountID), Status: ec2types.NetworkInterfaceStatusInUse,
-				Attachment: &ec2types.InstanceNetworkInterfaceAttachment{DeviceIndex: aws.Int32(int32(b)), Status: ec2types.AttachmentStatusAttached},
+				Attachment: &ec2types.InstanceNetworkInterfaceAttachment{DeviceIndex: aws.Int32(int32(e)), Status: ec2types.AttachmentStatusAttached},
 				Groups:     groups, InterfaceType: aws.String("interface")}
-			if b == 0 {
+			if e == 0 {
 				ni.PrivateIpAddress = aws.String(n.IP)
 				ni.PrivateIpAddresses = []ec2types.InstancePrivateIpAddress{{PrivateIpAddress: aws.String(n.IP), Primary: aws.Bool(true)}}
 			}
-			for p := 16; p < 256; p += 16 {
-				ni.Ipv4Prefixes = append(ni.Ipv4Prefixes, ec2types.InstanceIpv4Prefix{Ipv4Prefix: aws.String(fmt.Sprintf("10.0.%d.%d/28", third, p))})
+			// The kubelet gives pods 10.0.Z.20–249 in the zone's subnet,
+			// then 10.0.Z+8.*, … (kubelet.PodAddressBlocks blocks): /28 prefixes .16 to
+			// .240 of every block hold them, the blocks dealt round the
+			// interfaces.
+			for b := e; b < kubelet.PodAddressBlocks; b += enisPerNode {
+				third := i + 1 + 8*b
+				if third > 250 {
+					break
+				}
+				for p := 16; p < 256; p += 16 {
+					ni.Ipv4Prefixes = append(ni.Ipv4Prefixes, ec2types.InstanceIpv4Prefix{Ipv4Prefix: aws.String(fmt.Sprintf("10.0.%d.%d/28", third, p))})
+				}
 			}
 			in.NetworkInterfaces = append(in.NetworkInterfaces, ni)
 		}

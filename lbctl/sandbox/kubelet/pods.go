@@ -102,9 +102,15 @@ func (k *Kubelet) bind(ctx context.Context, p *corev1.Pod) error {
 	return nil
 }
 
+// PodAddressBlocks is how many /24 blocks of a zone pods draw addresses
+// from (10.0.Z.0/24, 10.0.Z+8.0/24, …): the sandbox's node interfaces hold
+// them all.
+const PodAddressBlocks = 30
+
 // allocateIP gives a pod an address in its node's zone: the zone's subnet
-// 10.0.Z.0/24 (then 10.0.Z+8.0/24, …, 30 subnets), skipping the node
-// addresses (.10). The cursor wraps, so freed addresses are used again.
+// 10.0.Z.0/24 (then 10.0.Z+8.0/24, …, PodAddressBlocks subnets), skipping
+// the node addresses (.10). The cursor wraps, so freed addresses are used
+// again.
 func (k *Kubelet) allocateIP(key, want string, node *Node) (string, error) {
 	if want != "" {
 		if owner, ok := k.usedIPs[want]; !ok || owner == key {
@@ -119,8 +125,8 @@ func (k *Kubelet) allocateIP(key, want string, node *Node) (string, error) {
 			break
 		}
 	}
-	for range 30 * 230 {
-		n := k.nextIP[node.Zone] % (30 * 230)
+	for range PodAddressBlocks * 230 {
+		n := k.nextIP[node.Zone] % (PodAddressBlocks * 230)
 		k.nextIP[node.Zone] = n + 1
 		third := zi + 1 + 8*(n/230)
 		if third > 250 {
