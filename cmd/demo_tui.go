@@ -37,7 +37,7 @@ func runDemoTUI(ctx context.Context, r *Root, story *demo.Story) error {
 	}
 	title := fmt.Sprintf("lbctl demo — sandbox up in %.1fs", story.StartupTime().Seconds())
 	m := tour.New(ctx, title, steps, tour.DefaultKeyMap())
-	p := tea.NewProgram(m, tea.WithContext(ctx), tea.WithInput(r.Streams.In), tea.WithOutput(r.Streams.Out), tea.WithFPS(10))
+	p := tea.NewProgram(m, r.teaOptions(ctx, tea.WithFPS(10))...)
 	if _, err := p.Run(); err != nil && !errors.Is(err, tea.ErrProgramKilled) && !errors.Is(err, context.Canceled) {
 		return fmt.Errorf("demo tour: %w", err)
 	}

@@ -71,7 +71,7 @@ func (o *healthOptions) runTUI(ctx context.Context, r *Root, t *topology.Topolog
 	if kc, err := r.Factory.KubeClient(); err == nil {
 		m = m.WithEvents(podEvents(kc))
 	}
-	prog := tea.NewProgram(m, tea.WithContext(ctx), tea.WithInput(r.Streams.In), tea.WithOutput(r.Streams.Out), tea.WithFPS(10))
+	prog := tea.NewProgram(m, r.teaOptions(ctx, tea.WithFPS(10))...)
 	if _, err := prog.Run(); err != nil && !errors.Is(err, tea.ErrProgramKilled) && !errors.Is(err, context.Canceled) {
 		return fmt.Errorf("health view: %w", err)
 	}

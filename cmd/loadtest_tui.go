@@ -45,7 +45,7 @@ func isTerminal(w io.Writer) bool {
 func runLoadView(ctx context.Context, r *Root, h loadview.Header, o loadtest.Options, attack loadtestRunFunc) ([]*loadtest.Run, error) {
 	ctx, stop := context.WithCancel(ctx)
 	defer stop()
-	prog := tea.NewProgram(loadview.New(h, stop), tea.WithContext(ctx), tea.WithInput(r.Streams.In), tea.WithOutput(r.Streams.Out))
+	prog := tea.NewProgram(loadview.New(h, stop), r.teaOptions(ctx)...)
 	updates := make(chan tea.Msg, 4)
 	send := func(msg tea.Msg) {
 		select {

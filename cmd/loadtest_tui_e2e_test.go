@@ -136,3 +136,34 @@ func ruleRequests(row string) int64 {
 	n, _ := strconv.ParseInt(f[2], 10, 64)
 	return n
 }
+
+// TestLiveViewColorNever: --color=never reaches the live views — the screen
+// has no colour sequences, though the same view is coloured by default.
+func TestLiveViewColorNever(t *testing.T) {
+	ok := func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("ok\n")) }
+	sgr := regexp.MustCompile(`\x1b\[([0-9;]*)m`)
+	hasColour := func(screen string) bool {
+		for _, m := range sgr.FindAllStringSubmatch(screen, -1) {
+			for _, p := range strings.Split(m[1], ";") {
+				// Foreground colours (30–37, 90–97, 38 = extended); 39 is
+				// the default colour, a reset.
+				if n, err := strconv.Atoi(p); err == nil && ((n >= 30 && n <= 38) || (n >= 90 && n <= 97)) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	for _, tc := range []struct {
+		flag   string
+		colour bool
+	}{{"", true}, {"--color=never", false}} {
+		term, _ := loadtestOnTerminal(t, ok, tc.flag+" run --url api=SRV/api --rate 50/s --duration 5m --warmup 1s")
+		screen := term.waitForColour("the view measuring", 60*time.Second, func(s string) bool { return strings.Contains(s, "measuring") })
+		if got := hasColour(screen); got != tc.colour {
+			t.Errorf("%q: colour sequences on screen = %v, want %v:\n%q", tc.flag, got, tc.colour, screen)
+		}
+		term.keys("q")
+		term.waitFor("the end of the run", 30*time.Second, func(s string) bool { return strings.Contains(s, "exit=") })
+	}
+}

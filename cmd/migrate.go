@@ -454,7 +454,7 @@ func (o *migrateOptions) runTUI(ctx context.Context, r *Root, e *apply.Executor,
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	m := migrateview.New("lbctl migrate "+e.ID(), p, done, r.Factory.Clock.Now())
-	prog := tea.NewProgram(m, tea.WithContext(ctx), tea.WithInput(r.Streams.In), tea.WithOutput(r.Streams.Out))
+	prog := tea.NewProgram(m, r.teaOptions(ctx)...)
 	o.events = func(ev apply.Event) { prog.Send(migrateview.EventMsg(ev)) }
 	errc := make(chan error, 1)
 	go func() {
