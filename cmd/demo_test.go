@@ -64,6 +64,12 @@ func TestDemoWithoutTTY(t *testing.T) {
 	if s := demoSection(t, out, 3, demo.TitlePlan); !strings.Contains(s, "--steps 50,100 --soak 1s") || !strings.Contains(s, "PHASE 5 SHIFT-TRAFFIC") {
 		t.Errorf("plan step:\n%s", s)
 	}
+	// Its preflight checks judge the live world, as `plan` against a
+	// cluster does: no check is left not-checked.
+	if s := demoSection(t, out, 3, demo.TitlePlan); strings.Contains(s, "[not-checked]") ||
+		!strings.Contains(s, "[pass] security groups: 12 pod(s) on 3 network interface(s)") || !strings.Contains(s, "IAM allows ") || !strings.Contains(s, "Route53 zone(s) example.com") {
+		t.Errorf("plan step's preflight is not live:\n%s", s)
+	}
 
 	// The engine's report: exactly the requests asked for, per pod.
 	old := demoSection(t, out, 4, demo.TitleOldPath)

@@ -12,20 +12,15 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
-	appsv1 "k8s.io/api/apps/v1"
-	"k8s.io/client-go/kubernetes"
 	"sigs.k8s.io/yaml"
 
 	"github.com/lbctl/lbctl/lbctl/exitcode"
 	"github.com/lbctl/lbctl/lbctl/lbc"
-	"github.com/lbctl/lbctl/lbctl/permissions"
 	"github.com/lbctl/lbctl/lbctl/preflight"
 	"github.com/lbctl/lbctl/lbctl/topology"
-	"github.com/lbctl/lbctl/migrate/apply"
 	"github.com/lbctl/lbctl/migrate/plan"
 )
 
@@ -138,140 +133,31 @@ func (o *planOptions) build(ctx context.Context, r *Root) (*plan.Plan, *topology
 	return plan.Build(t, opts), t, nil
 }
 
-// livePreflight reads from the cluster what the plan's preflight checks
-// judge (the same reads doctor makes): the controller's Deployment and
-// webhook, ExternalDNS, and an access review of every verb migrate uses, in
-// the namespace read or in all. A read that is refused is noted in the facts,
-// and its check says so.
+// livePreflight reads from the cluster and AWS what the plan's preflight
+// checks judge (lbctl/preflight.Gather, the reads doctor makes), in the
+// namespace read or in all.
 func (r *Root) livePreflight(ctx context.Context, f *topologyFlags) (*plan.Live, error) {
 	kc, err := r.Factory.KubeClient()
 	if err != nil {
 		return nil, err
 	}
-	live := &plan.Live{RBACScope: "in all namespaces"}
-	ns := ""
+	o := preflight.GatherOptions{Kube: kc, Each: doctorCall, Explain: explainLine}
 	if !f.AllNamespaces {
-		if ns, err = r.Factory.Namespace(); err != nil {
+		if o.Namespace, err = r.Factory.Namespace(); err != nil {
 			return nil, err
 		}
-		live.RBACScope = "in namespace " + ns
 	}
-	call := func(fn func(context.Context) error) error {
-		cctx, cancel := doctorCall(ctx)
-		defer cancel()
-		return fn(cctx)
-	}
-	err = call(func(ctx context.Context) (err error) {
-		live.Controllers, err = preflight.ControllerDeployments(ctx, kc)
-		return err
-	})
-	live.ControllersOK, live.ControllerErr = err == nil, errText(err)
-	err = call(func(ctx context.Context) error {
-		wh, err := preflight.ReadWebhook(ctx, kc)
-		live.WebhookFound, live.PodWebhook = wh.Found, wh.PodWebhook
-		return err
-	})
-	live.WebhookOK, live.WebhookErr = err == nil, errText(err)
-	err = call(func(ctx context.Context) (err error) {
-		live.ExternalDNS, err = preflight.ExternalDNSDeployments(ctx, kc)
-		return err
-	})
-	live.ExternalDNSOK = err == nil
-	// The journal's ConfigMap and Lease live in migrate's journal namespace,
-	// not in the namespaces migrated: review them there.
-	var rules, journal []permissions.KubeRule
-	for _, k := range permissions.KubeRules([]permissions.Command{permissions.Migrate}) {
-		if isJournalRule(k) {
-			journal = append(journal, k)
-		} else {
-			rules = append(rules, k)
-		}
-	}
-	live.RBACScope += " (the journal's ConfigMap and Lease in " + apply.DefaultJournalNamespace + ")"
-	live.RBACChecked = true
-	review := func(rules []permissions.KubeRule, ns, suffix string) {
-		for k, a := range preflight.AccessReviews(ctx, kc, rules, ns, doctorCall) {
-			switch {
-			case a.Err != nil:
-				live.RBACChecked, live.RBACErr = false, explainLine(a.Err)
-			case !a.Allowed:
-				live.RBACMissing = append(live.RBACMissing, preflight.KubectlVerb(k)+suffix)
+	if !f.NoAWS {
+		stsc, err := r.Factory.STS(ctx)
+		if err == nil {
+			var iamc *iam.Client
+			if iamc, err = r.Factory.IAM(ctx); err == nil {
+				o.STS, o.IAM = stsc, iamc
 			}
 		}
+		o.IAMErr = errText(err)
 	}
-	review(rules, ns, "")
-	review(journal, apply.DefaultJournalNamespace, " -n "+apply.DefaultJournalNamespace)
-	sort.Strings(live.RBACMissing)
-	if !f.NoAWS {
-		live.IAM = r.liveIAM(ctx, kc, live.Controllers)
-	}
-	if ctx.Err() != nil {
-		return nil, ctx.Err()
-	}
-	return live, nil
-}
-
-// liveIAM simulates (IAM SimulatePrincipalPolicy) the AWS actions of the
-// phases: migrate's own, for the caller, and the controller's, for the role
-// its ServiceAccount names (IRSA).
-func (r *Root) liveIAM(ctx context.Context, kc kubernetes.Interface, controllers []appsv1.Deployment) []plan.IAMProbe {
-	call := func(fn func(context.Context) error) error {
-		cctx, cancel := doctorCall(ctx)
-		defer cancel()
-		return fn(cctx)
-	}
-	migrateActions := permissions.AWSActions([]permissions.Command{permissions.Migrate})
-	me := plan.IAMProbe{Who: "lbctl", Actions: len(migrateActions)}
-	ctl := plan.IAMProbe{Who: "the controller", Actions: len(preflight.ControllerIPModeActions)}
-	stsc, err := r.Factory.STS(ctx)
-	if err != nil {
-		me.Err, ctl.Err = errText(err), errText(err)
-		return []plan.IAMProbe{me, ctl}
-	}
-	iamc, err := r.Factory.IAM(ctx)
-	if err != nil {
-		me.Err, ctl.Err = errText(err), errText(err)
-		return []plan.IAMProbe{me, ctl}
-	}
-	err = call(func(ctx context.Context) error {
-		id, err := stsc.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
-		if err != nil {
-			return err
-		}
-		if me.ARN, err = preflight.PrincipalARN(ctx, iamc, aws.ToString(id.Arn)); err != nil {
-			return err
-		}
-		me.Denied, err = preflight.DeniedActions(ctx, iamc, me.ARN, migrateActions)
-		return err
-	})
-	me.Err = errText(err)
-	if len(controllers) == 0 {
-		ctl.Err = "no controller Deployment found"
-		return []plan.IAMProbe{me, ctl}
-	}
-	err = call(func(ctx context.Context) (err error) {
-		ctl.ARN, err = preflight.ControllerRoleARN(ctx, kc, &controllers[0])
-		return err
-	})
-	switch {
-	case err != nil:
-		ctl.Err = errText(err)
-	case ctl.ARN == "":
-		ctl.Err = "its ServiceAccount has no " + preflight.RoleARNAnnotation + " annotation (EKS Pod Identity or the node's role, which the cluster does not show)"
-	default:
-		err = call(func(ctx context.Context) (err error) {
-			ctl.Denied, err = preflight.DeniedActions(ctx, iamc, ctl.ARN, preflight.ControllerIPModeActions)
-			return err
-		})
-		ctl.Err = errText(err)
-	}
-	return []plan.IAMProbe{me, ctl}
-}
-
-// isJournalRule says whether migrate needs the rule for its journal (a
-// ConfigMap and a Lease in the journal namespace).
-func isJournalRule(k permissions.KubeRule) bool {
-	return (k.Group == "" && k.Resource == "configmaps") || (k.Group == "coordination.k8s.io" && k.Resource == "leases")
+	return preflight.Gather(ctx, o)
 }
 
 func errText(err error) string {

@@ -165,7 +165,7 @@ func Sources() []Source {
 		{Func: "lbctl/preflight.ExternalDNSDeployments", Commands: []Command{Plan}, Kube: []KubeRule{list("apps", "deployments")}},
 		// plan's IAM simulation of the phases: the caller and the
 		// controller's IRSA role.
-		{Func: "cmd.(Root).liveIAM", Commands: []Command{Plan}, AWS: []string{"sts:GetCallerIdentity"}},
+		{Func: "lbctl/preflight.simulateIAM", Commands: []Command{Plan}, AWS: []string{"sts:GetCallerIdentity"}},
 		{Func: "lbctl/preflight.PrincipalARN", Commands: []Command{Plan, Doctor}, AWS: []string{"iam:GetRole"}},
 		{Func: "lbctl/preflight.DeniedActions", Commands: []Command{Plan, Doctor}, AWS: []string{"iam:SimulatePrincipalPolicy"}},
 		{Func: "lbctl/preflight.ControllerRoleARN", Commands: []Command{Plan}, Kube: []KubeRule{get("", "serviceaccounts")}},

@@ -22,6 +22,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/route53"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 
@@ -29,6 +32,7 @@ import (
 	"github.com/lbctl/lbctl/lbctl/health"
 	"github.com/lbctl/lbctl/lbctl/kube"
 	"github.com/lbctl/lbctl/lbctl/lbc"
+	"github.com/lbctl/lbctl/lbctl/preflight"
 	"github.com/lbctl/lbctl/lbctl/sandbox"
 	"github.com/lbctl/lbctl/lbctl/topology"
 	"github.com/lbctl/lbctl/loadtest"
@@ -60,6 +64,9 @@ type Story struct {
 	awsCalls atomic.Int64
 	elb      *elbv2.Client
 	ec2      *ec2.Client
+	r53      *route53.Client
+	iam      *iam.Client
+	sts      *sts.Client
 
 	// What the steps hand on: the plan (step 3) the migration runs.
 	plan  *plan.Plan
@@ -107,6 +114,9 @@ func Start(ctx context.Context) (*Story, error) {
 		HTTPClient: &http.Client{Transport: countingTransport{base: http.DefaultTransport, n: &s.awsCalls}}}
 	s.elb = elbv2.NewFromConfig(cfg, func(o *elbv2.Options) { o.BaseEndpoint = aws.String(sb.AWSURL) })
 	s.ec2 = ec2.NewFromConfig(cfg, func(o *ec2.Options) { o.BaseEndpoint = aws.String(sb.AWSURL) })
+	s.r53 = route53.NewFromConfig(cfg, func(o *route53.Options) { o.BaseEndpoint = aws.String(sb.AWSURL) })
+	s.iam = iam.NewFromConfig(cfg, func(o *iam.Options) { o.BaseEndpoint = aws.String(sb.AWSURL) })
+	s.sts = sts.NewFromConfig(cfg, func(o *sts.Options) { o.BaseEndpoint = aws.String(sb.AWSURL) })
 	return s, nil
 }
 
@@ -187,9 +197,11 @@ func (s *Story) estate(ctx context.Context) (string, error) {
 	return b.String(), nil
 }
 
-// topology reads the world exactly as `scan` does: Kubernetes through the
-// API, AWS through the SDK against the sandbox's endpoint.
-func (s *Story) topology(ctx context.Context) (*topology.Topology, error) {
+// topology reads the world exactly as `scan` does (and, for plan, as
+// `plan` does: the nodes' instances, the security groups and the hosted
+// zones too): Kubernetes through the API, AWS through the SDK against the
+// sandbox's endpoint.
+func (s *Story) topology(ctx context.Context, forPlan bool) (*topology.Topology, error) {
 	objs, err := kube.ReadCluster(ctx, s.sb.Kube, s.sb.Dynamic, kube.Scope{AllNamespaces: true})
 	if err != nil {
 		return nil, err
@@ -198,6 +210,14 @@ func (s *Story) topology(ctx context.Context) (*topology.Topology, error) {
 		ELB:  s.elb,
 		EC2:  s.ec2,
 		Keep: func(tags map[string]string) bool { return tags[lbc.TagCluster] == sandbox.ClusterName },
+	}
+	if forPlan {
+		rd.Route53, rd.Network = s.r53, true
+		for _, n := range objs.Nodes {
+			if id, ok := awsapi.InstanceIDFromProviderID(n.Spec.ProviderID); ok {
+				rd.InstanceIDs = append(rd.InstanceIDs, id)
+			}
+		}
 	}
 	st, err := rd.Read(ctx)
 	if err != nil {
@@ -210,7 +230,7 @@ func (s *Story) topology(ctx context.Context) (*topology.Topology, error) {
 }
 
 func (s *Story) scan(ctx context.Context) (string, error) {
-	t, err := s.topology(ctx)
+	t, err := s.topology(ctx, false)
 	if err != nil {
 		return "", err
 	}
@@ -224,11 +244,15 @@ func (s *Story) scan(ctx context.Context) (string, error) {
 }
 
 func (s *Story) planStep(ctx context.Context) (string, error) {
-	t, err := s.topology(ctx)
+	t, err := s.topology(ctx, true)
 	if err != nil {
 		return "", err
 	}
-	p := plan.Build(t, planOptions())
+	opts := planOptions()
+	if opts.Live, err = preflight.Gather(ctx, preflight.GatherOptions{Kube: s.sb.Kube, STS: s.sts, IAM: s.iam}); err != nil {
+		return "", err
+	}
+	p := plan.Build(t, opts)
 	s.plan, s.files = p, map[string][]byte{}
 	for _, f := range p.Files() {
 		s.files[f.Path] = f.Data
@@ -264,7 +288,7 @@ func storefront(in *topology.Ingress) bool {
 func (s *Story) healthFeed() *HealthFeed {
 	return &HealthFeed{
 		Snapshot: func(ctx context.Context) (health.Snapshot, error) {
-			t, err := s.topology(ctx)
+			t, err := s.topology(ctx, false)
 			if err != nil {
 				return health.Snapshot{}, err
 			}

@@ -20,7 +20,7 @@ import (
 // ruleTargets are the requests `loadtest --ingress NS/NAME` sends: one per
 // listener rule of the Ingress, to its ALB.
 func (s *Story) ruleTargets(ctx context.Context, key, set string) ([]loadtest.Target, error) {
-	t, err := s.topology(ctx)
+	t, err := s.topology(ctx, false)
 	if err != nil {
 		return nil, err
 	}
