@@ -18,6 +18,7 @@ import (
 	"github.com/lbctl/lbctl/lbctl/exitcode"
 	"github.com/lbctl/lbctl/lbctl/topology"
 	"github.com/lbctl/lbctl/loadtest"
+	"github.com/lbctl/lbctl/tui/loadview"
 )
 
 // loadtestRunFunc runs an attack; tests replace it to check flag parsing
@@ -756,7 +757,7 @@ func (o *loadtestABOptions) run(ctx context.Context, r *Root, attack loadtestRun
 		return ltUsage(err, "check the name, or pass --resolve HOST:PORT:ADDR (source the sandbox's env file for LBCTL_RESOLVE)")
 	}
 	opts.Slot = o.slot
-	attack = o.load.progressOutput(r, &opts, o.output, "lbctl loadtest ab", attack)
+	attack = o.load.progressOutput(r, &opts, o.output, "lbctl loadtest ab", attack, func(h *loadview.Header) { h.NoInterval = o.bootstrap == 0 })
 	fmt.Fprintf(r.Streams.ErrOut, "A/B test: %d target(s) in A, %d in B, alternating every %s, %s\n", len(a), len(b), o.slot, opts.Shape)
 	defer lessGC(r)()
 	runs, err := attack(ctx, opts)

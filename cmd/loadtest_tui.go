@@ -19,13 +19,16 @@ import (
 // person watches (stdin, stdout and stderr are terminals, -o text, not in
 // CI, --tui not turned off), plain lines on stderr otherwise. It returns the
 // attack to call, which runs the view around the given one.
-func (f *loadFlags) progressOutput(r *Root, opts *loadtest.Options, output, title string, attack loadtestRunFunc) loadtestRunFunc {
+func (f *loadFlags) progressOutput(r *Root, opts *loadtest.Options, output, title string, attack loadtestRunFunc, header ...func(*loadview.Header)) loadtestRunFunc {
 	if !f.tui || output != "text" || !r.Streams.Interactive() || !isTerminal(r.Streams.ErrOut) {
 		opts.Progress = progressPrinter(r, f.progress)
 		return attack
 	}
 	return func(ctx context.Context, o loadtest.Options) ([]*loadtest.Run, error) {
 		h := loadview.Header{Title: title, Targets: len(o.Targets), Paced: o.Shape.Paced(), Shape: o.Shape.String(), AB: o.Slot > 0}
+		for _, fn := range header {
+			fn(&h)
+		}
 		return runLoadView(ctx, r, h, o, attack)
 	}
 }

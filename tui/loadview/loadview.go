@@ -49,6 +49,9 @@ type Header struct {
 	Paced bool
 	// AB is true in an A/B test: the view shows B − A (ABMsg).
 	AB bool
+	// NoInterval is set when the report will have no confidence interval
+	// (ab --bootstrap 0), so the live line does not promise one.
+	NoInterval bool
 }
 
 // percentiles are one second's latency percentiles, in milliseconds (NaN
@@ -317,7 +320,7 @@ func (m Model) Render() string {
 		fmt.Fprintf(&b, "latency   %s\n", styleDim.Render("after the first measured second"))
 	}
 	if m.header.AB {
-		fmt.Fprintf(&b, "B − A     %s\n", abLine(m.ab))
+		fmt.Fprintf(&b, "B − A     %s\n", abLine(m.ab, !m.header.NoInterval))
 	}
 	b.WriteString("\n")
 	m.renderLatency(&b)
@@ -407,7 +410,7 @@ func (m Model) renderRates(b *strings.Builder, h int) {
 // and the error rate: negative (B better) in the OK style, positive in the
 // error style; the sign says it without colour. Before both sides have
 // measured requests there is nothing to subtract.
-func abLine(c *loadtest.Comparison) string {
+func abLine(c *loadtest.Comparison, interval bool) string {
 	if c == nil || c.ARequests == 0 || c.BRequests == 0 {
 		return styleDim.Render("after the first measured requests of both sides")
 	}
@@ -420,8 +423,12 @@ func abLine(c *loadtest.Comparison) string {
 		}
 	}
 	parts = append(parts, "errors "+judged(signedPct(100*(c.BErrors-c.AErrors))))
+	later := "; interval at the end"
+	if !interval {
+		later = ""
+	}
 	return strings.Join(parts, "   ") + "   " +
-		styleDim.Render(fmt.Sprintf("(%d A, %d B requests so far; interval at the end)", c.ARequests, c.BRequests))
+		styleDim.Render(fmt.Sprintf("(%d A, %d B requests so far%s)", c.ARequests, c.BRequests, later))
 }
 
 // judged styles a signed difference: B lower is better.

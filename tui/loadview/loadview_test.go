@@ -267,3 +267,16 @@ func lineWith(screen, s string) string {
 	}
 	return ""
 }
+
+// Without a bootstrap (ab --bootstrap 0) the report has no interval, and
+// the live line does not promise one.
+func TestViewABNoInterval(t *testing.T) {
+	var m tea.Model = New(Header{Title: "lbctl loadtest ab", Targets: 2, Paced: true, AB: true, NoInterval: true}, nil)
+	m, _ = m.Update(tea.WindowSizeMsg{Width: 140, Height: 45})
+	m, _ = m.Update(second(2))
+	m, _ = m.Update(abDiff(abSide{n: 100, fast: 1.5, slow: 1.9}, abSide{n: 100, fast: 1.0, slow: 1.2}))
+	got := lineWith(plain(m), "B − A")
+	if !strings.Contains(got, "(100 A, 100 B requests so far)") || strings.Contains(got, "interval") {
+		t.Errorf("B − A line with no interval to come = %q", got)
+	}
+}
