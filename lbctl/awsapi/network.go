@@ -88,19 +88,17 @@ func (r *Reader) instances(ctx context.Context) ([]Instance, error) {
 	var out []Instance
 	for chunk := range slices.Chunk(ids, instancesPerCall) {
 		p := ec2.NewDescribeInstancesPaginator(r.EC2, &ec2.DescribeInstancesInput{InstanceIds: chunk})
-		for p.HasMorePages() {
-			if err := r.before(ctx, "DescribeInstances"); err != nil {
-				return nil, err
-			}
-			page, err := p.NextPage(ctx)
-			if err != nil {
-				return nil, r.problem("DescribeInstances", strings.Join(chunk, ","), err)
-			}
-			for _, res := range page.Reservations {
-				for _, in := range res.Instances {
-					out = append(out, convertInstance(in))
+		_, err := pages(ctx, r, "DescribeInstances", strings.Join(chunk, ","), p.HasMorePages,
+			func(ctx context.Context) (*ec2.DescribeInstancesOutput, error) { return p.NextPage(ctx) },
+			func(page *ec2.DescribeInstancesOutput) {
+				for _, res := range page.Reservations {
+					for _, in := range res.Instances {
+						out = append(out, convertInstance(in))
+					}
 				}
-			}
+			})
+		if err != nil {
+			return nil, err
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
@@ -143,34 +141,26 @@ func (r *Reader) securityGroups(ctx context.Context, vpcs []string) ([]SecurityG
 	p := ec2.NewDescribeSecurityGroupsPaginator(r.EC2, &ec2.DescribeSecurityGroupsInput{
 		Filters: []ec2types.Filter{{Name: aws.String("vpc-id"), Values: vpcs}},
 	}, func(o *ec2.DescribeSecurityGroupsPaginatorOptions) { o.Limit = 1000 })
-	for p.HasMorePages() {
-		if err := r.before(ctx, "DescribeSecurityGroups"); err != nil {
-			return nil, err
-		}
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, r.problem("DescribeSecurityGroups", strings.Join(vpcs, ","), err)
-		}
-		for _, g := range page.SecurityGroups {
-			sg := SecurityGroup{ID: aws.ToString(g.GroupId), Name: aws.ToString(g.GroupName), VpcID: aws.ToString(g.VpcId)}
-			if len(g.Tags) > 0 {
-				sg.Tags = map[string]string{}
-				for _, t := range g.Tags {
-					sg.Tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
+	_, err := pages(ctx, r, "DescribeSecurityGroups", strings.Join(vpcs, ","), p.HasMorePages,
+		func(ctx context.Context) (*ec2.DescribeSecurityGroupsOutput, error) { return p.NextPage(ctx) },
+		func(page *ec2.DescribeSecurityGroupsOutput) {
+			for _, g := range page.SecurityGroups {
+				sg := SecurityGroup{ID: aws.ToString(g.GroupId), Name: aws.ToString(g.GroupName), VpcID: aws.ToString(g.VpcId), Tags: ec2Tags(g.Tags)}
+				for _, perm := range g.IpPermissions {
+					pm := Permission{Protocol: aws.ToString(perm.IpProtocol), FromPort: aws.ToInt32(perm.FromPort), ToPort: aws.ToInt32(perm.ToPort)}
+					for _, pair := range perm.UserIdGroupPairs {
+						pm.Groups = append(pm.Groups, aws.ToString(pair.GroupId))
+					}
+					for _, rg := range perm.IpRanges {
+						pm.CIDRs = append(pm.CIDRs, aws.ToString(rg.CidrIp))
+					}
+					sg.Ingress = append(sg.Ingress, pm)
 				}
+				out = append(out, sg)
 			}
-			for _, perm := range g.IpPermissions {
-				pm := Permission{Protocol: aws.ToString(perm.IpProtocol), FromPort: aws.ToInt32(perm.FromPort), ToPort: aws.ToInt32(perm.ToPort)}
-				for _, pair := range perm.UserIdGroupPairs {
-					pm.Groups = append(pm.Groups, aws.ToString(pair.GroupId))
-				}
-				for _, rg := range perm.IpRanges {
-					pm.CIDRs = append(pm.CIDRs, aws.ToString(rg.CidrIp))
-				}
-				sg.Ingress = append(sg.Ingress, pm)
-			}
-			out = append(out, sg)
-		}
+		})
+	if err != nil {
+		return nil, err
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out, nil
@@ -180,21 +170,19 @@ func (r *Reader) securityGroups(ctx context.Context, vpcs []string) ([]SecurityG
 // Route53 refused.
 func (r *Reader) hostedZones(ctx context.Context) (out []HostedZone, ok bool, err error) {
 	p := route53.NewListHostedZonesPaginator(r.Route53, &route53.ListHostedZonesInput{})
-	for p.HasMorePages() {
-		if err := r.before(ctx, "ListHostedZones"); err != nil {
-			return nil, false, err
-		}
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, false, r.problem("ListHostedZones", "", err)
-		}
-		for _, z := range page.HostedZones {
-			hz := HostedZone{ID: strings.TrimPrefix(aws.ToString(z.Id), "/hostedzone/"), Name: aws.ToString(z.Name), Records: aws.ToInt64(z.ResourceRecordSetCount)}
-			if z.Config != nil {
-				hz.Private = z.Config.PrivateZone
+	refused, err := pages(ctx, r, "ListHostedZones", "", p.HasMorePages,
+		func(ctx context.Context) (*route53.ListHostedZonesOutput, error) { return p.NextPage(ctx) },
+		func(page *route53.ListHostedZonesOutput) {
+			for _, z := range page.HostedZones {
+				hz := HostedZone{ID: strings.TrimPrefix(aws.ToString(z.Id), "/hostedzone/"), Name: aws.ToString(z.Name), Records: aws.ToInt64(z.ResourceRecordSetCount)}
+				if z.Config != nil {
+					hz.Private = z.Config.PrivateZone
+				}
+				out = append(out, hz)
 			}
-			out = append(out, hz)
-		}
+		})
+	if err != nil || refused {
+		return nil, false, err
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name+out[i].ID < out[j].Name+out[j].ID })
 	return out, true, nil
@@ -220,4 +208,34 @@ func (s *State) ZoneFor(host string, wantPublic bool) (*HostedZone, bool) {
 		}
 	}
 	return best, best != nil
+}
+
+// pages reads every page of an SDK paginator (more is its HasMorePages,
+// next its NextPage): each call is counted and paced, each page handed to
+// each. An API error ends the reading as a recorded problem (refused);
+// other errors are returned.
+func pages[P any](ctx context.Context, r *Reader, action, resource string, more func() bool, next func(context.Context) (P, error), each func(P)) (refused bool, err error) {
+	for more() {
+		if err := r.before(ctx, action); err != nil {
+			return false, err
+		}
+		page, err := next(ctx)
+		if err != nil {
+			return true, r.problem(action, resource, err)
+		}
+		each(page)
+	}
+	return false, nil
+}
+
+// ec2Tags turns EC2 tags into a map (nil without tags).
+func ec2Tags(tags []ec2types.Tag) map[string]string {
+	if len(tags) == 0 {
+		return nil
+	}
+	out := make(map[string]string, len(tags))
+	for _, t := range tags {
+		out[aws.ToString(t.Key)] = aws.ToString(t.Value)
+	}
+	return out
 }

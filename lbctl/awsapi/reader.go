@@ -591,25 +591,16 @@ func (r *Reader) subnets(ctx context.Context, vpcs []string) ([]Subnet, error) {
 	p := ec2.NewDescribeSubnetsPaginator(r.EC2, &ec2.DescribeSubnetsInput{
 		Filters: []ec2types.Filter{{Name: aws.String("vpc-id"), Values: vpcs}},
 	}, func(o *ec2.DescribeSubnetsPaginatorOptions) { o.Limit = 1000 })
-	for p.HasMorePages() {
-		if err := r.before(ctx, "DescribeSubnets"); err != nil {
-			return nil, err
-		}
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return out, r.problem("DescribeSubnets", strings.Join(vpcs, ","), err)
-		}
-		for _, s := range page.Subnets {
-			sn := Subnet{ID: aws.ToString(s.SubnetId), Zone: aws.ToString(s.AvailabilityZone), VpcID: aws.ToString(s.VpcId),
-				CIDR: aws.ToString(s.CidrBlock), AvailableIPs: aws.ToInt32(s.AvailableIpAddressCount)}
-			if len(s.Tags) > 0 {
-				sn.Tags = map[string]string{}
-				for _, t := range s.Tags {
-					sn.Tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
-				}
+	_, err := pages(ctx, r, "DescribeSubnets", strings.Join(vpcs, ","), p.HasMorePages,
+		func(ctx context.Context) (*ec2.DescribeSubnetsOutput, error) { return p.NextPage(ctx) },
+		func(page *ec2.DescribeSubnetsOutput) {
+			for _, s := range page.Subnets {
+				out = append(out, Subnet{ID: aws.ToString(s.SubnetId), Zone: aws.ToString(s.AvailabilityZone), VpcID: aws.ToString(s.VpcId),
+					CIDR: aws.ToString(s.CidrBlock), AvailableIPs: aws.ToInt32(s.AvailableIpAddressCount), Tags: ec2Tags(s.Tags)})
 			}
-			out = append(out, sn)
-		}
+		})
+	if err != nil {
+		return nil, err
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out, nil

@@ -166,20 +166,21 @@ func namedSecurityGroups(m *move) ([]string, bool) {
 // eniAdmits says whether a security group of the interface admits TCP to
 // port from one of the named groups (by ID or name).
 func eniAdmits(st *awsapi.State, eni *awsapi.ENI, named []string, port int32) bool {
+	from := make([]string, len(named))
+	for i, ref := range named {
+		from[i] = ref
+		if g := st.SecurityGroup(ref); g != nil {
+			from[i] = g.ID
+		}
+	}
 	for _, id := range eni.SecurityGroups {
 		g := st.SecurityGroup(id)
 		if g == nil {
 			continue
 		}
 		for _, perm := range g.Ingress {
-			for _, ref := range named {
-				from := ref
-				if ng := st.SecurityGroup(ref); ng != nil {
-					from = ng.ID
-				}
-				if perm.Allows(from, port) {
-					return true
-				}
+			if slices.ContainsFunc(from, func(sg string) bool { return perm.Allows(sg, port) }) {
+				return true
 			}
 		}
 	}
