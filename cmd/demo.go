@@ -8,7 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/lbctl/lbctl/lbctl/sandbox/demo"
+	"github.com/lbctl/lbctl/demo"
 )
 
 type demoOptions struct {

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lbctl/lbctl/lbctl/sandbox/demo"
+	"github.com/lbctl/lbctl/demo"
 )
 
 // demoSection is the text of one numbered step of the plain story.

@@ -9,7 +9,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
-	"github.com/lbctl/lbctl/lbctl/sandbox/demo"
+	"github.com/lbctl/lbctl/demo"
 	"github.com/lbctl/lbctl/tui/healthview"
 	"github.com/lbctl/lbctl/tui/tour"
 )

@@ -4,9 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"os"
 	"sync"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
@@ -27,6 +27,7 @@ import (
 	"k8s.io/utils/clock"
 
 	"github.com/lbctl/lbctl/lbctl/exitcode"
+	"github.com/lbctl/lbctl/lbctl/world"
 )
 
 // AWSOptions are the AWS settings the root command takes from flags; the SDK's
@@ -45,8 +46,6 @@ type Factory struct {
 	ConfigFlags *genericclioptions.ConfigFlags
 	AWS         AWSOptions
 	Clock       clock.PassiveClock
-	// HTTPClient, when set, is used by the AWS SDK (tests, the sandbox).
-	HTTPClient *http.Client
 
 	mu     sync.Mutex
 	rest   *rest.Config
@@ -164,13 +163,15 @@ func (f *Factory) AWSConfig(ctx context.Context) (aws.Config, error) {
 	if f.AWS.Profile != "" {
 		opts = append(opts, awsconfig.WithSharedConfigProfile(f.AWS.Profile))
 	}
-	if f.HTTPClient != nil {
-		opts = append(opts, awsconfig.WithHTTPClient(f.HTTPClient))
-	}
 	cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
 		return aws.Config{}, exitcode.New(exitcode.Usage, "cannot load AWS configuration: "+err.Error(),
 			"check --profile and ~/.aws/config", err)
+	}
+	if cfg.Region == "" {
+		// `aws eks update-kubeconfig` names the context's cluster by its
+		// ARN, which holds the region.
+		_, cfg.Region, _ = world.EKSClusterARN(f.KubeconfigCluster())
 	}
 	if cfg.Region == "" {
 		return aws.Config{}, exitcode.New(exitcode.Usage, "no AWS region is set",
@@ -178,6 +179,57 @@ func (f *Factory) AWSConfig(ctx context.Context) (aws.Config, error) {
 	}
 	f.awsCfg = &cfg
 	return cfg, nil
+}
+
+// KubeconfigCluster is the cluster entry of the kubeconfig's current context
+// (--context's when given): an EKS cluster ARN when `aws eks
+// update-kubeconfig` wrote it; "" without a readable kubeconfig.
+func (f *Factory) KubeconfigCluster() string {
+	raw, err := f.ConfigFlags.ToRawKubeConfigLoader().RawConfig()
+	if err != nil {
+		return ""
+	}
+	name := raw.CurrentContext
+	if c := deref(f.ConfigFlags.Context); c != "" {
+		name = c
+	}
+	if c := raw.Contexts[name]; c != nil {
+		return c.Cluster
+	}
+	return ""
+}
+
+// credentialsTimeout bounds finding AWS credentials (the SDK's chain may try
+// SSO, a web identity or the instance metadata service).
+const credentialsTimeout = 20 * time.Second
+
+// AWSClients returns the clients the world reader calls, once the
+// configuration loads and credentials are found.
+func (f *Factory) AWSClients(ctx context.Context) (*world.AWS, error) {
+	cfg, err := f.AWSConfig(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cctx, cancel := context.WithTimeout(ctx, credentialsTimeout)
+	_, err = cfg.Credentials.Retrieve(cctx)
+	cancel()
+	if err != nil {
+		return nil, exitcode.New(exitcode.Usage, "no AWS credentials found", "set AWS_PROFILE or --profile, or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY; or pass --no-aws", err)
+	}
+	a := &world.AWS{Region: cfg.Region}
+	if a.ELB, err = f.ELBv2(ctx); err != nil {
+		return nil, err
+	}
+	if a.EC2, err = f.EC2(ctx); err != nil {
+		return nil, err
+	}
+	if a.ACM, err = f.ACM(ctx); err != nil {
+		return nil, err
+	}
+	if a.Route53, err = f.Route53(ctx); err != nil {
+		return nil, err
+	}
+	return a, nil
 }
 
 // ELBv2 returns the Elastic Load Balancing v2 client.

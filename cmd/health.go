@@ -6,23 +6,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
-	"net/url"
 	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/spf13/cobra"
-	"golang.org/x/time/rate"
 	"sigs.k8s.io/yaml"
 
-	"github.com/lbctl/lbctl/lbctl/awsapi"
 	"github.com/lbctl/lbctl/lbctl/exitcode"
 	"github.com/lbctl/lbctl/lbctl/health"
-	"github.com/lbctl/lbctl/lbctl/kube"
-	"github.com/lbctl/lbctl/lbctl/lbc"
 	"github.com/lbctl/lbctl/lbctl/topology"
+	"github.com/lbctl/lbctl/lbctl/world"
 )
 
 type healthOptions struct {
@@ -175,18 +168,22 @@ func (o *healthOptions) checkSelectors(t *topology.Topology, ns string) error {
 
 func (o *healthOptions) run(ctx context.Context, r *Root) error {
 	tui := o.tui && !r.Streams.CI()
+	s, err := r.scope(&o.topo)
+	if err != nil {
+		return err
+	}
+	wo := r.worldOptions(&o.topo, s)
 	var t *topology.Topology
-	var awsErr, err error
+	var awsErr error
 	if tui {
-		t, awsErr, err = o.readKubeFirst(ctx, r)
+		t, awsErr, err = world.ReadKubeFirst(ctx, r.worldClients(), s, wo)
 	} else {
-		t, err = r.readTopology(ctx, &o.topo)
+		t, err = world.Read(ctx, r.worldClients(), s, wo)
 	}
 	if err != nil {
 		return err
 	}
-	ns, _ := r.Factory.Namespace()
-	if err := o.checkSelectors(t, ns); err != nil {
+	if err := o.checkSelectors(t, s.Namespace); err != nil {
 		return err
 	}
 	if t.AWS != nil {
@@ -196,7 +193,7 @@ func (o *healthOptions) run(ctx context.Context, r *Root) error {
 	}
 	snap := health.Build(t, r.Factory.Clock.Now(), o.keep)
 	if tui {
-		return o.runTUI(ctx, r, t, snap, awsErr)
+		return o.runTUI(ctx, r, s, wo, t, snap, awsErr)
 	}
 	if !o.watch && o.until == "" {
 		if err := o.print(r.Streams.Out, snap, r.Color()); err != nil {
@@ -207,53 +204,7 @@ func (o *healthOptions) run(ctx context.Context, r *Root) error {
 		}
 		return o.verdict(snap)
 	}
-	return o.follow(ctx, r, t, snap)
-}
-
-// readKubeFirst reads the cluster, then AWS; AWS failing is not an error
-// but the reason the view shows the Kubernetes side only (the TUI keeps
-// trying AWS on every refresh).
-func (o *healthOptions) readKubeFirst(ctx context.Context, r *Root) (*topology.Topology, error, error) {
-	kubeOnly := o.topo
-	kubeOnly.NoAWS = true
-	t, err := r.readTopology(ctx, &kubeOnly)
-	if err != nil {
-		return nil, nil, err
-	}
-	if err := r.probeAWS(ctx); err != nil {
-		return t, err, nil
-	}
-	st, err := r.readAWS(ctx, &o.topo, false, nil)
-	if err != nil {
-		return t, err, nil
-	}
-	return withAWS(t, st, t.Cluster), nil, nil
-}
-
-// probeAWS asks AWS one small question without retries and with a short
-// deadline, so that an unreachable endpoint is known in seconds rather than
-// after the retryer's back-off.
-func (r *Root) probeAWS(ctx context.Context) error {
-	elb, err := r.Factory.ELBv2(ctx)
-	if err != nil {
-		return err
-	}
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	_, err = elb.DescribeLoadBalancers(ctx, &elasticloadbalancingv2.DescribeLoadBalancersInput{PageSize: aws.Int32(1)},
-		func(o *elasticloadbalancingv2.Options) { o.Retryer = aws.NopRetryer{} })
-	return err
-}
-
-// withAWS joins a fresh AWS read to the topology's objects; without a
-// cluster name it takes the one the ALBs' tags name.
-func withAWS(t *topology.Topology, st *awsapi.State, cluster string) *topology.Topology {
-	if cluster == "" && st != nil {
-		cluster, _ = topology.InferCluster(st)
-	}
-	d := lbc.DefaultDefaults()
-	d.ClusterName = cluster
-	return topology.Build(t.Objects, st, topology.Options{Defaults: d})
+	return o.follow(ctx, r, s, wo, t, snap)
 }
 
 func (o *healthOptions) verdict(s health.Snapshot) error {
@@ -284,190 +235,12 @@ func (o *healthOptions) print(w io.Writer, s health.Snapshot, color bool) error 
 	return health.WriteTable(w, s, o.output == "wide", color)
 }
 
-// poller refreshes a topology's health: Kubernetes from informers (listed
-// once, then watched), one DescribeTargetHealth per target group per
-// interval, a full AWS read when the bindings change (new target groups),
-// every 15th refresh and while AWS is unreachable; it backs off while AWS
-// throttles. A Kubernetes change refreshes at once with the last target
-// health.
-type poller struct {
-	r        *Root
-	o        *healthOptions
-	t        *topology.Topology
-	watcher  *kube.Watcher
-	reader   *awsapi.Reader
-	interval time.Duration
-	due      time.Time // when target health is next read
-	awsDue   bool
-	// Calls counts AWS calls made by refreshes.
-	Calls int
-	// AWSErr is why AWS could not be read at the last refresh.
-	AWSErr error
-}
-
-func newPoller(ctx context.Context, r *Root, o *healthOptions, t *topology.Topology) (*poller, error) {
-	kc, err := r.Factory.KubeClient()
-	if err != nil {
-		return nil, err
-	}
-	dc, err := r.Factory.DynamicClient()
-	if err != nil {
-		return nil, err
-	}
-	scope := kube.Scope{AllNamespaces: o.topo.AllNamespaces, IngressSelector: o.topo.Selector}
-	if !o.topo.AllNamespaces {
-		scope.Namespace, _ = r.Factory.Namespace()
-	}
-	sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	w, err := kube.Watch(sctx, kc, dc, scope)
-	if err != nil {
-		return nil, err
-	}
-	return &poller{r: r, o: o, t: t, watcher: w, interval: o.interval, awsDue: true}, nil
-}
-
-// Stop ends the informers.
-func (p *poller) Stop() { p.watcher.Stop() }
-
-// kubeGrace is how long a kind may go unwatched before the views say so: a
-// watch is renewed every few minutes within milliseconds, and after an
-// error the informers try again within a second or two.
-const kubeGrace = 5 * time.Second
-
-// KubeDown says why the Kubernetes side is not current ("" while every kind
-// is watched): which kind has gone unwatched longest, since when, and why.
-func (p *poller) KubeDown() string {
-	f, ok := p.watcher.Failing()
-	if !ok || time.Since(f.Since) < kubeGrace {
-		return ""
-	}
-	why := "no answer from the API server"
-	var ue *url.Error
-	switch {
-	case errors.As(f.Err, &ue):
-		// Leave out the request URL: the reason is the transport's.
-		why = ue.Err.Error()
-	case f.Err != nil:
-		why = f.Err.Error()
-	}
-	if i := strings.IndexByte(why, '\n'); i >= 0 {
-		why = why[:i]
-	}
-	return fmt.Sprintf("%s since %s: %s", f.Kind, f.Since.Format("15:04:05"), why)
-}
-
-// Wait sleeps until target health is due (the jittered, backed-off
-// interval) or, sooner, until Kubernetes changes.
-func (p *poller) Wait(ctx context.Context) error {
-	if p.due.IsZero() {
-		p.due = time.Now().Add(time.Duration(float64(p.interval) * (0.9 + 0.2*rand.Float64())))
-	}
-	timer := time.NewTimer(time.Until(p.due))
-	defer timer.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-timer.C:
-	case <-p.watcher.Changed():
-		// A burst of changes (a rollout) makes one refresh.
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(min(100*time.Millisecond, p.interval/4)):
-		}
-	}
-	p.awsDue = !time.Now().Before(p.due)
-	if p.awsDue {
-		p.due = time.Time{}
-	}
-	return nil
-}
-
-// Next refreshes and returns the new snapshot.
-func (p *poller) Next(ctx context.Context) (health.Snapshot, error) {
-	objs, err := p.watcher.Objects()
-	if err != nil {
-		return health.Snapshot{}, err
-	}
-	if p.awsDue {
-		// A refresh costs one DescribeTargetHealth per target group; the
-		// whole AWS side is read again only when it is unknown, failed, or
-		// the controller's TargetGroupBindings changed (every target group
-		// the controller makes or deletes has one).
-		if p.t.AWS == nil || p.AWSErr != nil || bindingsChanged(p.t.Objects, objs) {
-			p.readAll(ctx)
-		} else {
-			p.readTargetHealth(ctx)
-		}
-	}
-	p.t = withAWS(&topology.Topology{Objects: objs}, p.t.AWS, p.t.Cluster)
-	return health.Build(p.t, p.r.Factory.Clock.Now(), p.o.keep), nil
-}
-
-// readAll reads the whole AWS side.
-func (p *poller) readAll(ctx context.Context) {
-	if err := p.r.probeAWS(ctx); err != nil {
-		p.AWSErr = err
-		return
-	}
-	st, err := p.r.readAWS(ctx, &p.o.topo, false, nil)
-	if err != nil {
-		p.AWSErr = err
-		return
-	}
-	p.AWSErr = nil
-	p.t.AWS = st
-	if p.t.Cluster == "" {
-		p.t.Cluster, _ = topology.InferCluster(st)
-	}
-	for _, c := range st.Calls {
-		p.Calls += c
-	}
-}
-
-// readTargetHealth makes one DescribeTargetHealth per target group.
-func (p *poller) readTargetHealth(ctx context.Context) {
-	if p.reader == nil {
-		elb, err := p.r.Factory.ELBv2(ctx)
-		if err != nil {
-			p.AWSErr = err
-			return
-		}
-		p.reader = &awsapi.Reader{ELB: elb, Limiter: rate.NewLimiter(rate.Limit(p.o.topo.AWSRate), int(p.o.topo.AWSRate)+1)}
-	}
-	throttled := false
-	var lastErr error
-	for i := range p.t.AWS.TargetGroups {
-		tg := &p.t.AWS.TargetGroups[i]
-		p.Calls++
-		targets, err := p.reader.TargetHealth(ctx, tg.ARN)
-		if err != nil {
-			if strings.Contains(err.Error(), "Throttl") || strings.Contains(err.Error(), "RequestLimitExceeded") {
-				throttled = true
-				continue
-			}
-			// Anything else (unreachable, denied) would fail for every
-			// group after the same retries: stop at the first.
-			lastErr = err
-			break
-		}
-		tg.Targets = targets
-	}
-	p.AWSErr = lastErr
-	if throttled {
-		p.interval = min(p.interval*2, 30*time.Second)
-	} else if p.interval > p.o.interval {
-		p.interval = max(p.o.interval, p.interval*3/4)
-	}
-}
-
 // follow polls target health and prints changes until the condition holds,
 // the timeout passes or the user interrupts.
-func (o *healthOptions) follow(ctx context.Context, r *Root, t *topology.Topology, snap health.Snapshot) error {
+func (o *healthOptions) follow(ctx context.Context, r *Root, s world.Scope, wo world.Options, t *topology.Topology, snap health.Snapshot) error {
 	ctx, cancel := context.WithTimeout(ctx, o.timeout)
 	defer cancel()
-	p, err := newPoller(ctx, r, o, t)
+	p, err := world.NewPoller(ctx, r.worldClients(), s, wo, t, o.interval)
 	if err != nil {
 		return err
 	}
@@ -503,13 +276,14 @@ func (o *healthOptions) follow(ctx context.Context, r *Root, t *topology.Topolog
 			}
 			return err
 		}
-		next, err := p.Next(ctx)
+		nt, err := p.Next(ctx)
 		if err != nil {
 			if ctx.Err() != nil {
 				continue
 			}
 			return err
 		}
+		next := health.Build(nt, r.Factory.Clock.Now(), o.keep)
 		if p.AWSErr != nil && (awsErr == nil || p.AWSErr.Error() != awsErr.Error()) {
 			fmt.Fprintf(r.Streams.ErrOut, "warning: AWS unreachable, target health as last read: %s\n", firstLineOf(p.AWSErr))
 		}
@@ -546,18 +320,6 @@ func (o *healthOptions) kubeEvent(r *Root, from, to string, at time.Time) {
 		return
 	}
 	fmt.Fprintln(r.Streams.ErrOut, "the Kubernetes watch is answered again")
-}
-
-func bindingsChanged(a, b *kube.Objects) bool {
-	if len(a.TargetGroupBindings) != len(b.TargetGroupBindings) {
-		return true
-	}
-	for i := range a.TargetGroupBindings {
-		if a.TargetGroupBindings[i].Spec.TargetGroupARN != b.TargetGroupBindings[i].Spec.TargetGroupARN {
-			return true
-		}
-	}
-	return false
 }
 
 func summary(s health.Snapshot) string {

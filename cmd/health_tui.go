@@ -18,6 +18,7 @@ import (
 	"github.com/lbctl/lbctl/lbctl/exitcode"
 	"github.com/lbctl/lbctl/lbctl/health"
 	"github.com/lbctl/lbctl/lbctl/topology"
+	"github.com/lbctl/lbctl/lbctl/world"
 	"github.com/lbctl/lbctl/tui/healthview"
 )
 
@@ -28,12 +29,12 @@ import (
 // side under a banner saying why, and fills in once AWS answers. When the
 // informers' calls keep failing (the API server down, access revoked), a
 // banner says so until they are answered again.
-func (o *healthOptions) runTUI(ctx context.Context, r *Root, t *topology.Topology, first health.Snapshot, awsErr error) error {
+func (o *healthOptions) runTUI(ctx context.Context, r *Root, s world.Scope, wo world.Options, t *topology.Topology, first health.Snapshot, awsErr error) error {
 	keys, err := loadKeyMap(r.Streams)
 	if err != nil {
 		return err
 	}
-	p, err := newPoller(ctx, r, o, t)
+	p, err := world.NewPoller(ctx, r.worldClients(), s, wo, t, o.interval)
 	if err != nil {
 		return err
 	}
@@ -54,8 +55,11 @@ func (o *healthOptions) runTUI(ctx context.Context, r *Root, t *topology.Topolog
 		if err := p.Wait(ctx); err != nil {
 			return healthview.SnapshotMsg{Err: err}
 		}
-		s, err := p.Next(ctx)
-		return healthview.SnapshotMsg{Snapshot: s, Calls: p.Calls, Err: err, AWSDown: down(), KubeDown: p.KubeDown()}
+		nt, err := p.Next(ctx)
+		if err != nil {
+			return healthview.SnapshotMsg{Calls: p.Calls, Err: err, AWSDown: down(), KubeDown: p.KubeDown()}
+		}
+		return healthview.SnapshotMsg{Snapshot: health.Build(nt, r.Factory.Clock.Now(), o.keep), Calls: p.Calls, AWSDown: down(), KubeDown: p.KubeDown()}
 	}
 	region := ""
 	if t.AWS != nil {

@@ -21,6 +21,7 @@ import (
 	"github.com/lbctl/lbctl/lbctl/lbc"
 	"github.com/lbctl/lbctl/lbctl/preflight"
 	"github.com/lbctl/lbctl/lbctl/topology"
+	"github.com/lbctl/lbctl/migrate/apply"
 	"github.com/lbctl/lbctl/migrate/plan"
 )
 
@@ -141,7 +142,7 @@ func (r *Root) livePreflight(ctx context.Context, f *topologyFlags) (*plan.Live,
 	if err != nil {
 		return nil, err
 	}
-	o := preflight.GatherOptions{Kube: kc, Each: doctorCall, Explain: explainLine}
+	o := preflight.GatherOptions{Kube: kc, JournalNamespace: apply.DefaultJournalNamespace, Each: doctorCall, Explain: explainLine}
 	if !f.AllNamespaces {
 		if o.Namespace, err = r.Factory.Namespace(); err != nil {
 			return nil, err

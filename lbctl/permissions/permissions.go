@@ -108,7 +108,7 @@ func Sources() []Source {
 	get := func(group, resource string) KubeRule { return KubeRule{group, resource, "get"} }
 	return []Source{
 		// Reads: scan, health, loadtest and plan/migrate read the topology
-		// through cmd.readTopology → kube.ReadCluster and awsapi.Reader.Read.
+		// through world.Read → kube.ReadCluster and awsapi.Reader.Read.
 		{Func: "lbctl/kube.ReadCluster", Commands: all, Kube: []KubeRule{
 			list("networking.k8s.io", "ingresses"),
 			list("", "services"),
@@ -153,7 +153,7 @@ func Sources() []Source {
 			list("elbv2.k8s.aws", "targetgroupbindings"), watch("elbv2.k8s.aws", "targetgroupbindings"),
 			list("elbv2.k8s.aws", "ingressclassparams"), watch("elbv2.k8s.aws", "ingressclassparams"),
 		}},
-		{Func: "cmd.(Root).probeAWS", Commands: []Command{Health}, AWS: []string{elb + "DescribeLoadBalancers"}},
+		{Func: "lbctl/world.Probe", Commands: []Command{Health}, AWS: []string{elb + "DescribeLoadBalancers"}},
 		{Func: "cmd.podEvents", Commands: []Command{Health}, Kube: []KubeRule{list("", "events")}},
 
 		// doctor: access reviews for every rule above, the controller's

@@ -2,6 +2,7 @@ package preflight
 
 import (
 	"context"
+	"fmt"
 	"sort"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -10,8 +11,6 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/lbctl/lbctl/lbctl/permissions"
-	"github.com/lbctl/lbctl/migrate/apply"
-	"github.com/lbctl/lbctl/migrate/plan"
 )
 
 // IdentityAPI is the part of the STS client Gather calls: who the caller is.
@@ -26,6 +25,9 @@ type GatherOptions struct {
 	// Namespace is the namespace planned ("" all): the access reviews of
 	// migrate's verbs are made there.
 	Namespace string
+	// JournalNamespace is where migrate keeps its journal's ConfigMap and
+	// its Lease (its --journal-namespace): their verbs are reviewed there.
+	JournalNamespace string
 	// STS and IAM simulate the phases' AWS permissions; nil leaves IAM
 	// unsimulated (no AWS), and IAMErr, when set, says why.
 	STS    IdentityAPI
@@ -43,7 +45,7 @@ type GatherOptions struct {
 // namespace), and the IAM simulation of the phases for the caller and the
 // controller's role. A read that is refused is noted in the facts, and its
 // check says so; only a cancelled ctx is an error.
-func Gather(ctx context.Context, o GatherOptions) (*plan.Live, error) {
+func Gather(ctx context.Context, o GatherOptions) (*Live, error) {
 	if o.Explain == nil {
 		o.Explain = func(err error) string { return err.Error() }
 	}
@@ -62,7 +64,7 @@ func Gather(ctx context.Context, o GatherOptions) (*plan.Live, error) {
 		return fn(cctx)
 	}
 	kc := o.Kube
-	live := &plan.Live{RBACScope: "in all namespaces"}
+	live := &Live{RBACScope: "in all namespaces"}
 	if o.Namespace != "" {
 		live.RBACScope = "in namespace " + o.Namespace
 	}
@@ -93,7 +95,11 @@ func Gather(ctx context.Context, o GatherOptions) (*plan.Live, error) {
 			rules = append(rules, k)
 		}
 	}
-	live.RBACScope += " (the journal's ConfigMap and Lease in " + apply.DefaultJournalNamespace + ")"
+	jns := o.JournalNamespace
+	if jns == "" {
+		return nil, fmt.Errorf("preflight: no journal namespace to review migrate's journal verbs in")
+	}
+	live.RBACScope += " (the journal's ConfigMap and Lease in " + jns + ")"
 	live.RBACChecked = true
 	review := func(rules []permissions.KubeRule, ns, suffix string) {
 		for k, a := range AccessReviews(ctx, kc, rules, ns, o.Each) {
@@ -106,12 +112,12 @@ func Gather(ctx context.Context, o GatherOptions) (*plan.Live, error) {
 		}
 	}
 	review(rules, o.Namespace, "")
-	review(journal, apply.DefaultJournalNamespace, " -n "+apply.DefaultJournalNamespace)
+	review(journal, jns, " -n "+jns)
 	sort.Strings(live.RBACMissing)
 
 	switch {
 	case o.IAMErr != "":
-		live.IAM = []plan.IAMProbe{{Who: "lbctl", Err: o.IAMErr}, {Who: "the controller", Err: o.IAMErr}}
+		live.IAM = []IAMProbe{{Who: "lbctl", Err: o.IAMErr}, {Who: "the controller", Err: o.IAMErr}}
 	case o.STS != nil && o.IAM != nil:
 		live.IAM = simulateIAM(kc, o.STS, o.IAM, live.Controllers, call, text)
 	}
@@ -131,10 +137,10 @@ func isJournalRule(k permissions.KubeRule) bool {
 // the phases: migrate's own, for the caller, and the controller's, for the
 // role its ServiceAccount names (IRSA).
 func simulateIAM(kc kubernetes.Interface, stsc IdentityAPI, iamc IAMAPI, controllers []appsv1.Deployment,
-	call func(func(context.Context) error) error, text func(error) string) []plan.IAMProbe {
+	call func(func(context.Context) error) error, text func(error) string) []IAMProbe {
 	migrateActions := permissions.AWSActions([]permissions.Command{permissions.Migrate})
-	me := plan.IAMProbe{Who: "lbctl", Actions: len(migrateActions)}
-	ctl := plan.IAMProbe{Who: "the controller", Actions: len(ControllerIPModeActions)}
+	me := IAMProbe{Who: "lbctl", Actions: len(migrateActions)}
+	ctl := IAMProbe{Who: "the controller", Actions: len(ControllerIPModeActions)}
 	err := call(func(ctx context.Context) error {
 		id, err := stsc.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 		if err != nil {
@@ -149,7 +155,7 @@ func simulateIAM(kc kubernetes.Interface, stsc IdentityAPI, iamc IAMAPI, control
 	me.Err = text(err)
 	if len(controllers) == 0 {
 		ctl.Err = "no controller Deployment found"
-		return []plan.IAMProbe{me, ctl}
+		return []IAMProbe{me, ctl}
 	}
 	err = call(func(ctx context.Context) (err error) {
 		ctl.ARN, err = ControllerRoleARN(ctx, kc, &controllers[0])
@@ -167,5 +173,5 @@ func simulateIAM(kc kubernetes.Interface, stsc IdentityAPI, iamc IAMAPI, control
 		})
 		ctl.Err = text(err)
 	}
-	return []plan.IAMProbe{me, ctl}
+	return []IAMProbe{me, ctl}
 }

@@ -20,21 +20,22 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/acm"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/route53"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 
-	"github.com/lbctl/lbctl/lbctl/awsapi"
 	"github.com/lbctl/lbctl/lbctl/health"
-	"github.com/lbctl/lbctl/lbctl/kube"
 	"github.com/lbctl/lbctl/lbctl/lbc"
 	"github.com/lbctl/lbctl/lbctl/preflight"
 	"github.com/lbctl/lbctl/lbctl/sandbox"
 	"github.com/lbctl/lbctl/lbctl/topology"
+	"github.com/lbctl/lbctl/lbctl/world"
 	"github.com/lbctl/lbctl/loadtest"
 	"github.com/lbctl/lbctl/migrate/apply"
 	"github.com/lbctl/lbctl/migrate/plan"
@@ -64,6 +65,7 @@ type Story struct {
 	awsCalls atomic.Int64
 	elb      *elbv2.Client
 	ec2      *ec2.Client
+	acm      *acm.Client
 	r53      *route53.Client
 	iam      *iam.Client
 	sts      *sts.Client
@@ -114,6 +116,7 @@ func Start(ctx context.Context) (*Story, error) {
 		HTTPClient: &http.Client{Transport: countingTransport{base: http.DefaultTransport, n: &s.awsCalls}}}
 	s.elb = elbv2.NewFromConfig(cfg, func(o *elbv2.Options) { o.BaseEndpoint = aws.String(sb.AWSURL) })
 	s.ec2 = ec2.NewFromConfig(cfg, func(o *ec2.Options) { o.BaseEndpoint = aws.String(sb.AWSURL) })
+	s.acm = acm.NewFromConfig(cfg, func(o *acm.Options) { o.BaseEndpoint = aws.String(sb.AWSURL) })
 	s.r53 = route53.NewFromConfig(cfg, func(o *route53.Options) { o.BaseEndpoint = aws.String(sb.AWSURL) })
 	s.iam = iam.NewFromConfig(cfg, func(o *iam.Options) { o.BaseEndpoint = aws.String(sb.AWSURL) })
 	s.sts = sts.NewFromConfig(cfg, func(o *sts.Options) { o.BaseEndpoint = aws.String(sb.AWSURL) })
@@ -197,36 +200,19 @@ func (s *Story) estate(ctx context.Context) (string, error) {
 	return b.String(), nil
 }
 
-// topology reads the world exactly as `scan` does (and, for plan, as
-// `plan` does: the nodes' instances, the security groups and the hosted
-// zones too): Kubernetes through the API, AWS through the SDK against the
-// sandbox's endpoint.
+// topology reads the world as `scan -A` does (and, for plan, as `plan -A`
+// does: the nodes' instances, the security groups and the hosted zones
+// too), through the same reader: Kubernetes through the API, AWS through
+// the SDK against the sandbox's endpoint.
 func (s *Story) topology(ctx context.Context, forPlan bool) (*topology.Topology, error) {
-	objs, err := kube.ReadCluster(ctx, s.sb.Kube, s.sb.Dynamic, kube.Scope{AllNamespaces: true})
-	if err != nil {
-		return nil, err
+	c := world.Clients{
+		Kube:    func() (kubernetes.Interface, error) { return s.sb.Kube, nil },
+		Dynamic: func() (dynamic.Interface, error) { return s.sb.Dynamic, nil },
+		AWS: func(context.Context) (*world.AWS, error) {
+			return &world.AWS{Region: sandbox.Region, ELB: s.elb, EC2: s.ec2, ACM: s.acm, Route53: s.r53}, nil
+		},
 	}
-	rd := &awsapi.Reader{
-		ELB:  s.elb,
-		EC2:  s.ec2,
-		Keep: func(tags map[string]string) bool { return tags[lbc.TagCluster] == sandbox.ClusterName },
-	}
-	if forPlan {
-		rd.Route53, rd.Network = s.r53, true
-		for _, n := range objs.Nodes {
-			if id, ok := awsapi.InstanceIDFromProviderID(n.Spec.ProviderID); ok {
-				rd.InstanceIDs = append(rd.InstanceIDs, id)
-			}
-		}
-	}
-	st, err := rd.Read(ctx)
-	if err != nil {
-		return nil, err
-	}
-	st.Region = sandbox.Region
-	d := lbc.DefaultDefaults()
-	d.ClusterName = sandbox.ClusterName
-	return topology.Build(objs, st, topology.Options{Defaults: d}), nil
+	return world.Read(ctx, c, world.Scope{AllNamespaces: true}, world.Options{Cluster: sandbox.ClusterName, Network: forPlan})
 }
 
 func (s *Story) scan(ctx context.Context) (string, error) {
@@ -249,7 +235,7 @@ func (s *Story) planStep(ctx context.Context) (string, error) {
 		return "", err
 	}
 	opts := planOptions()
-	if opts.Live, err = preflight.Gather(ctx, preflight.GatherOptions{Kube: s.sb.Kube, STS: s.sts, IAM: s.iam}); err != nil {
+	if opts.Live, err = preflight.Gather(ctx, preflight.GatherOptions{Kube: s.sb.Kube, JournalNamespace: apply.DefaultJournalNamespace, STS: s.sts, IAM: s.iam}); err != nil {
 		return "", err
 	}
 	p := plan.Build(t, opts)

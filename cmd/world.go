@@ -1,0 +1,106 @@
+package cmd
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/spf13/cobra"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/lbctl/lbctl/lbctl/topology"
+	"github.com/lbctl/lbctl/lbctl/world"
+)
+
+// topologyFlags are the flags of every command that reads the topology.
+type topologyFlags struct {
+	Filenames     []string
+	AllNamespaces bool
+	Selector      string
+	NoAWS         bool
+	ClusterName   string
+	AWSRate       float64
+	// preflight (plan's) also reads the nodes' instances, the security
+	// groups and the Route53 hosted zones.
+	preflight bool
+}
+
+func (f *topologyFlags) add(c *cobra.Command) {
+	fl := c.Flags()
+	fl.StringSliceVarP(&f.Filenames, "filename", "f", nil, "read manifests from files, directories or - (stdin) instead of the cluster")
+	fl.BoolVarP(&f.AllNamespaces, "all-namespaces", "A", false, "read every namespace")
+	fl.StringVarP(&f.Selector, "selector", "l", "", "label selector for Ingresses (the objects they use are read whole)")
+	fl.BoolVar(&f.NoAWS, "no-aws", false, "do not read AWS (names are predicted, health unknown)")
+	fl.StringVar(&f.ClusterName, "cluster-name", "", "the controller's --cluster-name (default: "+world.EnvClusterName+", the kubeconfig's EKS cluster ARN, or the ALBs' tags)")
+	fl.Float64Var(&f.AWSRate, "aws-rate", 20, "AWS API calls per second at most")
+}
+
+// worldClients hands the world reader the factory's lazily built clients.
+func (r *Root) worldClients() world.Clients {
+	return world.Clients{
+		Kube:    func() (kubernetes.Interface, error) { return r.Factory.KubeClient() },
+		Dynamic: func() (dynamic.Interface, error) { return r.Factory.DynamicClient() },
+		AWS:     r.Factory.AWSClients,
+	}
+}
+
+// scope resolves what the flags read: manifests, or the cluster in every
+// namespace or in one (-n, else the kubeconfig context's), once.
+func (r *Root) scope(f *topologyFlags) (world.Scope, error) {
+	s := world.Scope{Files: f.Filenames, Stdin: r.Streams.In, AllNamespaces: f.AllNamespaces, Selector: f.Selector}
+	if s.FromFiles() || s.AllNamespaces {
+		return s, nil
+	}
+	ns, err := r.Factory.Namespace()
+	if err != nil {
+		return world.Scope{}, err
+	}
+	s.Namespace = ns
+	return s, nil
+}
+
+// clusterName takes the controller's cluster name in lbctl's one order:
+// --cluster-name, LBCTL_CLUSTER_NAME, the kubeconfig's EKS cluster ARN
+// (not for manifests, which may be meant for any cluster); "" leaves it to
+// the ALBs' tags.
+func (r *Root) clusterName(flag string, fromFiles bool) string {
+	contextCluster := ""
+	if !fromFiles {
+		contextCluster = r.Factory.KubeconfigCluster()
+	}
+	name, _, _ := world.ClusterName(flag, r.Streams.getenv(world.EnvClusterName), contextCluster)
+	return name
+}
+
+// worldOptions are how the flags read AWS.
+func (r *Root) worldOptions(f *topologyFlags, s world.Scope) world.Options {
+	return world.Options{
+		NoAWS:   f.NoAWS,
+		Cluster: r.clusterName(f.ClusterName, s.FromFiles()),
+		Rate:    f.AWSRate,
+		Network: f.preflight,
+		Note:    func(msg string) { fmt.Fprintln(r.Streams.ErrOut, "note: "+msg) },
+		Explain: firstLineOf,
+	}
+}
+
+// readTopology reads what the flags select through the world reader.
+func (r *Root) readTopology(ctx context.Context, f *topologyFlags) (*topology.Topology, error) {
+	s, err := r.scope(f)
+	if err != nil {
+		return nil, err
+	}
+	return world.Read(ctx, r.worldClients(), s, r.worldOptions(f, s))
+}
+
+// clusterFromKubeconfig is the cluster name the kubeconfig's EKS cluster
+// ARN gives ("" for any other cluster).
+func (r *Root) clusterFromKubeconfig() string {
+	name, _, _ := world.EKSClusterARN(r.Factory.KubeconfigCluster())
+	return name
+}
+
+func firstLineOf(err error) string {
+	_, msg := Explain(err)
+	return msg
+}

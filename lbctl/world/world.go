@@ -1,0 +1,249 @@
+// Package world reads the world lbctl works on — Kubernetes objects from a
+// cluster or from manifests, and the AWS load balancers the controller made —
+// and joins them into a topology. Every command and the demo read through
+// it: one order for the scope, the cluster name and what AWS is read, and one
+// health poller that keeps a topology current.
+package world
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	"golang.org/x/time/rate"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/lbctl/lbctl/lbctl/awsapi"
+	"github.com/lbctl/lbctl/lbctl/kube"
+	"github.com/lbctl/lbctl/lbctl/lbc"
+	"github.com/lbctl/lbctl/lbctl/topology"
+)
+
+// Clients hands the reader its clients, built lazily by the caller (cmd's
+// Factory, the demo's sandbox): a read that never reaches AWS never needs
+// credentials.
+type Clients struct {
+	Kube    func() (kubernetes.Interface, error)
+	Dynamic func() (dynamic.Interface, error)
+	// AWS returns the AWS clients with the region they talk to; an error
+	// when AWS is not configured (no region, no credentials).
+	AWS func(ctx context.Context) (*AWS, error)
+}
+
+// AWS are the AWS clients the reader calls. EC2, ACM and Route53 may be nil:
+// what they read is then left out.
+type AWS struct {
+	Region  string
+	ELB     awsapi.ELBv2API
+	EC2     awsapi.EC2API
+	ACM     awsapi.ACMAPI
+	Route53 awsapi.Route53API
+}
+
+// Scope is what to read: manifests (Files) or the cluster, in one namespace
+// or all, Ingresses by label.
+type Scope struct {
+	// Files are manifests (files, directories, "-" for Stdin) read instead
+	// of the cluster.
+	Files []string
+	Stdin io.Reader
+	// Namespace is the one namespace read; ignored with AllNamespaces.
+	// The caller resolves it (-n, else the kubeconfig context's).
+	Namespace     string
+	AllNamespaces bool
+	// Selector filters Ingresses by label; what they use is read whole.
+	Selector string
+}
+
+// FromFiles says whether the scope reads manifests rather than a cluster.
+func (s Scope) FromFiles() bool { return len(s.Files) > 0 }
+
+// Kube is the scope as the Kubernetes reader takes it.
+func (s Scope) Kube() kube.Scope {
+	k := kube.Scope{AllNamespaces: s.AllNamespaces, IngressSelector: s.Selector}
+	if !s.AllNamespaces {
+		k.Namespace = s.Namespace
+	}
+	return k
+}
+
+// Options say how to read AWS.
+type Options struct {
+	// NoAWS reads Kubernetes only (names predicted, health unknown).
+	NoAWS bool
+	// Cluster is the controller's cluster name as ClusterName resolved it;
+	// "" takes the one the ALBs' tags name.
+	Cluster string
+	// Rate is AWS calls per second at most (0: unpaced).
+	Rate float64
+	// Network also reads the nodes' EC2 instances, the security groups and
+	// the Route53 hosted zones (plan's preflight).
+	Network bool
+	// Note receives what the user should be told about the read (AWS not
+	// read from manifests, ALBs of several clusters); nil drops it.
+	Note func(string)
+	// Explain words an error in one line for a note (nil: its first line).
+	Explain func(error) string
+}
+
+func (o Options) note(msg string) {
+	if o.Note != nil {
+		o.Note(msg)
+	}
+}
+
+func (o Options) explain(err error) string {
+	if o.Explain != nil {
+		return o.Explain(err)
+	}
+	s, _, _ := strings.Cut(err.Error(), "\n")
+	return s
+}
+
+// Read reads Kubernetes (the cluster or manifests) and, unless NoAWS, AWS,
+// and joins them. With manifests, AWS that is not configured is noted and
+// skipped; with a cluster it is an error (the caller suggests --no-aws).
+func Read(ctx context.Context, c Clients, s Scope, o Options) (*topology.Topology, error) {
+	objs, err := ReadKube(ctx, c, s)
+	if err != nil {
+		return nil, err
+	}
+	var st *awsapi.State
+	if !o.NoAWS {
+		if st, err = ReadAWS(ctx, c, o, objs.Nodes, s.FromFiles()); err != nil {
+			return nil, err
+		}
+	}
+	return Join(objs, st, o.Cluster), nil
+}
+
+// ReadKubeFirst reads Kubernetes, then AWS after a quick probe; AWS failing
+// is not an error but returned as awsErr beside the Kubernetes-only
+// topology, for views that show what they have and keep trying AWS.
+func ReadKubeFirst(ctx context.Context, c Clients, s Scope, o Options) (t *topology.Topology, awsErr, err error) {
+	objs, err := ReadKube(ctx, c, s)
+	if err != nil {
+		return nil, nil, err
+	}
+	t = Join(objs, nil, o.Cluster)
+	if o.NoAWS {
+		return t, nil, nil
+	}
+	if err := Probe(ctx, c); err != nil {
+		return t, err, nil
+	}
+	st, err := ReadAWS(ctx, c, o, nil, false)
+	if err != nil {
+		return t, err, nil
+	}
+	return Join(objs, st, o.Cluster), nil, nil
+}
+
+// ReadKube reads the Kubernetes side of the scope.
+func ReadKube(ctx context.Context, c Clients, s Scope) (*kube.Objects, error) {
+	if s.FromFiles() {
+		return kube.ReadFiles(s.Files, s.Stdin)
+	}
+	kc, err := c.Kube()
+	if err != nil {
+		return nil, err
+	}
+	dc, err := c.Dynamic()
+	if err != nil {
+		return nil, err
+	}
+	return kube.ReadCluster(ctx, kc, dc, s.Kube())
+}
+
+// ReadAWS reads the load balancers and target groups the controller tagged
+// for a cluster (any cluster: Join tells them apart), their listeners,
+// rules, target health and certificates, the account's limits and the
+// subnets; with Network also nodes' instances, security groups and hosted
+// zones. When optional, AWS that is not configured is noted, not an error.
+func ReadAWS(ctx context.Context, c Clients, o Options, nodes []corev1.Node, optional bool) (*awsapi.State, error) {
+	a, err := c.AWS(ctx)
+	if err != nil {
+		if optional {
+			o.note("AWS not read (" + o.explain(err) + ")")
+			return nil, nil
+		}
+		return nil, err
+	}
+	rd := &awsapi.Reader{ELB: a.ELB, EC2: a.EC2, ACM: a.ACM, Keep: controllerTagged}
+	if o.Network {
+		rd.Route53, rd.Network = a.Route53, true
+		rd.InstanceIDs = InstanceIDs(nodes)
+	}
+	if o.Rate > 0 {
+		rd.Limiter = Limiter(o.Rate)
+	}
+	st, err := rd.Read(ctx)
+	if err != nil {
+		return nil, err
+	}
+	st.Region = a.Region
+	return st, nil
+}
+
+// controllerTagged keeps what the controller made for some cluster.
+func controllerTagged(tags map[string]string) bool { _, ok := tags[lbc.TagCluster]; return ok }
+
+// InstanceIDs are the EC2 instances of the nodes (from spec.providerID).
+func InstanceIDs(nodes []corev1.Node) []string {
+	var ids []string
+	for _, n := range nodes {
+		if id, ok := awsapi.InstanceIDFromProviderID(n.Spec.ProviderID); ok {
+			ids = append(ids, id)
+		}
+	}
+	return ids
+}
+
+// Limiter paces AWS calls at perSecond, with a burst of one second's calls.
+func Limiter(perSecond float64) *rate.Limiter {
+	return rate.NewLimiter(rate.Limit(perSecond), int(perSecond)+1)
+}
+
+// Join builds the topology of objs and st for cluster; without a cluster
+// name it takes the one the ALBs' tags name, and notes when they name
+// several.
+func Join(objs *kube.Objects, st *awsapi.State, cluster string) *topology.Topology {
+	if cluster == "" && st != nil {
+		var clusters []string
+		cluster, clusters = topology.InferCluster(st)
+		if cluster == "" && len(clusters) > 1 {
+			n := kube.Note{Source: "aws", Message: fmt.Sprintf("ALBs of several clusters found (%s); pass --cluster-name to tell orphans apart", strings.Join(clusters, ", "))}
+			if !slices.Contains(objs.Notes, n) {
+				objs.Notes = append(objs.Notes, n)
+			}
+		}
+	}
+	d := lbc.DefaultDefaults()
+	d.ClusterName = cluster
+	return topology.Build(objs, st, topology.Options{Defaults: d})
+}
+
+// ProbeTimeout bounds Probe.
+const ProbeTimeout = 5 * time.Second
+
+// Probe asks AWS one small question without retries and with a short
+// deadline, so that an unreachable endpoint is known in seconds rather than
+// after the retryer's back-off.
+func Probe(ctx context.Context, c Clients) error {
+	a, err := c.AWS(ctx)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, ProbeTimeout)
+	defer cancel()
+	_, err = a.ELB.DescribeLoadBalancers(ctx, &elasticloadbalancingv2.DescribeLoadBalancersInput{PageSize: aws.Int32(1)},
+		func(o *elasticloadbalancingv2.Options) { o.Retryer = aws.NopRetryer{} })
+	return err
+}
