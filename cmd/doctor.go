@@ -2,50 +2,20 @@ package cmd
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
+	"k8s.io/client-go/kubernetes"
 
 	"github.com/lbctl/lbctl/lbctl/exitcode"
+	"github.com/lbctl/lbctl/lbctl/preflight"
 )
-
-// DoctorStatus is the verdict of one doctor check.
-type DoctorStatus string
-
-// The verdicts, from good to bad; only fail makes doctor exit 1.
-const (
-	DoctorOK         DoctorStatus = "ok"
-	DoctorNotChecked DoctorStatus = "not-checked"
-	DoctorWarn       DoctorStatus = "warn"
-	DoctorFail       DoctorStatus = "fail"
-)
-
-// DoctorCheck is one line of doctor's report: what was checked, the verdict,
-// what was found or is missing, and how to fix it.
-type DoctorCheck struct {
-	// Check names the check as area/subject ("rbac/scan", "iam/elasticloadbalancing:DescribeRules").
-	Check   string       `json:"check"`
-	Status  DoctorStatus `json:"status"`
-	Message string       `json:"message"`
-	Fix     string       `json:"fix,omitempty"`
-}
-
-// DoctorReport is doctor's -o json document.
-type DoctorReport struct {
-	Checks []DoctorCheck        `json:"checks"`
-	Counts map[DoctorStatus]int `json:"counts"`
-}
-
-// Failed reports whether any check failed.
-func (r DoctorReport) Failed() bool { return r.Counts[DoctorFail] > 0 }
 
 type doctorOptions struct {
-	output string
-	noAWS  bool
+	output    string
+	noAWS     bool
+	namespace string
 }
 
 func newDoctorCmd(r *Root) *cobra.Command {
@@ -69,20 +39,25 @@ otherwise.`,
   kubectl lbctl doctor -n shop -o json | jq '.checks[] | select(.status != "ok")'`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
+			o.complete(c)
 			if err := o.validate(); err != nil {
 				return err
 			}
-			d := &doctor{r: r, noAWS: o.noAWS}
-			if f := c.Flags().Lookup("namespace"); f != nil && f.Changed {
-				d.namespace = strings.TrimSpace(f.Value.String())
-			}
-			return o.run(c.Context(), r, d.run(c.Context()))
+			return o.run(c.Context(), r)
 		},
 	}
 	c.Flags().StringVarP(&o.output, "output", "o", "text", "output format: text or json")
 	c.Flags().BoolVar(&o.noAWS, "no-aws", false, "skip the AWS checks (for runs of the other commands with --no-aws)")
 	_ = c.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"text", "json"}, cobra.ShellCompDirectiveNoFileComp))
 	return c
+}
+
+// complete takes -n only when given: without it RBAC is checked across
+// all namespaces, not in the context's namespace.
+func (o *doctorOptions) complete(c *cobra.Command) {
+	if f := c.Flags().Lookup("namespace"); f != nil && f.Changed {
+		o.namespace = strings.TrimSpace(f.Value.String())
+	}
 }
 
 func (o *doctorOptions) validate() error {
@@ -93,56 +68,81 @@ func (o *doctorOptions) validate() error {
 	return exitcode.New(exitcode.Usage, fmt.Sprintf("--output %q is not one of text, json", o.output), "", exitcode.ErrUsage)
 }
 
-func (o *doctorOptions) run(_ context.Context, r *Root, checks []DoctorCheck) error {
-	rep := newDoctorReport(checks)
+func (o *doctorOptions) run(ctx context.Context, r *Root) error {
+	in := preflight.DoctorInput{
+		Kube:      func() (kubernetes.Interface, error) { return r.Factory.KubeClient() },
+		Context:   r.contextName(),
+		Namespace: o.namespace,
+		NoAWS:     o.noAWS,
+		AWSConfig: r.Factory.AWSConfig,
+		AWS:       r.doctorAWS,
+		Explain:   explainLine,
+	}
+	if cfg, err := r.Factory.RESTConfig(); err == nil {
+		in.Host = cfg.Host
+	}
+	rep := preflight.NewDoctorReport(preflight.Doctor(ctx, in))
 	var err error
 	if o.output == "json" {
-		err = writeDoctorJSON(r.Streams.Out, rep)
+		err = preflight.WriteDoctorJSON(r.Streams.Out, rep)
 	} else {
-		err = writeDoctorText(r.Streams.Out, rep)
+		err = preflight.WriteDoctorText(r.Streams.Out, rep)
 	}
 	if err != nil {
 		return err
 	}
 	if rep.Failed() {
-		return exitcode.New(exitcode.CheckFailed, fmt.Sprintf("%d of %d checks failed", rep.Counts[DoctorFail], len(rep.Checks)),
+		return exitcode.New(exitcode.CheckFailed, fmt.Sprintf("%d of %d checks failed", rep.Counts[preflight.DoctorFail], len(rep.Checks)),
 			"each fail line says what is missing and how to fix it", exitcode.ErrCheckFailed)
 	}
 	return nil
 }
 
-func newDoctorReport(checks []DoctorCheck) DoctorReport {
-	rep := DoctorReport{Checks: checks, Counts: map[DoctorStatus]int{DoctorOK: 0, DoctorWarn: 0, DoctorFail: 0, DoctorNotChecked: 0}}
-	if rep.Checks == nil {
-		rep.Checks = []DoctorCheck{}
+// contextName is the kubeconfig context in use: --context, else the
+// current context.
+func (r *Root) contextName() string {
+	if c := deref(r.Factory.ConfigFlags.Context); c != "" {
+		return c
 	}
-	for _, c := range checks {
-		rep.Counts[c.Status]++
+	raw, err := r.Factory.ConfigFlags.ToRawKubeConfigLoader().RawConfig()
+	if err != nil {
+		return ""
 	}
-	return rep
+	return raw.CurrentContext
 }
 
-func writeDoctorJSON(w io.Writer, rep DoctorReport) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(rep)
+// doctorAWS builds the clients doctor probes with.
+func (r *Root) doctorAWS(ctx context.Context) (*preflight.DoctorAWS, error) {
+	f := r.Factory
+	elb, err := f.ELBv2(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ec, err := f.EC2(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ac, err := f.ACM(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rc, err := f.Route53(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ic, err := f.IAM(ctx)
+	if err != nil {
+		return nil, err
+	}
+	sc, err := f.STS(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &preflight.DoctorAWS{ELB: elb, EC2: ec, ACM: ac, Route53: rc, IAM: ic, STS: sc}, nil
 }
 
-// writeDoctorText prints one line per check: verdict, check, message and,
-// when there is one, the fix; then a count.
-func writeDoctorText(w io.Writer, rep DoctorReport) error {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	for _, c := range rep.Checks {
-		line := c.Message
-		if c.Fix != "" {
-			line += " — fix: " + c.Fix
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", c.Status, c.Check, line)
-	}
-	if err := tw.Flush(); err != nil {
-		return err
-	}
-	_, err := fmt.Fprintf(w, "\n%d ok, %d warn, %d fail, %d not checked\n",
-		rep.Counts[DoctorOK], rep.Counts[DoctorWarn], rep.Counts[DoctorFail], rep.Counts[DoctorNotChecked])
-	return err
+// explainLine is the one line Explain gives an error.
+func explainLine(err error) string {
+	_, msg := Explain(err)
+	return msg
 }

@@ -18,16 +18,17 @@ import (
 
 	"github.com/lbctl/lbctl/lbctl/exitcode"
 	"github.com/lbctl/lbctl/lbctl/permissions"
+	"github.com/lbctl/lbctl/lbctl/preflight"
 )
 
 func TestDoctorText(t *testing.T) {
-	rep := newDoctorReport([]DoctorCheck{
-		{Check: "kube/context", Status: DoctorOK, Message: "Kubernetes v1.33.0"},
-		{Check: "rbac/scan", Status: DoctorFail, Message: "missing 1 of 9 verbs across all namespaces: list pods", Fix: "kubectl lbctl rbac --for scan | kubectl apply -f -"},
-		{Check: "iam/elasticloadbalancing:DescribeRules", Status: DoctorNotChecked, Message: "no load balancer in the region to try it on"},
+	rep := preflight.NewDoctorReport([]preflight.DoctorCheck{
+		{Check: "kube/context", Status: preflight.DoctorOK, Message: "Kubernetes v1.33.0"},
+		{Check: "rbac/scan", Status: preflight.DoctorFail, Message: "missing 1 of 9 verbs across all namespaces: list pods", Fix: "kubectl lbctl rbac --for scan | kubectl apply -f -"},
+		{Check: "iam/elasticloadbalancing:DescribeRules", Status: preflight.DoctorNotChecked, Message: "no load balancer in the region to try it on"},
 	})
 	var b bytes.Buffer
-	if err := writeDoctorText(&b, rep); err != nil {
+	if err := preflight.WriteDoctorText(&b, rep); err != nil {
 		t.Fatal(err)
 	}
 	want := `ok           kube/context                            Kubernetes v1.33.0
@@ -52,18 +53,18 @@ func TestDoctorBadOutput(t *testing.T) {
 	assertOneLine(t, stderr, "--output", "text, json")
 }
 
-func doctorJSON(t *testing.T, args ...string) (int, DoctorReport, string) {
+func doctorJSON(t *testing.T, args ...string) (int, preflight.DoctorReport, string) {
 	t.Helper()
 	code, out, stderr := runCmd(t, append(args, "doctor", "-o", "json")...)
-	var rep DoctorReport
+	var rep preflight.DoctorReport
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatalf("doctor -o json: %v\n%s\n%s", err, out, stderr)
 	}
 	return code, rep, stderr
 }
 
-func byCheck(rep DoctorReport) map[string]DoctorCheck {
-	m := map[string]DoctorCheck{}
+func byCheck(rep preflight.DoctorReport) map[string]preflight.DoctorCheck {
+	m := map[string]preflight.DoctorCheck{}
 	for _, c := range rep.Checks {
 		m[c.Check] = c
 	}
@@ -82,7 +83,7 @@ func TestDoctorAgainstSandbox(t *testing.T) {
 		t.Fatalf("healthy sandbox: exit %d\n%+v\n%s", code, rep.Checks, stderr)
 	}
 	for _, c := range rep.Checks {
-		if c.Status != DoctorOK {
+		if c.Status != preflight.DoctorOK {
 			t.Errorf("healthy sandbox: %s is %s: %s", c.Check, c.Status, c.Message)
 		}
 	}
@@ -135,7 +136,7 @@ func TestDoctorAgainstSandbox(t *testing.T) {
 	// Granting what `rbac --for scan` prints clears scan's line.
 	grantRBAC(t, sb.Config, "doctor-without-rbac", "scan")
 	_, rep, _ = doctorJSON(t, "--kubeconfig", userKubeconfig)
-	if c := byCheck(rep)["rbac/scan"]; c.Status != DoctorOK {
+	if c := byCheck(rep)["rbac/scan"]; c.Status != preflight.DoctorOK {
 		t.Errorf("after granting rbac --for scan: %s %s", c.Status, c.Message)
 	}
 

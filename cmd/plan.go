@@ -142,7 +142,7 @@ func (r *Root) livePreflight(ctx context.Context, f *topologyFlags) (*plan.Live,
 	if err != nil {
 		return nil, err
 	}
-	o := preflight.GatherOptions{Kube: kc, JournalNamespace: apply.DefaultJournalNamespace, Each: doctorCall, Explain: explainLine}
+	o := preflight.GatherOptions{Kube: kc, JournalNamespace: apply.DefaultJournalNamespace, Each: preflight.Bounded, Explain: explainLine}
 	if !f.AllNamespaces {
 		if o.Namespace, err = r.Factory.Namespace(); err != nil {
 			return nil, err

@@ -1,6 +1,6 @@
 // Command schemas writes docs/schemas/*.schema.json, the JSON Schemas of the
-// documents lbctl prints and reads (ScanReport, MigrationPlan, a load test's
-// RUN.json), reflected from their Go types and doc comments. Run it from the
+// documents lbctl prints and reads (ScanReport, MigrationPlan, DoctorReport, a load
+// test's RUN.json), reflected from their Go types and doc comments. Run it from the
 // module root with `go generate ./hack/schemas` (or `go run ./hack/schemas`);
 // its test fails when a committed schema is stale.
 package main
@@ -19,6 +19,7 @@ import (
 
 	"github.com/invopop/jsonschema"
 
+	"github.com/lbctl/lbctl/lbctl/preflight"
 	"github.com/lbctl/lbctl/loadtest"
 	"github.com/lbctl/lbctl/migrate/plan"
 	"github.com/lbctl/lbctl/migrate/scan"
@@ -45,6 +46,8 @@ func documents() []document {
 			dirs: []string{"migrate/scan", "lbctl/topology"}},
 		{file: "migration-plan.schema.json", value: plan.Plan{}, title: "lbctl MigrationPlan (plan -o json, plan.json)",
 			dirs: []string{"migrate/plan", "migrate/scan", "lbctl/topology"}},
+		{file: "doctor-report.schema.json", value: preflight.DoctorReport{}, title: "lbctl DoctorReport (doctor -o json)",
+			dirs: []string{"lbctl/preflight"}},
 		{file: "loadtest-run.schema.json", value: loadtest.Run{}, title: "lbctl load-test run (RUN.json, " + loadtest.Schema + ")",
 			dirs: []string{"loadtest"}},
 	}

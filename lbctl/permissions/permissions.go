@@ -169,17 +169,17 @@ func Sources() []Source {
 		{Func: "lbctl/preflight.PrincipalARN", Commands: []Command{Plan, Doctor}, AWS: []string{"iam:GetRole"}},
 		{Func: "lbctl/preflight.DeniedActions", Commands: []Command{Plan, Doctor}, AWS: []string{"iam:SimulatePrincipalPolicy"}},
 		{Func: "lbctl/preflight.ControllerRoleARN", Commands: []Command{Plan}, Kube: []KubeRule{get("", "serviceaccounts")}},
-		{Func: "cmd.(doctor).checkController", Commands: doctor, Kube: []KubeRule{
+		{Func: "lbctl/preflight.(doctor).checkController", Commands: doctor, Kube: []KubeRule{
 			{"networking.k8s.io", "ingressclasses", "get"},
 		}},
-		{Func: "cmd.(doctor).checkIdentity", Commands: doctor, AWS: []string{"sts:GetCallerIdentity"}},
-		{Func: "cmd.(doctor).probeAWS", Commands: doctor, AWS: []string{
+		{Func: "lbctl/preflight.(doctor).checkIdentity", Commands: doctor, AWS: []string{"sts:GetCallerIdentity"}},
+		{Func: "lbctl/preflight.(doctor).probeAWS", Commands: doctor, AWS: []string{
 			elb + "DescribeLoadBalancers", elb + "DescribeTags", elb + "DescribeListeners", elb + "DescribeRules",
 			elb + "DescribeTargetGroups", elb + "DescribeTargetHealth", elb + "DescribeAccountLimits",
 			ec2 + "DescribeSubnets", "acm:ListCertificates", "acm:DescribeCertificate",
 			ec2 + "DescribeInstances", ec2 + "DescribeSecurityGroups", "route53:ListHostedZones",
 		}},
-		{Func: "cmd.(doctor).probeIAM", Commands: doctor, AWS: []string{"iam:GetRole"}},
+		{Func: "lbctl/preflight.(doctor).probeIAM", Commands: doctor, AWS: []string{"iam:GetRole"}},
 
 		// migrate: the plan's checks, the journal and its lease, the waits.
 		{Func: "migrate/apply.(Executor).checkInputs", Commands: mig, Kube: []KubeRule{

@@ -1,11 +1,13 @@
-package cmd
+package preflight
 
 import (
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
+	"text/tabwriter"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -16,25 +18,114 @@ import (
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/aws-sdk-go-v2/service/route53"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
-	"github.com/aws/smithy-go"
 	appsv1 "k8s.io/api/apps/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/version"
+	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/lbctl/lbctl/lbctl/awsapi"
 	"github.com/lbctl/lbctl/lbctl/kube/elbv2/v1beta1"
 	"github.com/lbctl/lbctl/lbctl/lbc"
 	"github.com/lbctl/lbctl/lbctl/permissions"
-	"github.com/lbctl/lbctl/lbctl/preflight"
 )
+
+// DoctorStatus is the verdict of one doctor check.
+type DoctorStatus string
+
+// The verdicts, from good to bad; only fail makes doctor exit 1.
+const (
+	DoctorOK         DoctorStatus = "ok"
+	DoctorNotChecked DoctorStatus = "not-checked"
+	DoctorWarn       DoctorStatus = "warn"
+	DoctorFail       DoctorStatus = "fail"
+)
+
+// DoctorCheck is one line of doctor's report: what was checked, the verdict,
+// what was found or is missing, and how to fix it.
+type DoctorCheck struct {
+	// Check names the check as area/subject ("rbac/scan", "iam/elasticloadbalancing:DescribeRules").
+	Check   string       `json:"check"`
+	Status  DoctorStatus `json:"status"`
+	Message string       `json:"message"`
+	Fix     string       `json:"fix,omitempty"`
+}
+
+// DoctorReport is doctor's -o json document.
+type DoctorReport struct {
+	Checks []DoctorCheck        `json:"checks"`
+	Counts map[DoctorStatus]int `json:"counts"`
+}
+
+// Failed reports whether any check failed.
+func (r DoctorReport) Failed() bool { return r.Counts[DoctorFail] > 0 }
+
+// NewDoctorReport counts the checks' verdicts.
+func NewDoctorReport(checks []DoctorCheck) DoctorReport {
+	rep := DoctorReport{Checks: checks, Counts: map[DoctorStatus]int{DoctorOK: 0, DoctorWarn: 0, DoctorFail: 0, DoctorNotChecked: 0}}
+	if rep.Checks == nil {
+		rep.Checks = []DoctorCheck{}
+	}
+	for _, c := range checks {
+		rep.Counts[c.Status]++
+	}
+	return rep
+}
+
+// WriteDoctorJSON writes the report as doctor -o json does.
+func WriteDoctorJSON(w io.Writer, rep DoctorReport) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(rep)
+}
+
+// WriteDoctorText prints one line per check: verdict, check, message and,
+// when there is one, the fix; then a count.
+func WriteDoctorText(w io.Writer, rep DoctorReport) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	for _, c := range rep.Checks {
+		line := c.Message
+		if c.Fix != "" {
+			line += " — fix: " + c.Fix
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", c.Status, c.Check, line)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintf(w, "\n%d ok, %d warn, %d fail, %d not checked\n",
+		rep.Counts[DoctorOK], rep.Counts[DoctorWarn], rep.Counts[DoctorFail], rep.Counts[DoctorNotChecked])
+	return err
+}
+
+// DoctorInput is what doctor checks with: clients built by the caller (an
+// error building one is reported as the check that needed it) and where
+// they point.
+type DoctorInput struct {
+	Kube func() (kubernetes.Interface, error)
+	// Host is the API server's address and Context the kubeconfig
+	// context's name, for the kube/context line ("" to leave out).
+	Host    string
+	Context string
+	// Namespace, when set, is where namespaced RBAC is checked; empty
+	// means across all namespaces.
+	Namespace string
+	// NoAWS skips the AWS checks.
+	NoAWS bool
+	// AWSConfig loads the AWS configuration (region, credentials);
+	// AWS builds the clients from it.
+	AWSConfig func(context.Context) (aws.Config, error)
+	AWS       func(context.Context) (*DoctorAWS, error)
+	// Explain words an error in one line (nil: its text).
+	Explain func(error) string
+}
 
 // doctorCallTimeout bounds each API call doctor makes.
 const doctorCallTimeout = 15 * time.Second
 
 // doctor runs the checks in order and collects their lines.
 type doctor struct {
-	r *Root
+	in DoctorInput
 	// namespace, when set, is where namespaced RBAC is checked; empty
 	// means across all namespaces.
 	namespace string
@@ -47,6 +138,18 @@ type doctor struct {
 
 func (d *doctor) add(check string, st DoctorStatus, msg, fix string) {
 	d.checks = append(d.checks, DoctorCheck{Check: check, Status: st, Message: msg, Fix: fix})
+}
+
+// Doctor runs doctor's checks in order — the kube context, each command's
+// RBAC, the controller (Deployment, version against each feature, webhook,
+// IngressClass, CRDs), the AWS region, credentials, identity and each IAM
+// action lbctl calls — and returns their lines.
+func Doctor(ctx context.Context, in DoctorInput) []DoctorCheck {
+	if in.Explain == nil {
+		in.Explain = func(err error) string { return err.Error() }
+	}
+	d := &doctor{in: in, namespace: in.Namespace, noAWS: in.NoAWS}
+	return d.run(ctx)
 }
 
 func (d *doctor) run(ctx context.Context) []DoctorCheck {
@@ -69,28 +172,27 @@ func (d *doctor) run(ctx context.Context) []DoctorCheck {
 // checkContext reaches the API server and reads its version.
 func (d *doctor) checkContext(ctx context.Context) kubernetes.Interface {
 	const check = "kube/context"
-	kc, err := d.r.Factory.KubeClient()
+	kc, err := d.in.Kube()
 	if err != nil {
-		d.add(check, DoctorFail, explainLine(err), "")
+		d.add(check, DoctorFail, d.in.Explain(err), "")
 		return nil
 	}
 	cctx, cancel := context.WithTimeout(ctx, doctorCallTimeout)
 	defer cancel()
-	raw, err := kc.Discovery().RESTClient().Get().AbsPath("/version").Do(cctx).Raw()
-	if err != nil {
-		d.add(check, DoctorFail, explainLine(err), "")
-		return nil
-	}
-	var v version.Info
-	if err := json.Unmarshal(raw, &v); err != nil {
+	v, err := discovery.ToDiscoveryInterfaceWithContext(kc.Discovery()).ServerVersionWithContext(cctx)
+	switch {
+	case err != nil && strings.HasPrefix(err.Error(), "unable to parse the server version"):
 		d.add(check, DoctorFail, "the API server's /version is not a version: "+err.Error(), "check --context/--kubeconfig point at a Kubernetes API server")
+		return nil
+	case err != nil:
+		d.add(check, DoctorFail, d.in.Explain(err), "")
 		return nil
 	}
 	where := ""
-	if cfg, err := d.r.Factory.RESTConfig(); err == nil {
-		where = " at " + cfg.Host
+	if d.in.Host != "" {
+		where = " at " + d.in.Host
 	}
-	name := d.contextName()
+	name := d.in.Context
 	if name != "" {
 		name = "context " + name + ": "
 	}
@@ -98,22 +200,11 @@ func (d *doctor) checkContext(ctx context.Context) kubernetes.Interface {
 	return kc
 }
 
-func (d *doctor) contextName() string {
-	if c := deref(d.r.Factory.ConfigFlags.Context); c != "" {
-		return c
-	}
-	raw, err := d.r.Factory.ConfigFlags.ToRawKubeConfigLoader().RawConfig()
-	if err != nil {
-		return ""
-	}
-	return raw.CurrentContext
-}
-
 // checkRBAC asks the API server, per command, whether the user may do each
 // verb the registry lists for it: one SelfSubjectAccessReview per distinct
 // rule.
 func (d *doctor) checkRBAC(ctx context.Context, kc kubernetes.Interface) {
-	answers := preflight.AccessReviews(ctx, kc, permissions.KubeRules(permissions.Commands()), d.namespace, doctorCall)
+	answers := AccessReviews(ctx, kc, permissions.KubeRules(permissions.Commands()), d.namespace, Bounded)
 	for _, c := range permissions.Commands() {
 		check := "rbac/" + string(c)
 		rules := permissions.KubeRules([]permissions.Command{c})
@@ -125,7 +216,7 @@ func (d *doctor) checkRBAC(ctx context.Context, kc kubernetes.Interface) {
 			case a.Err != nil:
 				failed = a.Err
 			case !a.Allowed:
-				missing = append(missing, preflight.KubectlVerb(k))
+				missing = append(missing, KubectlVerb(k))
 			}
 		}
 		scope := "across all namespaces"
@@ -139,7 +230,7 @@ func (d *doctor) checkRBAC(ctx context.Context, kc kubernetes.Interface) {
 		fix += " | kubectl apply -f -, then bind it to your user or group"
 		switch {
 		case failed != nil:
-			d.add(check, DoctorWarn, "cannot ask the API server: "+explainLine(failed), "")
+			d.add(check, DoctorWarn, "cannot ask the API server: "+d.in.Explain(failed), "")
 		case len(missing) > 0:
 			d.add(check, DoctorFail, fmt.Sprintf("missing %d of %d verbs %s: %s", len(missing), len(rules), scope, strings.Join(missing, ", ")), fix)
 		default:
@@ -148,8 +239,8 @@ func (d *doctor) checkRBAC(ctx context.Context, kc kubernetes.Interface) {
 	}
 }
 
-// doctorCall bounds one API call.
-func doctorCall(ctx context.Context) (context.Context, context.CancelFunc) {
+// Bounded bounds one API call of doctor's or of the preflight reads.
+func Bounded(ctx context.Context) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(ctx, doctorCallTimeout)
 }
 
@@ -160,22 +251,22 @@ func (d *doctor) checkController(ctx context.Context, kc kubernetes.Interface) {
 	cctx, cancel := context.WithTimeout(ctx, doctorCallTimeout)
 	defer cancel()
 	installFix := "install the AWS Load Balancer Controller (helm install aws-load-balancer-controller eks/aws-load-balancer-controller -n kube-system --set clusterName=<cluster>)"
-	deps, err := preflight.ControllerDeployments(cctx, kc)
+	deps, err := ControllerDeployments(cctx, kc)
 	switch {
 	case err != nil:
-		d.add("controller/deployment", forbiddenOrFail(err), "cannot list Deployments: "+explainLine(err), "kubectl lbctl rbac --for doctor | kubectl apply -f -")
+		d.add("controller/deployment", forbiddenOrFail(err), "cannot list Deployments: "+d.in.Explain(err), "kubectl lbctl rbac --for doctor | kubectl apply -f -")
 		d.add("controller/features", DoctorNotChecked, "the controller's version was not read", "")
 	case len(deps) == 0:
-		d.add("controller/deployment", DoctorFail, "no Deployment labelled "+preflight.ControllerSelector+" in any namespace", installFix)
+		d.add("controller/deployment", DoctorFail, "no Deployment labelled "+ControllerSelector+" in any namespace", installFix)
 		d.add("controller/features", DoctorNotChecked, "no controller, no version to check", "")
 	default:
 		d.checkControllerDeployment(deps)
 	}
 
-	wh, err := preflight.ReadWebhook(cctx, kc)
+	wh, err := ReadWebhook(cctx, kc)
 	switch {
 	case err != nil:
-		d.add("controller/webhook", forbiddenOrFail(err), "cannot read MutatingWebhookConfiguration "+lbc.WebhookConfigName+": "+explainLine(err), "kubectl lbctl rbac --for doctor | kubectl apply -f -")
+		d.add("controller/webhook", forbiddenOrFail(err), "cannot read MutatingWebhookConfiguration "+lbc.WebhookConfigName+": "+d.in.Explain(err), "kubectl lbctl rbac --for doctor | kubectl apply -f -")
 	case !wh.Found:
 		d.add("controller/webhook", DoctorFail, "no MutatingWebhookConfiguration "+lbc.WebhookConfigName+": pods get no readiness gates, so rollouts in ip mode can drop requests", "reinstall the controller with its webhook (the Helm chart creates it) and check its Service and certificate")
 	case wh.PodWebhook == "":
@@ -190,7 +281,7 @@ func (d *doctor) checkController(ctx context.Context, kc kubernetes.Interface) {
 	case apierrors.IsNotFound(err):
 		d.add("controller/ingressclass", DoctorFail, "no IngressClass "+lbc.IngressClassALB, classFix)
 	case err != nil:
-		d.add("controller/ingressclass", forbiddenOrFail(err), "cannot read IngressClass "+lbc.IngressClassALB+": "+explainLine(err), "kubectl lbctl rbac --for doctor | kubectl apply -f -")
+		d.add("controller/ingressclass", forbiddenOrFail(err), "cannot read IngressClass "+lbc.IngressClassALB+": "+d.in.Explain(err), "kubectl lbctl rbac --for doctor | kubectl apply -f -")
 	case ic.Spec.Controller != lbc.ControllerName:
 		d.add("controller/ingressclass", DoctorFail, fmt.Sprintf("IngressClass %s belongs to controller %q, not %s", lbc.IngressClassALB, ic.Spec.Controller, lbc.ControllerName), classFix)
 	default:
@@ -203,7 +294,7 @@ func (d *doctor) checkController(ctx context.Context, kc kubernetes.Interface) {
 func (d *doctor) checkControllerDeployment(deps []appsv1.Deployment) {
 	dep := deps[0]
 	ref := dep.Namespace + "/" + dep.Name
-	image := preflight.ControllerImage(&dep)
+	image := ControllerImage(&dep)
 	want := int32(1)
 	if dep.Spec.Replicas != nil {
 		want = *dep.Spec.Replicas
@@ -239,7 +330,7 @@ func (d *doctor) checkCRDs(kc kubernetes.Interface) {
 	served := map[string]bool{}
 	list, err := kc.Discovery().ServerResourcesForGroupVersion(gv)
 	if err != nil && !apierrors.IsNotFound(err) {
-		d.add("controller/crds", DoctorWarn, "cannot read API discovery for "+gv+": "+explainLine(err), "")
+		d.add("controller/crds", DoctorWarn, "cannot read API discovery for "+gv+": "+d.in.Explain(err), "")
 		return
 	}
 	if list != nil {
@@ -269,9 +360,9 @@ func forbiddenOrFail(err error) DoctorStatus {
 
 // checkAWSConfig loads the AWS configuration: a region is required.
 func (d *doctor) checkAWSConfig(ctx context.Context) (aws.Config, bool) {
-	cfg, err := d.r.Factory.AWSConfig(ctx)
+	cfg, err := d.in.AWSConfig(ctx)
 	if err != nil {
-		d.add("aws/region", DoctorFail, explainLine(err), "")
+		d.add("aws/region", DoctorFail, d.in.Explain(err), "")
 		d.add("aws", DoctorNotChecked, "credentials, identity and IAM actions need a region", "")
 		return aws.Config{}, false
 	}
@@ -299,28 +390,15 @@ func (d *doctor) checkAWS(ctx context.Context, cfg aws.Config) {
 	}
 	d.add("aws/credentials", DoctorOK, msg, "")
 
-	results := map[string]error{"sts:GetCallerIdentity": d.checkIdentity(ctx)}
-	skipped := map[string]string{}
-	elb, err := d.r.Factory.ELBv2(ctx)
-	if err == nil {
-		var ec *ec2.Client
-		var ac *acm.Client
-		var rc *route53.Client
-		if ec, err = d.r.Factory.EC2(ctx); err == nil {
-			if ac, err = d.r.Factory.ACM(ctx); err == nil {
-				if rc, err = d.r.Factory.Route53(ctx); err == nil {
-					var ic *iam.Client
-					if ic, err = d.r.Factory.IAM(ctx); err == nil {
-						d.probeAWS(ctx, awsClients{elb, ec, ac, rc, ic}, results, skipped)
-					}
-				}
-			}
-		}
-	}
+	c, err := d.in.AWS(ctx)
 	if err != nil {
-		d.add("iam", DoctorFail, explainLine(err), "")
+		d.add("aws/identity", DoctorFail, d.in.Explain(err), "")
+		d.add("iam", DoctorFail, d.in.Explain(err), "")
 		return
 	}
+	results := map[string]error{"sts:GetCallerIdentity": d.checkIdentity(ctx, c.STS)}
+	skipped := map[string]string{}
+	d.probeAWS(ctx, c, results, skipped)
 	for _, action := range permissions.AWSActions(nil) {
 		check := "iam/" + action
 		users := actionUsers(action)
@@ -334,10 +412,10 @@ func (d *doctor) checkAWS(ctx context.Context, cfg aws.Config) {
 			d.add(check, DoctorNotChecked, "no harmless call to try it with (needed by "+users+")", "make sure the policy from `kubectl lbctl iam-policy` is attached")
 		case err == nil:
 			d.add(check, DoctorOK, "allowed (needed by "+users+")", "")
-		case isAccessDenied(err):
+		case awsapi.Classify(err) == awsapi.AccessDenied:
 			d.add(check, DoctorFail, "denied (needed by "+users+")", "attach the policy from `kubectl lbctl iam-policy` to "+d.principal())
 		default:
-			d.add(check, DoctorWarn, "could not be tried: "+explainLine(err), "")
+			d.add(check, DoctorWarn, "could not be tried: "+d.in.Explain(err), "")
 		}
 	}
 }
@@ -346,7 +424,7 @@ func (d *doctor) checkAWS(ctx context.Context, cfg aws.Config) {
 // assumed role's own, else a role that does not exist: NoSuchEntity proves
 // the call is allowed) and a simulation of the caller's policy for one
 // action.
-func (d *doctor) probeIAM(call func(func(context.Context) error) error, ic *iam.Client, results map[string]error, skipped map[string]string) {
+func (d *doctor) probeIAM(call func(func(context.Context) error) error, ic IAMAPI, results map[string]error, skipped map[string]string) {
 	if d.identity == "" {
 		skipped["iam:GetRole"], skipped["iam:SimulatePrincipalPolicy"] = "the caller's identity is unknown", "the caller's identity is unknown"
 		return
@@ -354,7 +432,7 @@ func (d *doctor) probeIAM(call func(func(context.Context) error) error, ic *iam.
 	var principal string
 	results["iam:GetRole"] = call(func(ctx context.Context) (err error) {
 		if strings.Contains(d.identity, ":assumed-role/") {
-			principal, err = preflight.PrincipalARN(ctx, ic, d.identity)
+			principal, err = PrincipalARN(ctx, ic, d.identity)
 			return err
 		}
 		principal = d.identity
@@ -369,23 +447,18 @@ func (d *doctor) probeIAM(call func(func(context.Context) error) error, ic *iam.
 		return
 	}
 	results["iam:SimulatePrincipalPolicy"] = call(func(ctx context.Context) error {
-		_, err := preflight.DeniedActions(ctx, ic, principal, []string{"sts:GetCallerIdentity"})
+		_, err := DeniedActions(ctx, ic, principal, []string{"sts:GetCallerIdentity"})
 		return err
 	})
 }
 
 // checkIdentity asks STS who the credentials belong to.
-func (d *doctor) checkIdentity(ctx context.Context) error {
-	c, err := d.r.Factory.STS(ctx)
-	if err != nil {
-		d.add("aws/identity", DoctorFail, explainLine(err), "")
-		return err
-	}
+func (d *doctor) checkIdentity(ctx context.Context, c IdentityAPI) error {
 	cctx, cancel := context.WithTimeout(ctx, doctorCallTimeout)
 	defer cancel()
 	out, err := c.GetCallerIdentity(cctx, &sts.GetCallerIdentityInput{})
 	if err != nil {
-		d.add("aws/identity", DoctorFail, explainLine(err), "refresh the credentials (aws sso login, or new keys) and check AWS_ENDPOINT_URL")
+		d.add("aws/identity", DoctorFail, d.in.Explain(err), "refresh the credentials (aws sso login, or new keys) and check AWS_ENDPOINT_URL")
 		return err
 	}
 	d.identity = aws.ToString(out.Arn)
@@ -400,20 +473,21 @@ func (d *doctor) principal() string {
 	return "the caller's role or user"
 }
 
+// DoctorAWS are the AWS clients doctor probes with.
+type DoctorAWS struct {
+	ELB     awsapi.ELBv2API
+	EC2     awsapi.EC2API
+	ACM     awsapi.ACMAPI
+	Route53 awsapi.Route53API
+	IAM     IAMAPI
+	STS     IdentityAPI
+}
+
 // probeAWS makes one cheap call per action, the smallest page each, and
 // records its error by IAM action. Calls that need an ARN use the first
 // object the previous call returned; without one the action is skipped.
-// awsClients are the clients doctor probes with.
-type awsClients struct {
-	elb *elbv2.Client
-	ec  *ec2.Client
-	ac  *acm.Client
-	rc  *route53.Client
-	ic  *iam.Client
-}
-
-func (d *doctor) probeAWS(ctx context.Context, c awsClients, results map[string]error, skipped map[string]string) {
-	elb, ec, ac, rc := c.elb, c.ec, c.ac, c.rc
+func (d *doctor) probeAWS(ctx context.Context, c *DoctorAWS, results map[string]error, skipped map[string]string) {
+	elb, ec, ac, rc := c.ELB, c.EC2, c.ACM, c.Route53
 	const p = "elasticloadbalancing:"
 	call := func(f func(context.Context) error) error {
 		cctx, cancel := context.WithTimeout(ctx, doctorCallTimeout)
@@ -455,7 +529,7 @@ func (d *doctor) probeAWS(ctx context.Context, c awsClients, results map[string]
 		_, err := rc.ListHostedZones(ctx, &route53.ListHostedZonesInput{MaxItems: aws.Int32(1)})
 		return err
 	})
-	d.probeIAM(call, c.ic, results, skipped)
+	d.probeIAM(call, c.IAM, results, skipped)
 	var certARN string
 	results["acm:ListCertificates"] = call(func(ctx context.Context) error {
 		out, err := ac.ListCertificates(ctx, &acm.ListCertificatesInput{MaxItems: aws.Int32(1)})
@@ -518,15 +592,4 @@ func actionUsers(action string) string {
 		}
 	}
 	return strings.Join(names, ", ")
-}
-
-func isAccessDenied(err error) bool {
-	var ae smithy.APIError
-	return errors.As(err, &ae) && accessDeniedCode(ae.ErrorCode())
-}
-
-// explainLine is the one line Explain gives an error.
-func explainLine(err error) string {
-	_, msg := Explain(err)
-	return msg
 }
