@@ -69,6 +69,10 @@ type Topology struct {
 	params    map[string]*v1beta1.IngressClassParams
 	podsByNS  map[string][]*corev1.Pod
 	tgByTag   map[string]*awsapi.TargetGroup // by stack + resource tag
+
+	// bindingARNs are the keys of bindings, sorted: the order the join
+	// tries them in, so that it does not change from one Build to the next.
+	bindingARNs []string
 }
 
 // Ingress is one Ingress with what the controller makes of it.
@@ -349,7 +353,8 @@ func (t *Topology) joinTargetGroup(in *Ingress, b *Backend) {
 	stack := lbc.StackTag(in.Group.ID)
 	b.TargetGroup = t.tgByTag[stack+"\x00"+resTag]
 	if b.TargetGroup == nil {
-		for arn, tgb := range t.bindings {
+		for _, arn := range t.bindingARNs {
+			tgb := t.bindings[arn]
 			if tgb.Namespace == in.Object.Namespace && tgb.Spec.ServiceRef.Name == b.Ref.Service && samePort(tgb.Spec.ServiceRef.Port, b.Ref.Port, b.ServicePort) {
 				if tg := t.AWS.TargetGroupByARN(arn); tg != nil && (tgb.Name == b.TargetGroupName || b.TargetGroup == nil) {
 					b.TargetGroup = tg
@@ -455,6 +460,11 @@ func (t *Topology) index() {
 		b := &o.TargetGroupBindings[i]
 		t.bindings[b.Spec.TargetGroupARN] = b
 	}
+	t.bindingARNs = make([]string, 0, len(t.bindings))
+	for arn := range t.bindings {
+		t.bindingARNs = append(t.bindingARNs, arn)
+	}
+	sort.Strings(t.bindingARNs)
 	t.tgByTag = map[string]*awsapi.TargetGroup{}
 	if t.AWS != nil {
 		for i := range t.AWS.TargetGroups {
