@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 	"k8s.io/klog/v2"
 
+	"github.com/lbctl/lbctl/lbctl/buildinfo"
 	"github.com/lbctl/lbctl/lbctl/exitcode"
 )
 
@@ -149,6 +150,7 @@ func Main(args []string) int {
 // the exit code; tests call it directly.
 func Run(ctx context.Context, streams *Streams, f *Factory, name string, args []string) int {
 	r := NewRoot(streams, f, name)
+	buildinfo.SetCommand(name)
 	r.Cmd.SetArgs(args)
 	err := r.Cmd.ExecuteContext(ctx)
 	// client-go's background goroutines (dials, cancelled lists) may still

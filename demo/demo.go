@@ -30,6 +30,7 @@ import (
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/lbctl/lbctl/lbctl/buildinfo"
 	"github.com/lbctl/lbctl/lbctl/health"
 	"github.com/lbctl/lbctl/lbctl/lbc"
 	"github.com/lbctl/lbctl/lbctl/preflight"
@@ -222,7 +223,7 @@ func (s *Story) scan(ctx context.Context) (string, error) {
 	}
 	rep := scan.Build(t, scan.Options{Limits: lbc.LimitsFromAWS(t.AWS.Limits)})
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "$ kubectl lbctl scan -A\n\n")
+	fmt.Fprintf(&b, "$ %s scan -A\n\n", buildinfo.Command())
 	if err := scan.WriteTable(&b, rep, scan.TableOptions{}); err != nil {
 		return "", err
 	}
@@ -244,13 +245,13 @@ func (s *Story) planStep(ctx context.Context) (string, error) {
 		s.files[f.Path] = f.Data
 	}
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "$ kubectl lbctl plan -A %s --out-dir ./migration\n\n", planFlags)
+	fmt.Fprintf(&b, "$ %s plan -A %s --out-dir ./migration\n\n", buildinfo.Command(), planFlags)
 	if err := plan.WriteTable(&b, p, plan.TableOptions{}); err != nil {
 		return "", err
 	}
 	fmt.Fprintf(&b, "\n(--steps and --soak keep the traffic shift short for the demo: by default it moves 10%%, 50%%\n")
 	fmt.Fprintf(&b, "and 100%% and soaks %s after each.) The plan is %d manifests and plan.json (id %s);\n", plan.DefaultSoak, len(s.files), apply.PlanID(p))
-	fmt.Fprintf(&b, "the next steps measure today's path, then `kubectl lbctl migrate apply` carries this plan out.\n")
+	fmt.Fprintf(&b, "the next steps measure today's path, then `%s migrate apply` carries this plan out.\n", buildinfo.Command())
 	return b.String(), nil
 }
 
@@ -294,7 +295,7 @@ func (s *Story) health(ctx context.Context) (string, error) {
 		return "", err
 	}
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "$ kubectl lbctl health storefront storefront-ip -n team-a\n\n")
+	fmt.Fprintf(&b, "$ %s health storefront storefront-ip -n team-a\n\n", buildinfo.Command())
 	if err := health.WriteTable(&b, snap, false, false); err != nil {
 		return "", err
 	}
@@ -302,7 +303,7 @@ func (s *Story) health(ctx context.Context) (string, error) {
 	fmt.Fprintf(&b, "one the pods themselves. The pods were restarted after the new TargetGroupBindings existed,\n")
 	fmt.Fprintf(&b, "so each carries a readiness gate the controller sets True only once its target is healthy:\n")
 	fmt.Fprintf(&b, "a rollout now waits for the ALB, not just for the container.\n")
-	fmt.Fprintf(&b, "On a terminal, this step is the live view `kubectl lbctl health -A` opens.\n")
+	fmt.Fprintf(&b, "On a terminal, this step is the live view `%s health -A` opens.\n", buildinfo.Command())
 	return b.String(), nil
 }
 

@@ -14,6 +14,7 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/lbctl/lbctl/lbctl/buildinfo"
 	"github.com/lbctl/lbctl/loadtest"
 )
 
@@ -49,7 +50,7 @@ func (s *Story) oldPath(ctx context.Context) (string, error) {
 		return "", err
 	}
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "$ kubectl lbctl loadtest run --ingress team-a/storefront --rate %d/s --duration %s\n\n", oldPathRate, d)
+	fmt.Fprintf(&b, "$ %s loadtest run --ingress team-a/storefront --rate %d/s --duration %s\n\n", buildinfo.Command(), oldPathRate, d)
 	if err := loadtest.WriteText(&b, runs[0]); err != nil {
 		return "", err
 	}
@@ -181,7 +182,7 @@ func (s *Story) compare(ctx context.Context) (string, error) {
 	}
 	c := loadtest.ABCompare(runs[0], runs[1], abSlot, 1000, 1)
 	var out bytes.Buffer
-	fmt.Fprintf(&out, "$ kubectl lbctl loadtest ab --a ingress:team-a/storefront --b ingress:team-a/storefront-ip --rate %s/s --duration %s --slot %s\n\n", strconv.FormatFloat(rate, 'f', -1, 64), abDuration, abSlot)
+	fmt.Fprintf(&out, "$ %s loadtest ab --a ingress:team-a/storefront --b ingress:team-a/storefront-ip --rate %s/s --duration %s --slot %s\n\n", buildinfo.Command(), strconv.FormatFloat(rate, 'f', -1, 64), abDuration, abSlot)
 	if err := loadtest.WriteComparisonText(&out, c, "old path, instance targets via "+a[0].Connect, "new path, ip targets via "+b[0].Connect); err != nil {
 		return "", err
 	}

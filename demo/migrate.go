@@ -15,6 +15,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/wait"
 
+	"github.com/lbctl/lbctl/lbctl/buildinfo"
 	"github.com/lbctl/lbctl/lbctl/sandbox"
 	"github.com/lbctl/lbctl/migrate/apply"
 	"github.com/lbctl/lbctl/migrate/plan"
@@ -199,7 +200,7 @@ func (s *Story) migrate(ctx context.Context) (string, error) {
 	}
 	var b strings.Builder
 	b.WriteString(advice)
-	fmt.Fprintf(&b, "$ kubectl lbctl migrate apply --plan ./migration --until %s --yes\n\n", plan.PhaseShift)
+	fmt.Fprintf(&b, "$ %s migrate apply --plan ./migration --until %s --yes\n\n", buildinfo.Command(), plan.PhaseShift)
 	if err := log.write(&b); err != nil {
 		return "", err
 	}
@@ -209,7 +210,7 @@ func (s *Story) migrate(ctx context.Context) (string, error) {
 	fmt.Fprintf(&b, "ones; the restarts gave every pod a readiness gate; each DNS weight step was soaked while\n")
 	fmt.Fprintf(&b, "the new target groups kept their healthy targets. The old ALBs still exist (%d ALBs now), with\n", len(s.sb.Emulator.LoadBalancers()))
 	fmt.Fprintf(&b, "no traffic: `--until` stopped for a review before anything is removed.\n\n")
-	fmt.Fprintf(&b, "Meanwhile `kubectl lbctl loadtest run --url http://HOST/ … --rate %d/s --keepalive=false` sent\n", steadyRate)
+	fmt.Fprintf(&b, "Meanwhile `%s loadtest run --url http://HOST/ … --rate %d/s --keepalive=false` sent\n", buildinfo.Command(), steadyRate)
 	fmt.Fprintf(&b, "requests to the %d apps' hosts, each on a new connection resolved through DNS as clients do:\n\n", len(hosts))
 	if err := writeLoad(&b, run); err != nil {
 		return "", err
@@ -318,7 +319,7 @@ func (s *Story) cleanup(ctx context.Context) (string, error) {
 		return "", err
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "$ kubectl lbctl migrate resume --plan ./migration --yes\n\n")
+	fmt.Fprintf(&b, "$ %s migrate resume --plan ./migration --yes\n\n", buildinfo.Command())
 	log := newPhaseLog(s.plan)
 	e := s.executor(log, "", false)
 	j, err := e.Status(ctx)
@@ -343,7 +344,7 @@ func (s *Story) cleanup(ctx context.Context) (string, error) {
 		fmt.Fprintf(&b, "\nstopped: %s\n\n", conflict)
 		fmt.Fprintf(&b, "The sandbox created the estate's Services with another field manager, so lbctl does not\n")
 		fmt.Fprintf(&b, "take their fields without being told; the journal keeps its place.\n\n")
-		fmt.Fprintf(&b, "$ kubectl lbctl migrate resume --plan ./migration --yes --force-conflicts\n\n")
+		fmt.Fprintf(&b, "$ %s migrate resume --plan ./migration --yes --force-conflicts\n\n", buildinfo.Command())
 		log = newPhaseLog(s.plan)
 		e = s.executor(log, "", true)
 		if j, err = e.Status(ctx); err != nil {
@@ -370,12 +371,12 @@ func (s *Story) cleanup(ctx context.Context) (string, error) {
 	writeJournal(&b, e, j)
 	fmt.Fprintf(&b, "\nThe old Ingresses are gone and with them their ALBs and target groups: %d ALBs before,\n", before)
 	fmt.Fprintf(&b, "%d now (the plan's %d shared ones). The Services that were NodePort only for instance targets\n", len(s.sb.Emulator.LoadBalancers()), s.newALBs())
-	fmt.Fprintf(&b, "are ClusterIP. `kubectl lbctl migrate rollback` would restore every recorded state from the journal.\n\n")
+	fmt.Fprintf(&b, "are ClusterIP. `%s migrate rollback` would restore every recorded state from the journal.\n\n", buildinfo.Command())
 	fmt.Fprintf(&b, "Traffic to the %d apps meanwhile (one connection per request, through DNS):\n\n", len(run.Rules))
 	if err := writeLoad(&b, run); err != nil {
 		return "", err
 	}
-	fmt.Fprintf(&b, "\nNext: `kubectl lbctl sandbox up` runs this world with a real kube-apiserver for your own\n")
-	fmt.Fprintf(&b, "shell; `kubectl lbctl scan -A` on your cluster shows where you stand.\n")
+	fmt.Fprintf(&b, "\nNext: `%s sandbox up` runs this world with a real kube-apiserver for your own\n", buildinfo.Command())
+	fmt.Fprintf(&b, "shell; `%s scan -A` on your cluster shows where you stand.\n", buildinfo.Command())
 	return b.String(), nil
 }

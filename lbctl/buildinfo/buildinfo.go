@@ -3,7 +3,10 @@
 // say which lbctl produced them.
 package buildinfo
 
-import "runtime"
+import (
+	"runtime"
+	"sync/atomic"
+)
 
 // Set at link time: -ldflags "-X github.com/lbctl/lbctl/lbctl/buildinfo.Version=v1.2.3 ...".
 var (
@@ -30,4 +33,29 @@ func Get() Info {
 		GoVersion: runtime.Version(),
 		Platform:  runtime.GOOS + "/" + runtime.GOARCH,
 	}
+}
+
+// DefaultCommand is how messages name lbctl's command until SetCommand says
+// otherwise: the kubectl plugin form.
+const DefaultCommand = "kubectl lbctl"
+
+var command atomic.Pointer[string]
+
+// Command returns how messages, remedies and hints name lbctl's command
+// ("kubectl lbctl" as a kubectl plugin, "lbctl" as a plain binary). It is
+// DefaultCommand until SetCommand sets another name.
+func Command() string {
+	if p := command.Load(); p != nil {
+		return *p
+	}
+	return DefaultCommand
+}
+
+// SetCommand sets the name Command returns; an empty name is ignored. It is
+// safe for concurrent use with Command and itself.
+func SetCommand(name string) {
+	if name == "" {
+		return
+	}
+	command.Store(&name)
 }

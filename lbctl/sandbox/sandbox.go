@@ -27,6 +27,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 
+	"github.com/lbctl/lbctl/lbctl/buildinfo"
 	"github.com/lbctl/lbctl/lbctl/exitcode"
 	"github.com/lbctl/lbctl/lbctl/kube"
 	"github.com/lbctl/lbctl/lbctl/kube/localapi"
@@ -139,7 +140,7 @@ func Start(ctx context.Context, o Options) (s *Sandbox, err error) {
 		api, err := localapi.Start(localapi.Options{})
 		if err != nil {
 			if errors.Is(err, localapi.ErrNoAssets) {
-				return nil, exitcode.New(exitcode.Unreachable, err.Error(), "or use `kubectl lbctl demo`, which needs no install", err)
+				return nil, exitcode.New(exitcode.Unreachable, err.Error(), "or use `"+buildinfo.Command()+" demo`, which needs no install", err)
 			}
 			return nil, err
 		}
@@ -519,5 +520,5 @@ func claimOctet() (int, net.Listener, error) {
 			return octet, l, nil
 		}
 	}
-	return 0, nil, exitcode.New(exitcode.Unreachable, "no free loopback range for another sandbox", "stop other sandboxes (kubectl lbctl sandbox down)", exitcode.ErrUnreachable)
+	return 0, nil, exitcode.New(exitcode.Unreachable, "no free loopback range for another sandbox", "stop other sandboxes ("+buildinfo.Command()+" sandbox down)", exitcode.ErrUnreachable)
 }

@@ -24,6 +24,7 @@ import (
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/lbctl/lbctl/lbctl/buildinfo"
 	"github.com/lbctl/lbctl/lbctl/exitcode"
 	"github.com/lbctl/lbctl/migrate/plan"
 )
@@ -269,13 +270,13 @@ func (e *Executor) Apply(ctx context.Context, resume bool) (err error) {
 	switch {
 	case j == nil && resume:
 		return exitcode.New(exitcode.Usage, fmt.Sprintf("no migration journal %s/%s for this plan", e.o.JournalNamespace, ConfigMapName(e.id)),
-			"start it with kubectl lbctl migrate apply", nil)
+			"start it with "+buildinfo.Command()+" migrate apply", nil)
 	case j != nil && j.State == StateDone:
 		e.j = j
 		e.emit(Event{Type: EventDone, Message: "the migration of this plan is already done"})
 		return nil
 	case j != nil && (j.State == StateRollingBack):
-		return exitcode.New(exitcode.Usage, "the migration of this plan is being rolled back", "finish it with kubectl lbctl migrate rollback", nil)
+		return exitcode.New(exitcode.Usage, "the migration of this plan is being rolled back", "finish it with "+buildinfo.Command()+" migrate rollback", nil)
 	case j == nil || j.State == StateRolledBack:
 		if err := e.checkInputs(ctx); err != nil {
 			return err
@@ -286,7 +287,7 @@ func (e *Executor) Apply(ctx context.Context, resume bool) (err error) {
 	if e.o.Phase != "" && first > 0 {
 		for _, s := range j.Steps {
 			if e.steps[s.Index].phase < first && s.State != StepDone {
-				return exitcode.New(exitcode.Usage, fmt.Sprintf("phase %s is not done: --phase %s needs every phase before it", s.Phase, e.o.Phase), "run kubectl lbctl migrate apply --until "+s.Phase, nil)
+				return exitcode.New(exitcode.Usage, fmt.Sprintf("phase %s is not done: --phase %s needs every phase before it", s.Phase, e.o.Phase), "run "+buildinfo.Command()+" migrate apply --until "+s.Phase, nil)
 			}
 		}
 	}
@@ -327,7 +328,7 @@ func (e *Executor) Apply(ctx context.Context, resume bool) (err error) {
 				return err
 			}
 			if !ok {
-				return fmt.Errorf("%w: phase %s not confirmed; continue with kubectl lbctl migrate resume", exitcode.ErrInterrupted, ph.Name)
+				return fmt.Errorf("%w: phase %s not confirmed; continue with %s migrate resume", exitcode.ErrInterrupted, ph.Name, buildinfo.Command())
 			}
 		}
 		e.emit(Event{Type: EventPhase, Phase: ph.Name, Message: ph.Description})
@@ -346,7 +347,7 @@ func (e *Executor) Apply(ctx context.Context, resume bool) (err error) {
 	}
 	if last < len(e.o.Plan.Phases)-1 {
 		j.State, j.Message = StateStopped, fmt.Sprintf("stopped after phase %s for review", e.o.Plan.Phases[last].Name)
-		e.emit(Event{Type: EventStopped, Phase: e.o.Plan.Phases[last].Name, Message: j.Message + "; continue with kubectl lbctl migrate resume"})
+		e.emit(Event{Type: EventStopped, Phase: e.o.Plan.Phases[last].Name, Message: j.Message + "; continue with " + buildinfo.Command() + " migrate resume"})
 		return e.save(ctx)
 	}
 	j.State = StateDone
@@ -378,7 +379,7 @@ func (e *Executor) runStep(ctx context.Context, i int) error {
 	case plan.OpManual:
 		if !e.o.ManualDone {
 			err = exitcode.New(exitcode.CheckFailed, "step needs a change lbctl cannot make: "+s.step.Action,
-				"make it, then: kubectl lbctl migrate resume --manual-done", nil)
+				"make it, then: "+buildinfo.Command()+" migrate resume --manual-done", nil)
 		}
 		e.o.ManualDone = false
 	case plan.OpVerifyGone:

@@ -15,6 +15,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
+	"github.com/lbctl/lbctl/lbctl/buildinfo"
 	"github.com/lbctl/lbctl/lbctl/exitcode"
 	"github.com/lbctl/lbctl/lbctl/lbc"
 	"github.com/lbctl/lbctl/migrate/plan"
@@ -66,7 +67,7 @@ func (e *Executor) checkInputs(ctx context.Context) error {
 			changed = changed[:5]
 		}
 		return exitcode.New(exitcode.Usage, "the plan is outdated: "+strings.Join(changed, ", ")+more+" since it was made",
-			"make the plan again (kubectl lbctl plan --out-dir …) and review it", nil)
+			"make the plan again ("+buildinfo.Command()+" plan --out-dir …) and review it", nil)
 	}
 	return nil
 }
@@ -166,7 +167,7 @@ func (e *Executor) checkAccess(ctx context.Context) error {
 	}
 	if len(denied) > 0 {
 		return exitcode.New(exitcode.Unreachable, "not allowed to "+strings.Join(denied, ", "),
-			"grant the Role printed by kubectl lbctl rbac --for migrate, then run again (nothing was changed)", fmt.Errorf("%w: RBAC", exitcode.ErrUnreachable))
+			"grant the Role printed by "+buildinfo.Command()+" rbac --for migrate, then run again (nothing was changed)", fmt.Errorf("%w: RBAC", exitcode.ErrUnreachable))
 	}
 	return nil
 }

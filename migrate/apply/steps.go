@@ -13,6 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/util/retry"
 
+	"github.com/lbctl/lbctl/lbctl/buildinfo"
 	"github.com/lbctl/lbctl/lbctl/exitcode"
 	"github.com/lbctl/lbctl/migrate/plan"
 )
@@ -58,7 +59,7 @@ func conflictError(r Ref, err error) error {
 	sort.Strings(fields)
 	return exitcode.New(exitcode.CheckFailed,
 		fmt.Sprintf("%s: fields owned by another manager would change: %s", r, strings.Join(fields, "; ")),
-		"take them over with --force-conflicts once that manager (kubectl, Helm, Argo CD, …) no longer reverts them, then kubectl lbctl migrate resume", err)
+		"take them over with --force-conflicts once that manager (kubectl, Helm, Argo CD, …) no longer reverts them, then "+buildinfo.Command()+" migrate resume", err)
 }
 
 // get reads the current object; nil when it does not exist.

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/smithy-go"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/lbctl/lbctl/lbctl/buildinfo"
 	"github.com/lbctl/lbctl/lbctl/exitcode"
 	"github.com/lbctl/lbctl/lbctl/lbc"
 	"github.com/lbctl/lbctl/lbctl/topology"
@@ -39,7 +40,7 @@ func (e *Executor) until(ctx context.Context, what string, cond func(ctx context
 		}
 		if e.o.Now().After(deadline) {
 			return exitcode.New(exitcode.CheckFailed, fmt.Sprintf("timed out after %s waiting for %s: %s", e.o.WaitTimeout, what, why),
-				"see kubectl lbctl health; continue with kubectl lbctl migrate resume or undo with kubectl lbctl migrate rollback", nil)
+				fmt.Sprintf("see %[1]s health; continue with %[1]s migrate resume or undo with %[1]s migrate rollback", buildinfo.Command()), nil)
 		}
 		if err := e.o.Sleep(ctx, e.o.Poll); err != nil {
 			return fmt.Errorf("%w: waiting for %s", exitcode.ErrInterrupted, what)
@@ -270,7 +271,7 @@ func (e *Executor) verifyMoved(ctx context.Context, st plan.Step) error {
 		}
 	}
 	if len(bad) > 0 {
-		return exitcode.New(exitcode.CheckFailed, "not every Ingress moved: "+strings.Join(bad, "; "), "see kubectl lbctl scan", nil)
+		return exitcode.New(exitcode.CheckFailed, "not every Ingress moved: "+strings.Join(bad, "; "), "see "+buildinfo.Command()+" scan", nil)
 	}
 	return nil
 }
@@ -341,7 +342,7 @@ func (e *Executor) soak(ctx context.Context, i int, s stepRef) error {
 		return fmt.Errorf("the new path is unhealthy (%s) and undoing step %d failed: %w", bad, i, err)
 	}
 	return exitcode.New(exitcode.CheckFailed, fmt.Sprintf("the new path is unhealthy at %d%% (%s); step %d was undone, traffic is back where it was", s.step.Weight, bad, i),
-		"fix the new targets (kubectl lbctl health), then kubectl lbctl migrate resume", nil)
+		fmt.Sprintf("fix the new targets (%[1]s health), then %[1]s migrate resume", buildinfo.Command()), nil)
 }
 
 // newPathUnhealthy says what is wrong with the target groups of the ALBs

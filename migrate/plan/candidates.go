@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/lbctl/lbctl/lbctl/buildinfo"
 	"github.com/lbctl/lbctl/lbctl/kube/elbv2/v1beta1"
 	"github.com/lbctl/lbctl/lbctl/lbc"
 	"github.com/lbctl/lbctl/lbctl/topology"
@@ -146,7 +147,7 @@ func blockingProblem(in *topology.Ingress) (string, string) {
 		if errors.As(err, &ae) {
 			return fmt.Sprintf("annotation %s=%q: %v", ae.Annotation, ae.Value, ae.Err), fmt.Sprintf("write %s as %s, then plan again", ae.Annotation, ae.Expected)
 		}
-		return err.Error(), "fix the Ingress (see `kubectl lbctl scan`), then plan again"
+		return err.Error(), "fix the Ingress (see `" + buildinfo.Command() + " scan`), then plan again"
 	}
 	for _, be := range in.Backends {
 		if be.Err != nil {

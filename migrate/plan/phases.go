@@ -9,6 +9,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 
+	"github.com/lbctl/lbctl/lbctl/buildinfo"
 	"github.com/lbctl/lbctl/lbctl/lbc"
 	"github.com/lbctl/lbctl/lbctl/topology"
 )
@@ -261,7 +262,7 @@ func (b *builder) waitSteps() []Step {
 			Op:      OpWaitHealthy,
 			Action:  fmt.Sprintf("wait until group %s's %s healthy", bn.displayName(), plural(len(refs), "new target group is", "new target groups are")),
 			Objects: sortedRefs(refs),
-			WaitFor: fmt.Sprintf("DescribeTargetHealth: every target healthy in %s (kubectl lbctl scan shows it); at least one healthy target per group before any traffic moves", joinShort(names)),
+			WaitFor: fmt.Sprintf("DescribeTargetHealth: every target healthy in %s (%s scan shows it); at least one healthy target per group before any traffic moves", joinShort(names), buildinfo.Command()),
 			Undo:    "if targets stay unhealthy, check the copy's health-check annotations, then undo phase 2 for this group",
 		})
 	}
@@ -438,14 +439,14 @@ func (b *builder) verifySteps() []Step {
 	}
 	steps := []Step{{
 		Op:      OpVerifyGone,
-		Action:  "kubectl lbctl scan -A: no orphan-alb or orphan-target-group finding for this cluster, and the deleted ALBs and target groups are gone",
+		Action:  buildinfo.Command() + " scan -A: no orphan-alb or orphan-target-group finding for this cluster, and the deleted ALBs and target groups are gone",
 		Objects: dedupeRefs(refs),
 		WaitFor: "DescribeLoadBalancers and DescribeTargetGroups no longer list them; no resource tagged for the cluster lacks an owner",
 	}}
 	if len(b.moves) > 0 {
 		steps = append(steps, Step{
 			Op:      OpVerifyMoved,
-			Action:  "kubectl lbctl scan: every copy is in ip mode on its planned group's ALB, no instance-mode finding is left for the moved Ingresses",
+			Action:  buildinfo.Command() + " scan: every copy is in ip mode on its planned group's ALB, no instance-mode finding is left for the moved Ingresses",
 			Objects: ingressRefs(b.moves, true),
 		})
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/lbctl/lbctl/lbctl/buildinfo"
 	"github.com/lbctl/lbctl/lbctl/topology"
 	"github.com/lbctl/lbctl/migrate/scan"
 )
@@ -43,7 +44,7 @@ func checkPermissions(b *builder) (Check, []topology.ObjectRef) {
 		switch {
 		case len(live.RBACMissing) > 0:
 			c.Status = CheckFail
-			c.Message = fmt.Sprintf("the phases need %d verb(s) RBAC denies %s: %s; grant them (kubectl lbctl rbac --for migrate | kubectl apply -f -)", len(live.RBACMissing), live.RBACScope, strings.Join(live.RBACMissing, ", "))
+			c.Message = fmt.Sprintf("the phases need %d verb(s) RBAC denies %s: %s; grant them (%s rbac --for migrate | kubectl apply -f -)", len(live.RBACMissing), live.RBACScope, strings.Join(live.RBACMissing, ", "), buildinfo.Command())
 			if iamDenied {
 				c.Message += "; " + iam
 			}
@@ -93,7 +94,7 @@ func iamVerdict(live *Live) (string, bool) {
 		case p.Err != "":
 			unknown = append(unknown, fmt.Sprintf("%s's not simulated (%s)", p.Who, p.Err))
 		case len(p.Denied) > 0:
-			fix := "grant them (kubectl lbctl iam-policy --for migrate)"
+			fix := "grant them (" + buildinfo.Command() + " iam-policy --for migrate)"
 			if p.Who == "the controller" {
 				fix = "attach the controller's full IAM policy to it"
 			}

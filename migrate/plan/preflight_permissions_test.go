@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/lbctl/lbctl/lbctl/awsapi"
+	"github.com/lbctl/lbctl/lbctl/buildinfo"
 )
 
 func TestPreflightPermissions(t *testing.T) {
@@ -54,5 +55,24 @@ func TestPreflightPermissionsIAM(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestPreflightPermissionsCommandName names lbctl's command as SetCommand
+// says: a plain lbctl binary's remedies say "lbctl rbac", not "kubectl lbctl rbac".
+func TestPreflightPermissionsCommandName(t *testing.T) {
+	prev := buildinfo.Command()
+	t.Cleanup(func() { buildinfo.SetCommand(prev) })
+	buildinfo.SetCommand("lbctl")
+	live := &Live{RBACChecked: true, RBACScope: "in all namespaces", RBACMissing: []string{"create ingresses.networking.k8s.io"},
+		IAM: []IAMProbe{{Who: "lbctl", ARN: "arn:aws:iam::1:user/me", Actions: 12, Denied: []string{"elasticloadbalancing:DescribeTags"}}}}
+	c := preflightResult(t, Build(topoYAML(t, oneApp()), Options{Live: live}), "RBAC and IAM permissions")
+	for _, s := range []string{"grant them (lbctl rbac --for migrate | kubectl apply -f -)", "grant them (lbctl iam-policy --for migrate)"} {
+		if !strings.Contains(c.Message, s) {
+			t.Errorf("message lacks %q: %s", s, c.Message)
+		}
+	}
+	if strings.Contains(c.Message, "kubectl lbctl") {
+		t.Errorf("message still names kubectl lbctl: %s", c.Message)
 	}
 }

@@ -3,6 +3,7 @@ package scan
 import (
 	"fmt"
 
+	"github.com/lbctl/lbctl/lbctl/buildinfo"
 	"github.com/lbctl/lbctl/lbctl/topology"
 )
 
@@ -44,7 +45,7 @@ func checkAWSProblems(t *topology.Topology, _ Options) []Finding {
 	for _, k := range order {
 		remedy := "retry later"
 		if k.code == "AccessDenied" || k.code == "UnauthorizedOperation" {
-			remedy = "allow " + k.action + " (see `kubectl lbctl iam-policy --for scan`)"
+			remedy = "allow " + k.action + " (see `" + buildinfo.Command() + " iam-policy --for scan`)"
 		}
 		out = append(out, Finding{Severity: Warning, Code: CodeAWSAccess, Objects: []topology.ObjectRef{},
 			Message: fmt.Sprintf("AWS %s failed %d time(s) with %s: %s; findings that need it are incomplete", k.action, counts[k], k.code, msgs[k]),

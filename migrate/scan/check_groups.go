@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/lbctl/lbctl/lbctl/buildinfo"
 	"github.com/lbctl/lbctl/lbctl/lbc"
 	"github.com/lbctl/lbctl/lbctl/topology"
 )
@@ -44,7 +45,7 @@ func checkOwnALB(t *topology.Topology, _ Options) []Finding {
 		}
 		out = append(out, Finding{Severity: Warning, Code: CodeOwnALB, Objects: b.refs,
 			Message: fmt.Sprintf("%d %s Ingresses in namespace %s each have their own ALB; one shared group would need 1", len(b.refs), b.scheme, b.ns),
-			Remedy:  "share one ALB with alb.ingress.kubernetes.io/group.name (note: joining a group creates a new ALB with a new DNS name); `kubectl lbctl plan` groups them"})
+			Remedy:  "share one ALB with alb.ingress.kubernetes.io/group.name (note: joining a group creates a new ALB with a new DNS name); `" + buildinfo.Command() + " plan` groups them"})
 	}
 	return out
 }

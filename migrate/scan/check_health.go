@@ -6,6 +6,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/util/intstr"
 
+	"github.com/lbctl/lbctl/lbctl/buildinfo"
 	"github.com/lbctl/lbctl/lbctl/kube/elbv2/v1beta1"
 	"github.com/lbctl/lbctl/lbctl/lbc"
 	"github.com/lbctl/lbctl/lbctl/topology"
@@ -69,11 +70,11 @@ func checkTargetHealth(t *topology.Topology, _ Options) []Finding {
 			case counts["healthy"] == 0:
 				out = append(out, Finding{Severity: Error, Code: CodeTargetsUnhealthy, Objects: refs(in.Ref(), b.ServiceRef()),
 					Message: fmt.Sprintf("target group %s has no healthy target (%d registered): the ALB fails open and routes to all of them", b.TargetGroup.Name, len(b.Targets)),
-					Remedy:  "`kubectl lbctl health` shows each target's reason"})
+					Remedy:  "`" + buildinfo.Command() + " health` shows each target's reason"})
 			case bad > 0:
 				out = append(out, Finding{Severity: Warning, Code: CodeTargetsUnhealthy, Objects: refs(in.Ref(), b.ServiceRef()),
 					Message: fmt.Sprintf("target group %s: %d of %d targets are not healthy", b.TargetGroup.Name, bad, len(b.Targets)),
-					Remedy:  "`kubectl lbctl health` shows each target's reason"})
+					Remedy:  "`" + buildinfo.Command() + " health` shows each target's reason"})
 			}
 		}
 	}

@@ -6,6 +6,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 
+	"github.com/lbctl/lbctl/lbctl/buildinfo"
 	"github.com/lbctl/lbctl/lbctl/kube/elbv2/v1beta1"
 	"github.com/lbctl/lbctl/lbctl/topology"
 )
@@ -30,7 +31,7 @@ func checkTargetTypes(t *topology.Topology, _ Options) []Finding {
 		if len(instance) > 0 {
 			out = append(out, Finding{Severity: Warning, Code: CodeInstanceMode, Objects: refs(in.Ref()),
 				Message: fmt.Sprintf("Ingress %s uses instance targets (NodePort + kube-proxy hop) for %s", in.Key(), joinKeys(instance)),
-				Remedy:  "move to target-type ip: `kubectl lbctl plan` makes a make-before-break plan"})
+				Remedy:  "move to target-type ip: `" + buildinfo.Command() + " plan` makes a make-before-break plan"})
 		}
 	}
 	return out

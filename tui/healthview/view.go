@@ -9,6 +9,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 
+	"github.com/lbctl/lbctl/lbctl/buildinfo"
 	"github.com/lbctl/lbctl/lbctl/health"
 )
 
@@ -32,7 +33,7 @@ func (m Model) View() tea.View {
 // Render returns the screen as text (the golden tests read it).
 func (m Model) Render() string {
 	if m.width < MinWidth || m.height < MinHeight {
-		return fmt.Sprintf("lbctl health needs at least %d×%d (this terminal is %d×%d).\nEnlarge it, or use `kubectl lbctl health -o wide`. q quits.", MinWidth, MinHeight, m.width, m.height)
+		return fmt.Sprintf("lbctl health needs at least %d×%d (this terminal is %d×%d).\nEnlarge it, or use `%s health -o wide`. q quits.", MinWidth, MinHeight, m.width, m.height, buildinfo.Command())
 	}
 	var b strings.Builder
 	b.WriteString(m.renderHeader() + "\n")

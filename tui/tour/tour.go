@@ -18,6 +18,8 @@ import (
 	"charm.land/bubbles/v2/viewport"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
+
+	"github.com/lbctl/lbctl/lbctl/buildinfo"
 )
 
 // Step is one page: a title and the work that computes its text.
@@ -357,7 +359,7 @@ func (m Model) View() tea.View {
 
 func (m Model) render() string {
 	if m.width < MinWidth || m.height < MinHeight {
-		return fmt.Sprintf("lbctl demo needs a terminal of at least %d×%d (this one is %d×%d).\nEnlarge it, or run `kubectl lbctl demo --plain`. Press q to quit.", MinWidth, MinHeight, m.width, m.height)
+		return fmt.Sprintf("lbctl demo needs a terminal of at least %d×%d (this one is %d×%d).\nEnlarge it, or run `%s demo --plain`. Press q to quit.", MinWidth, MinHeight, m.width, m.height, buildinfo.Command())
 	}
 	s := m.styles
 	top := s.title.Render(m.title) + s.dim.Render(fmt.Sprintf("  step %d of %d", min(m.cur+1, len(m.steps)), len(m.steps)))
