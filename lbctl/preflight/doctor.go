@@ -25,6 +25,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/lbctl/lbctl/lbctl/awsapi"
+	"github.com/lbctl/lbctl/lbctl/buildinfo"
 	"github.com/lbctl/lbctl/lbctl/kube/elbv2/v1beta1"
 	"github.com/lbctl/lbctl/lbctl/lbc"
 	"github.com/lbctl/lbctl/lbctl/permissions"
@@ -223,7 +224,7 @@ func (d *doctor) checkRBAC(ctx context.Context, kc kubernetes.Interface) {
 		if d.namespace != "" {
 			scope = "in namespace " + d.namespace
 		}
-		fix := "kubectl lbctl rbac --for " + string(c)
+		fix := buildinfo.Command() + " rbac --for " + string(c)
 		if d.namespace != "" {
 			fix += " -n " + d.namespace
 		}
@@ -254,7 +255,7 @@ func (d *doctor) checkController(ctx context.Context, kc kubernetes.Interface) {
 	deps, err := ControllerDeployments(cctx, kc)
 	switch {
 	case err != nil:
-		d.add("controller/deployment", forbiddenOrFail(err), "cannot list Deployments: "+d.in.Explain(err), "kubectl lbctl rbac --for doctor | kubectl apply -f -")
+		d.add("controller/deployment", forbiddenOrFail(err), "cannot list Deployments: "+d.in.Explain(err), buildinfo.Command()+" rbac --for doctor | kubectl apply -f -")
 		d.add("controller/features", DoctorNotChecked, "the controller's version was not read", "")
 	case len(deps) == 0:
 		d.add("controller/deployment", DoctorFail, "no Deployment labelled "+ControllerSelector+" in any namespace", installFix)
@@ -266,7 +267,7 @@ func (d *doctor) checkController(ctx context.Context, kc kubernetes.Interface) {
 	wh, err := ReadWebhook(cctx, kc)
 	switch {
 	case err != nil:
-		d.add("controller/webhook", forbiddenOrFail(err), "cannot read MutatingWebhookConfiguration "+lbc.WebhookConfigName+": "+d.in.Explain(err), "kubectl lbctl rbac --for doctor | kubectl apply -f -")
+		d.add("controller/webhook", forbiddenOrFail(err), "cannot read MutatingWebhookConfiguration "+lbc.WebhookConfigName+": "+d.in.Explain(err), buildinfo.Command()+" rbac --for doctor | kubectl apply -f -")
 	case !wh.Found:
 		d.add("controller/webhook", DoctorFail, "no MutatingWebhookConfiguration "+lbc.WebhookConfigName+": pods get no readiness gates, so rollouts in ip mode can drop requests", "reinstall the controller with its webhook (the Helm chart creates it) and check its Service and certificate")
 	case wh.PodWebhook == "":
@@ -281,7 +282,7 @@ func (d *doctor) checkController(ctx context.Context, kc kubernetes.Interface) {
 	case apierrors.IsNotFound(err):
 		d.add("controller/ingressclass", DoctorFail, "no IngressClass "+lbc.IngressClassALB, classFix)
 	case err != nil:
-		d.add("controller/ingressclass", forbiddenOrFail(err), "cannot read IngressClass "+lbc.IngressClassALB+": "+d.in.Explain(err), "kubectl lbctl rbac --for doctor | kubectl apply -f -")
+		d.add("controller/ingressclass", forbiddenOrFail(err), "cannot read IngressClass "+lbc.IngressClassALB+": "+d.in.Explain(err), buildinfo.Command()+" rbac --for doctor | kubectl apply -f -")
 	case ic.Spec.Controller != lbc.ControllerName:
 		d.add("controller/ingressclass", DoctorFail, fmt.Sprintf("IngressClass %s belongs to controller %q, not %s", lbc.IngressClassALB, ic.Spec.Controller, lbc.ControllerName), classFix)
 	default:
@@ -409,11 +410,11 @@ func (d *doctor) checkAWS(ctx context.Context, cfg aws.Config) {
 		err, probed := results[action]
 		switch {
 		case !probed:
-			d.add(check, DoctorNotChecked, "no harmless call to try it with (needed by "+users+")", "make sure the policy from `kubectl lbctl iam-policy` is attached")
+			d.add(check, DoctorNotChecked, "no harmless call to try it with (needed by "+users+")", "make sure the policy from `"+buildinfo.Command()+" iam-policy` is attached")
 		case err == nil:
 			d.add(check, DoctorOK, "allowed (needed by "+users+")", "")
 		case awsapi.Classify(err) == awsapi.AccessDenied:
-			d.add(check, DoctorFail, "denied (needed by "+users+")", "attach the policy from `kubectl lbctl iam-policy` to "+d.principal())
+			d.add(check, DoctorFail, "denied (needed by "+users+")", "attach the policy from `"+buildinfo.Command()+" iam-policy` to "+d.principal())
 		default:
 			d.add(check, DoctorWarn, "could not be tried: "+d.in.Explain(err), "")
 		}
