@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -169,35 +168,11 @@ func loadPlan(path string) (*plan.Plan, map[string][]byte, string, error) {
 	if path == "" {
 		return nil, nil, "", usageErr("--plan is required", "pass the directory kubectl lbctl plan --out-dir wrote")
 	}
-	dir, file := path, filepath.Join(path, "plan.json")
-	if fi, err := os.Stat(path); err == nil && !fi.IsDir() {
-		dir, file = filepath.Dir(path), path
-	}
-	b, err := os.ReadFile(file)
+	d, err := plan.ReadDir(path)
 	if err != nil {
-		return nil, nil, "", usageErr(fmt.Sprintf("cannot read the plan %s: %v", file, errors.Unwrap(err)), "pass the directory kubectl lbctl plan --out-dir wrote")
+		return nil, nil, "", err
 	}
-	var p plan.Plan
-	if err := json.Unmarshal(b, &p); err != nil {
-		return nil, nil, "", usageErr(fmt.Sprintf("the plan %s does not parse: %v", file, err), "write it again with kubectl lbctl plan --out-dir")
-	}
-	if p.APIVersion != plan.APIVersion || p.Kind != plan.Kind {
-		return nil, nil, "", usageErr(fmt.Sprintf("%s is not a %s %s (apiVersion %q, kind %q)", file, plan.APIVersion, plan.Kind, p.APIVersion, p.Kind), "write it with kubectl lbctl plan --out-dir")
-	}
-	files := map[string][]byte{}
-	for _, ph := range p.Phases {
-		for _, st := range ph.Steps {
-			if st.Manifest == "" {
-				continue
-			}
-			data, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(st.Manifest)))
-			if err != nil {
-				return nil, nil, "", usageErr(fmt.Sprintf("the plan's manifest %s is missing in %s", st.Manifest, dir), "pass the whole directory kubectl lbctl plan --out-dir wrote")
-			}
-			files[st.Manifest] = data
-		}
-	}
-	return &p, files, dir, nil
+	return d.Plan, d.Files, d.Path, nil
 }
 
 func (o *migrateOptions) executor(ctx context.Context, r *Root, p *plan.Plan, files map[string][]byte, dir string) (*apply.Executor, error) {
@@ -421,10 +396,10 @@ func (o *migrateOptions) runApply(ctx context.Context, r *Root, c *cobra.Command
 			return fmt.Errorf("%w: the plan has error findings; review it with kubectl lbctl plan", exitcode.ErrCheckFailed)
 		}
 		dir = "lbctl-migration-" + apply.PlanID(p)
-		if err := checkOutDir(dir); err != nil {
+		if err := plan.CheckDir(dir); err != nil {
 			return err
 		}
-		if err := writeDirAtomic(dir, p.Files()); err != nil {
+		if err := plan.WriteDir(dir, p.Files()); err != nil {
 			return err
 		}
 		files = map[string][]byte{}

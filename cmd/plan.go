@@ -3,10 +3,7 @@ package cmd
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -232,36 +229,11 @@ func (o *planOptions) complete() error {
 		return usageErr("--soak must not be negative", "")
 	}
 	if o.outDir != "" {
-		if err := checkOutDir(o.outDir); err != nil {
+		if err := plan.CheckDir(o.outDir); err != nil {
 			return err
 		}
 	}
 	o.opts = plan.Options{GroupBy: gb, Regroup: o.regroup, PricePerHour: o.price, DNS: plan.DNSMode(o.dns), Steps: o.steps, Soak: o.soak}
-	return nil
-}
-
-// checkOutDir refuses to replace a directory that is not a plan lbctl wrote.
-func checkOutDir(dir string) error {
-	fi, err := os.Stat(dir)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return usageErr(fmt.Sprintf("--out-dir %s: %v", dir, err), "")
-	}
-	if !fi.IsDir() {
-		return usageErr(fmt.Sprintf("--out-dir %s is a file", dir), "choose a new or empty directory")
-	}
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return usageErr(fmt.Sprintf("--out-dir %s: %v", dir, err), "")
-	}
-	if len(entries) == 0 {
-		return nil
-	}
-	if _, err := os.Stat(filepath.Join(dir, "plan.json")); err != nil {
-		return usageErr(fmt.Sprintf("--out-dir %s is not empty and holds no plan.json", dir), "choose a new or empty directory (lbctl replaces it as a whole)")
-	}
 	return nil
 }
 
@@ -272,7 +244,7 @@ func (o *planOptions) run(ctx context.Context, r *Root) error {
 	}
 
 	if o.outDir != "" {
-		if err := writeDirAtomic(o.outDir, p.Files()); err != nil {
+		if err := plan.WriteDir(o.outDir, p.Files()); err != nil {
 			return err
 		}
 		fmt.Fprintf(r.Streams.ErrOut, "wrote %d files to %s\n", len(p.Files()), o.outDir)
@@ -311,54 +283,6 @@ func (o *planOptions) run(ctx context.Context, r *Root) error {
 			}
 		}
 		return fmt.Errorf("%w: %d error finding(s) block part of the migration; the rest is planned", exitcode.ErrCheckFailed, n)
-	}
-	return nil
-}
-
-// writeDirAtomic writes files into a fresh sibling directory and swaps it in
-// for dir, so a failure leaves dir as it was (no partial plan).
-func writeDirAtomic(dir string, files []plan.File) (err error) {
-	dir = filepath.Clean(dir)
-	parent := filepath.Dir(dir)
-	if err := os.MkdirAll(parent, 0o755); err != nil {
-		return fmt.Errorf("write plan to %s: %w", dir, err)
-	}
-	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(dir)+".tmp-")
-	if err != nil {
-		return fmt.Errorf("write plan to %s: %w", dir, err)
-	}
-	defer func() {
-		if err != nil {
-			os.RemoveAll(tmp)
-		}
-	}()
-	for _, f := range files {
-		path := filepath.Join(tmp, filepath.FromSlash(f.Path))
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			return fmt.Errorf("write plan to %s: %w", dir, err)
-		}
-		if err := os.WriteFile(path, f.Data, 0o644); err != nil {
-			return fmt.Errorf("write plan file %s: %w", f.Path, err)
-		}
-	}
-	if err := os.Chmod(tmp, 0o755); err != nil {
-		return fmt.Errorf("write plan to %s: %w", dir, err)
-	}
-	old := ""
-	if _, err := os.Stat(dir); err == nil {
-		old = tmp + ".old"
-		if err := os.Rename(dir, old); err != nil {
-			return fmt.Errorf("replace %s: %w", dir, err)
-		}
-	}
-	if err := os.Rename(tmp, dir); err != nil {
-		if old != "" {
-			_ = os.Rename(old, dir)
-		}
-		return fmt.Errorf("replace %s: %w", dir, err)
-	}
-	if old != "" {
-		_ = os.RemoveAll(old)
 	}
 	return nil
 }

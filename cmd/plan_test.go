@@ -162,25 +162,6 @@ func TestPlanOutDir(t *testing.T) {
 	}
 }
 
-func TestPlanWriteDirAtomicFailure(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "out")
-	if err := writeDirAtomic(dir, []plan.File{{Path: "plan.json", Data: []byte("{}")}}); err != nil {
-		t.Fatal(err)
-	}
-	// A file whose parent is a file cannot be written: the old plan stays.
-	err := writeDirAtomic(dir, []plan.File{{Path: "a", Data: []byte("x")}, {Path: "a/b.yaml", Data: []byte("y")}})
-	if err == nil {
-		t.Fatal("want an error")
-	}
-	if b, _ := os.ReadFile(filepath.Join(dir, "plan.json")); string(b) != "{}" {
-		t.Error("a failed write changed the directory")
-	}
-	entries, _ := os.ReadDir(filepath.Dir(dir))
-	if len(entries) != 1 {
-		t.Errorf("temporary directories left behind: %v", entries)
-	}
-}
-
 // TestPlanLivePreflight: planned against a cluster, the preflight checks use
 // what doctor reads (the controller's Deployment and webhook, an access
 // review of migrate's verbs) instead of leaving them not-checked; a user

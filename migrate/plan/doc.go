@@ -6,8 +6,10 @@
 // undos, the preflight checks and the estimates.
 //
 // Build is pure: a topology and options in, a Plan with findings out. No I/O,
-// no clocks, no printing; Files renders the manifests as bytes for the caller
-// to write, and WriteTable renders the table to an injected writer. Every
+// no clocks, no printing; Files renders the manifests as bytes, and
+// WriteTable renders the table to an injected writer. The only I/O is the
+// plan directory's: WriteDir writes Files (atomically, replacing an earlier
+// plan as a whole) and ReadDir reads a plan and its manifests back. Every
 // prediction (ALB and target group names, rules, conflicts) comes from
 // lbctl/lbc through lbctl/topology, the code the sandbox's controller emulator
 // runs, so the plan and the emulator cannot disagree.

@@ -50,7 +50,7 @@ func (b *builder) files() []File {
 	}
 	js, err := json.MarshalIndent(b.plan, "", "  ")
 	if err == nil {
-		out = append(out, File{Path: "plan.json", Data: append(js, '\n')})
+		out = append(out, File{Path: planFile, Data: append(js, '\n')})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
 	return out

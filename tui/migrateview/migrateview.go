@@ -23,19 +23,12 @@ type EventMsg apply.Event
 // DoneMsg says the executor returned (Err nil: done or stopped as asked).
 type DoneMsg struct{ Err error }
 
-type step struct {
-	phase, action, op, state string
-}
-
 // Model is the view's state.
 type Model struct {
-	title   string
-	phases  []string
-	steps   []step
-	cur     int
-	wait    string
+	title string
+	// prog is the executor's events so far; last the latest log lines.
+	prog    apply.Progress
 	last    []string
-	writes  int
 	started time.Time
 	now     time.Time
 	done    bool
@@ -43,39 +36,15 @@ type Model struct {
 	spin    spinner.Model
 	width   int
 	height  int
-	// health is each new target group's recent polls (healthy share),
-	// in the order first seen; verify the verification load's progress.
-	health      map[string]*tgHistory
-	healthOrder []string
-	verify      *apply.VerifyProgress
-	verifyErr   []float64 // the last seconds' error ratios
-}
-
-// tgHistory is one target group's recent health.
-type tgHistory struct {
-	shares []float64
-	last   apply.TargetCounts
 }
 
 // sparkLen is how many samples a sparkline shows.
-const sparkLen = 30
+const sparkLen = apply.ProgressSamples
 
 // New returns the view of a plan's run; done lists the steps a journal
 // already finished (resume).
 func New(title string, p *plan.Plan, done map[int]bool, now time.Time) Model {
-	m := Model{title: title, cur: -1, started: now, now: now, spin: spinner.New(spinner.WithSpinner(spinner.Dot)), width: 100, height: 30,
-		health: map[string]*tgHistory{}}
-	for _, ph := range p.Phases {
-		m.phases = append(m.phases, ph.Name)
-		for _, st := range ph.Steps {
-			state := apply.StepPending
-			if done[len(m.steps)] {
-				state = apply.StepDone
-			}
-			m.steps = append(m.steps, step{phase: ph.Name, action: st.Action, op: st.Op, state: state})
-		}
-	}
-	return m
+	return Model{title: title, prog: apply.NewProgress(p, done), started: now, now: now, spin: spinner.New(spinner.WithSpinner(spinner.Dot)), width: 100, height: 30}
 }
 
 // Init starts the spinner.
@@ -107,70 +76,19 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 }
 
 func (m *Model) apply(ev apply.Event) {
+	m.prog.Add(ev)
 	switch ev.Type {
-	case apply.EventHealth:
-		if ev.Health != nil {
-			m.addHealth(strings.TrimPrefix(ev.Object, "TargetGroup/"), *ev.Health)
-		}
-		return
-	case apply.EventVerify:
-		if ev.Verify != nil {
-			v := *ev.Verify
-			m.verify = &v
-			if v.WindowRequests > 0 {
-				m.verifyErr = appendBounded(m.verifyErr, float64(v.WindowErrors)/float64(v.WindowRequests))
-			}
-		}
-		return
-	case apply.EventStep:
-		if ev.Step >= 0 && ev.Step < len(m.steps) {
-			m.cur = ev.Step
-			m.steps[ev.Step].state = apply.StepRunning
-		}
-		m.wait = ""
-	case apply.EventStepDone:
-		if ev.Step >= 0 && ev.Step < len(m.steps) {
-			m.steps[ev.Step].state = apply.StepDone
-		}
-		m.wait = ""
-	case apply.EventWait:
-		m.wait = ev.Message
-	case apply.EventWrite, apply.EventRollback:
-		m.writes++
+	case apply.EventHealth, apply.EventVerify, apply.EventWait:
+		return // samples, and waits show under their step
 	}
-	if ev.Type != apply.EventWait {
-		msg := ev.Message
-		if ev.Type == apply.EventStepDone {
-			msg = "✓ " + msg // the step's start said the same words
-		}
-		m.last = append(m.last, ev.Time.Format("15:04:05")+" "+msg)
-		if len(m.last) > 6 {
-			m.last = m.last[len(m.last)-6:]
-		}
+	msg := ev.Message
+	if ev.Type == apply.EventStepDone {
+		msg = "✓ " + msg // the step's start said the same words
 	}
-}
-
-func (m *Model) addHealth(tg string, c apply.TargetCounts) {
-	h := m.health[tg]
-	if h == nil {
-		h = &tgHistory{}
-		m.health[tg] = h
-		m.healthOrder = append(m.healthOrder, tg)
+	m.last = append(m.last, ev.Time.Format("15:04:05")+" "+msg)
+	if len(m.last) > 6 {
+		m.last = m.last[len(m.last)-6:]
 	}
-	share := 0.0
-	if live := c.Healthy + c.Unhealthy + c.Initial; live > 0 {
-		share = float64(c.Healthy) / float64(live)
-	}
-	h.shares = appendBounded(h.shares, share)
-	h.last = c
-}
-
-func appendBounded(xs []float64, x float64) []float64 {
-	xs = append(xs, x)
-	if len(xs) > sparkLen {
-		xs = xs[len(xs)-sparkLen:]
-	}
-	return xs
 }
 
 // sparkline draws values in [0,1] as block characters, one per sample.
@@ -212,62 +130,50 @@ func truncate(s string, n int) string {
 // Render is the view as text (tests read it).
 func (m Model) Render() string {
 	var b strings.Builder
+	pr := m.prog
 	done := 0
-	for _, s := range m.steps {
-		if s.state == apply.StepDone {
-			done++
-		}
+	for _, ph := range pr.Phases {
+		done += ph.Done
 	}
-	fmt.Fprintf(&b, "%s  %s\n", styleTitle.Render(m.title), stylePending.Render(fmt.Sprintf("%d/%d steps · %d writes · %s", done, len(m.steps), m.writes, m.now.Sub(m.started).Round(time.Second))))
+	fmt.Fprintf(&b, "%s  %s\n", styleTitle.Render(m.title), stylePending.Render(fmt.Sprintf("%d/%d steps · %d writes · %s", done, len(pr.Steps), pr.Writes+pr.Restores, m.now.Sub(m.started).Round(time.Second))))
 	w := max(40, m.width-8)
-	for _, ph := range m.phases {
-		var n, d int
+	for _, ph := range pr.Phases {
+		n, d := ph.Steps, ph.Done
 		running := false
-		for _, s := range m.steps {
-			if s.phase == ph {
-				n++
-				if s.state == apply.StepDone {
-					d++
-				}
-				running = running || s.state == apply.StepRunning
-			}
+		for _, s := range pr.Steps {
+			running = running || s.Phase == ph.Name && s.State == apply.StepRunning
 		}
 		mark, style := "·", stylePending
 		switch {
-		case n > 0 && d == n || n == 0 && m.cur >= 0 && m.phaseAfter(ph):
+		case n > 0 && d == n || n == 0 && pr.Current >= 0 && m.phaseAfter(ph.Name):
 			mark, style = "✓", styleDone
 		case running:
 			mark, style = m.spin.View(), styleRunning
 		}
-		fmt.Fprintf(&b, "%s %s\n", style.Render(mark+" "+ph), stylePending.Render(fmt.Sprintf("(%d/%d)", d, n)))
-		if running {
-			for i, s := range m.steps {
-				if s.phase != ph || i != m.cur {
-					continue
-				}
-				fmt.Fprintf(&b, "    %s\n", styleRunning.Render(truncate(fmt.Sprintf("step %d [%s] %s", i, s.op, s.action), w)))
-				if m.wait != "" {
-					fmt.Fprintf(&b, "      waiting: %s\n", truncate(m.wait, w-9))
-				}
+		fmt.Fprintf(&b, "%s %s\n", style.Render(mark+" "+ph.Name), stylePending.Render(fmt.Sprintf("(%d/%d)", d, n)))
+		if running && pr.Current >= 0 && pr.Steps[pr.Current].Phase == ph.Name {
+			s := pr.Steps[pr.Current]
+			fmt.Fprintf(&b, "    %s\n", styleRunning.Render(truncate(fmt.Sprintf("step %d [%s] %s", pr.Current, s.Op, s.Action), w)))
+			if pr.Wait != "" {
+				fmt.Fprintf(&b, "      waiting: %s\n", truncate(pr.Wait, w-9))
 			}
 		}
 	}
-	if len(m.healthOrder) > 0 {
+	if len(pr.TargetGroups) > 0 {
 		b.WriteString("\n")
-		for _, tg := range m.healthOrder {
-			h := m.health[tg]
-			c := h.last
+		for _, tg := range pr.TargetGroups {
+			c := tg.Last
 			style := styleDone
 			if c.Healthy == 0 || c.Unhealthy > 0 {
 				style = styleErr
 			} else if c.Initial > 0 {
 				style = styleRunning
 			}
-			fmt.Fprintf(&b, "  %-*s %s %s\n", min(40, w/2), truncate(tg, min(40, w/2)), style.Render(fmt.Sprintf("%-*s", sparkLen, sparkline(h.shares))),
+			fmt.Fprintf(&b, "  %-*s %s %s\n", min(40, w/2), truncate(tg.Name, min(40, w/2)), style.Render(fmt.Sprintf("%-*s", sparkLen, sparkline(tg.Shares))),
 				stylePending.Render(fmt.Sprintf("%d healthy · %d unhealthy · %d initial · %d draining", c.Healthy, c.Unhealthy, c.Initial, c.Draining)))
 		}
 	}
-	if v := m.verify; v != nil {
+	if v := pr.Verify; v != nil {
 		rate, last := 0.0, 0.0
 		if v.Requests > 0 {
 			rate = 100 * float64(v.Errors) / float64(v.Requests)
@@ -279,7 +185,7 @@ func (m Model) Render() string {
 		if v.Errors > 0 {
 			style = styleErr
 		}
-		fmt.Fprintf(&b, "  %-*s %s %s\n", min(40, w/2), "verification load errors", style.Render(fmt.Sprintf("%-*s", sparkLen, sparkline(m.verifyErr))),
+		fmt.Fprintf(&b, "  %-*s %s %s\n", min(40, w/2), "verification load errors", style.Render(fmt.Sprintf("%-*s", sparkLen, sparkline(pr.VerifyErrors))),
 			stylePending.Render(fmt.Sprintf("%.2f%% of %d · last second %.1f%%, p99 %.1f ms", rate, v.Requests, last, v.P99Ms)))
 	}
 	b.WriteString("\n")
@@ -300,14 +206,14 @@ func (m Model) Render() string {
 // phaseAfter reports whether the running step is past phase ph (an empty
 // phase counts as done once a later one runs).
 func (m Model) phaseAfter(ph string) bool {
-	if m.cur < 0 {
+	if m.prog.Current < 0 {
 		return false
 	}
-	for _, p := range m.phases {
-		if p == m.steps[m.cur].phase {
+	for _, p := range m.prog.Phases {
+		if p.Name == m.prog.Steps[m.prog.Current].Phase {
 			return false
 		}
-		if p == ph {
+		if p.Name == ph {
 			return true
 		}
 	}

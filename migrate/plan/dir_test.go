@@ -1,0 +1,246 @@
+package plan
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/lbctl/lbctl/lbctl/exitcode"
+)
+
+// readTree is every file under dir by its slash path.
+func readTree(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, path)
+		out[filepath.ToSlash(rel)] = string(b)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func TestWriteDirReadDirRoundTrip(t *testing.T) {
+	p := Build(topoFiles(t, "", "../scan/testdata/estate"), Options{})
+	dir := filepath.Join(t.TempDir(), "migration")
+	if err := WriteDir(dir, p.Files()); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{}
+	for _, f := range p.Files() {
+		want[f.Path] = string(f.Data)
+	}
+	if diff := cmp.Diff(want, readTree(t, dir)); diff != "" {
+		t.Errorf("directory (-want +got):\n%s", diff)
+	}
+
+	for _, path := range []string{dir, filepath.Join(dir, "plan.json")} {
+		d, err := ReadDir(path)
+		if err != nil {
+			t.Fatalf("ReadDir(%s): %v", path, err)
+		}
+		if d.Path != dir {
+			t.Errorf("ReadDir(%s).Path = %s, want %s", path, d.Path, dir)
+		}
+		got, _ := json.Marshal(d.Plan)
+		orig, _ := json.Marshal(p)
+		if string(got) != string(orig) {
+			t.Errorf("ReadDir(%s): the plan read back differs from the one written", path)
+		}
+		manifests := map[string]string{}
+		for _, ph := range p.Phases {
+			for _, st := range ph.Steps {
+				if st.Manifest != "" {
+					manifests[st.Manifest] = want[st.Manifest]
+				}
+			}
+		}
+		if len(manifests) == 0 {
+			t.Fatal("the estate's plan names no manifest")
+		}
+		gotFiles := map[string]string{}
+		for k, v := range d.Files {
+			gotFiles[k] = string(v)
+		}
+		if diff := cmp.Diff(manifests, gotFiles); diff != "" {
+			t.Errorf("ReadDir(%s) manifests (-want +got):\n%s", path, diff)
+		}
+	}
+
+	// A second write replaces the plan as a whole: no file of the first is left.
+	if err := WriteDir(dir, []File{{Path: "plan.json", Data: []byte("{}\n")}}); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(map[string]string{"plan.json": "{}\n"}, readTree(t, dir)); diff != "" {
+		t.Errorf("rewritten directory (-want +got):\n%s", diff)
+	}
+}
+
+// A write that fails part-way leaves the previous plan as it was and no
+// temporary directory beside it.
+func TestWriteDirFailureKeepsPreviousPlan(t *testing.T) {
+	parent := t.TempDir()
+	dir := filepath.Join(parent, "migration")
+	before := []File{{Path: "phase-2-create/01.yaml", Data: []byte("kind: Ingress\n")}, {Path: "plan.json", Data: []byte("{\"old\":true}\n")}}
+	if err := WriteDir(dir, before); err != nil {
+		t.Fatal(err)
+	}
+	// "plan.json" is written as a file, so "plan.json/x" cannot be.
+	bad := []File{{Path: "plan.json", Data: []byte("{\"new\":true}\n")}, {Path: "plan.json/x", Data: []byte("x")}}
+	if err := WriteDir(dir, bad); err == nil || !strings.Contains(err.Error(), "write plan to "+dir) {
+		t.Fatalf("WriteDir = %v, want a write error", err)
+	}
+	want := map[string]string{"phase-2-create/01.yaml": "kind: Ingress\n", "plan.json": "{\"old\":true}\n"}
+	if diff := cmp.Diff(want, readTree(t, dir)); diff != "" {
+		t.Errorf("directory after a failed write (-want +got):\n%s", diff)
+	}
+	entries, err := os.ReadDir(parent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 1 {
+		var names []string
+		for _, e := range entries {
+			names = append(names, e.Name())
+		}
+		t.Errorf("left beside the plan: %v", names)
+	}
+}
+
+// WriteDir replaces only a plan: a file, or a directory with other things
+// and no plan.json, stays and is a usage error.
+func TestWriteDirRefusesWhatIsNoPlan(t *testing.T) {
+	tests := []struct {
+		name    string
+		setup   func(t *testing.T, path string)
+		wantErr string // "" for none
+	}{
+		{name: "missing", setup: func(*testing.T, string) {}},
+		{name: "empty directory", setup: func(t *testing.T, path string) { mustMkdir(t, path) }},
+		{name: "a file", setup: func(t *testing.T, path string) { mustWrite(t, path, "x") },
+			wantErr: "--out-dir %s is a file; choose a new or empty directory"},
+		{name: "a directory without plan.json", setup: func(t *testing.T, path string) {
+			mustMkdir(t, path)
+			mustWrite(t, filepath.Join(path, "notes.txt"), "mine")
+		}, wantErr: "--out-dir %s is not empty and holds no plan.json; choose a new or empty directory (lbctl replaces it as a whole)"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "out")
+			tc.setup(t, path)
+			before := snapshot(t, path)
+			err := WriteDir(path, []File{{Path: "plan.json", Data: []byte("{}\n")}})
+			if cerr := CheckDir(path); tc.wantErr == "" && cerr != nil {
+				t.Errorf("CheckDir after the write: %v", cerr)
+			}
+			if tc.wantErr == "" {
+				if err != nil {
+					t.Fatalf("WriteDir: %v", err)
+				}
+				return
+			}
+			if want := strings.ReplaceAll(tc.wantErr, "%s", path); err == nil || err.Error() != want {
+				t.Fatalf("WriteDir = %v, want %q", err, want)
+			}
+			if !errors.Is(err, exitcode.ErrUsage) {
+				t.Errorf("WriteDir error %v is not a usage error", err)
+			}
+			if diff := cmp.Diff(before, snapshot(t, path)); diff != "" {
+				t.Errorf("refused path changed (-before +after):\n%s", diff)
+			}
+		})
+	}
+}
+
+// snapshot is what is at path: a file's content or a directory's files.
+func snapshot(t *testing.T, path string) map[string]string {
+	t.Helper()
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil
+	}
+	if fi.IsDir() {
+		return readTree(t, path)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return map[string]string{"": string(b)}
+}
+
+func mustMkdir(t *testing.T, path string) {
+	t.Helper()
+	if err := os.MkdirAll(path, 0o755); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func mustWrite(t *testing.T, path, data string) {
+	t.Helper()
+	mustMkdir(t, filepath.Dir(path))
+	if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestReadDirErrors(t *testing.T) {
+	const manifestPlan = `{"apiVersion":"lbctl.dev/v1alpha1","kind":"MigrationPlan","phases":[{"name":"create","steps":[{"op":"apply","action":"create","manifest":"phase-2-create/01.yaml"}]}]}`
+	tests := []struct {
+		name  string
+		files map[string]string
+		want  string // %s is the directory
+	}{
+		{name: "no plan.json", files: map[string]string{"notes.txt": "x"},
+			want: "cannot read the plan %s/plan.json: no such file or directory; pass the directory kubectl lbctl plan --out-dir wrote"},
+		{name: "plan.json does not parse", files: map[string]string{"plan.json": "{"},
+			want: "the plan %s/plan.json does not parse: unexpected end of JSON input; write it again with kubectl lbctl plan --out-dir"},
+		{name: "not a plan", files: map[string]string{"plan.json": `{"apiVersion":"v1","kind":"ConfigMap"}`},
+			want: `%s/plan.json is not a lbctl.dev/v1alpha1 MigrationPlan (apiVersion "v1", kind "ConfigMap"); write it with kubectl lbctl plan --out-dir`},
+		{name: "a named manifest is missing", files: map[string]string{"plan.json": manifestPlan},
+			want: "the plan's manifest phase-2-create/01.yaml is missing in %s; pass the whole directory kubectl lbctl plan --out-dir wrote"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			for path, data := range tc.files {
+				mustWrite(t, filepath.Join(dir, filepath.FromSlash(path)), data)
+			}
+			d, err := ReadDir(dir)
+			if want := strings.ReplaceAll(tc.want, "%s", dir); err == nil || err.Error() != want {
+				t.Fatalf("ReadDir = %v, %v; want error %q", d, err, want)
+			}
+			var ee *exitcode.Error
+			if !errors.As(err, &ee) || ee.Code != exitcode.Usage || !errors.Is(err, exitcode.ErrUsage) {
+				t.Errorf("ReadDir error %#v is not a usage error", err)
+			}
+		})
+	}
+
+	// With the manifest present the same plan reads.
+	dir := t.TempDir()
+	mustWrite(t, filepath.Join(dir, "plan.json"), manifestPlan)
+	mustWrite(t, filepath.Join(dir, "phase-2-create", "01.yaml"), "kind: Ingress\n")
+	d, err := ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(map[string][]byte{"phase-2-create/01.yaml": []byte("kind: Ingress\n")}, d.Files); diff != "" {
+		t.Errorf("files (-want +got):\n%s", diff)
+	}
+}
