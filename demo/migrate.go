@@ -29,26 +29,13 @@ const journalNamespace = "kube-system"
 // phaseLog follows a migration's events phase by phase, for the page and
 // for the tour's progress while the step runs.
 type phaseLog struct {
-	mu     sync.Mutex
-	plan   *plan.Plan
-	phases map[string]*phaseState
-	cur    string
-	last   string
-	done   bool
-}
-
-type phaseState struct {
-	total, done, writes int
-	start, end          time.Time
-	wait                string
+	mu   sync.Mutex
+	plan *plan.Plan
+	prog apply.Progress
 }
 
 func newPhaseLog(p *plan.Plan) *phaseLog {
-	l := &phaseLog{plan: p, phases: map[string]*phaseState{}}
-	for _, ph := range p.Phases {
-		l.phases[ph.Name] = &phaseState{total: len(ph.Steps)}
-	}
-	return l
+	return &phaseLog{plan: p, prog: apply.NewProgress(p, nil)}
 }
 
 // seed counts the steps a journal already records as done (resume).
@@ -58,43 +45,13 @@ func (l *phaseLog) seed(j *apply.Journal) {
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	for _, st := range j.Steps {
-		if ps := l.phases[st.Phase]; ps != nil && st.State == apply.StepDone {
-			ps.done++
-		}
-	}
+	l.prog = apply.NewProgress(l.plan, j.DoneSteps())
 }
 
 func (l *phaseLog) add(ev apply.Event) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if ev.Phase != "" {
-		l.cur = ev.Phase
-	}
-	ps := l.phases[l.cur]
-	switch ev.Type {
-	case apply.EventPhase:
-		if ps != nil && ps.start.IsZero() {
-			ps.start = ev.Time
-		}
-	case apply.EventStep:
-		l.last = ev.Message
-	case apply.EventStepDone:
-		if ps != nil {
-			ps.done++
-			ps.end = ev.Time
-		}
-	case apply.EventWrite:
-		if ps != nil {
-			ps.writes++
-		}
-	case apply.EventWait:
-		if ps != nil {
-			ps.wait = ev.Message
-		}
-	case apply.EventDone:
-		l.done = true
-	}
+	l.prog.Add(ev)
 }
 
 // write renders the phase list: a mark, steps done, time taken, writes,
@@ -104,23 +61,22 @@ func (l *phaseLog) write(w io.Writer) error {
 	defer l.mu.Unlock()
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "  \tPHASE\tSTEPS\tTOOK\tWRITES\tLAST WAIT\n")
-	for _, ph := range l.plan.Phases {
-		ps := l.phases[ph.Name]
+	for _, ps := range l.prog.Phases {
 		mark, took := "·", "-"
 		switch {
-		case ps.done == ps.total:
+		case ps.Done == ps.Steps:
 			mark = "✓"
-		case ph.Name == l.cur && !l.done:
+		case ps.Name == l.prog.Phase && !l.prog.Done:
 			mark = "▸"
 		}
-		if !ps.start.IsZero() && !ps.end.IsZero() {
-			took = ps.end.Sub(ps.start).Round(100 * time.Millisecond).String()
+		if !ps.Start.IsZero() && !ps.End.IsZero() {
+			took = ps.End.Sub(ps.Start).Round(100 * time.Millisecond).String()
 		}
-		wait := ps.wait
+		wait := ps.LastWait
 		if r := []rune(wait); len(r) > 70 {
 			wait = string(r[:69]) + "…"
 		}
-		fmt.Fprintf(tw, "  %s\t%s\t%d/%d\t%s\t%d\t%s\n", mark, ph.Name, ps.done, ps.total, took, ps.writes, wait)
+		fmt.Fprintf(tw, "  %s\t%s\t%d/%d\t%s\t%d\t%s\n", mark, ps.Name, ps.Done, ps.Steps, took, ps.Writes, wait)
 	}
 	return tw.Flush()
 }
@@ -131,8 +87,8 @@ func (l *phaseLog) Progress() string {
 	_ = l.write(&b)
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.last != "" && !l.done {
-		fmt.Fprintf(&b, "\n  step: %s\n", l.last)
+	if l.prog.Current >= 0 && !l.prog.Done {
+		fmt.Fprintf(&b, "\n  step: %s\n", l.prog.Steps[l.prog.Current].Action)
 	}
 	return b.String()
 }
