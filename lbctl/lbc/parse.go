@@ -7,8 +7,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-
-	"k8s.io/apimachinery/pkg/util/intstr"
 )
 
 // Expected forms, shared by the parsers and the settings resolvers so every
@@ -307,7 +305,3 @@ func ParseSuccessCodes(s, protocolVersion string) ([]CodeRange, error) {
 	}
 	return out, nil
 }
-
-// ParsePort parses a port annotation value (e.g. healthcheck-port) the way
-// intstr.Parse does: an int32 number or a port name.
-func ParsePort(s string) intstr.IntOrString { return intstr.Parse(s) }

@@ -304,8 +304,6 @@ func (s *Sandbox) WaitReady(ctx context.Context, timeout time.Duration) error {
 	}
 }
 
-// NotReady says what the world still waits for ("" when ready).
-func (s *Sandbox) NotReady(ctx context.Context) (string, error) { return s.notReady(ctx) }
 
 func (s *Sandbox) notReady(ctx context.Context) (string, error) {
 	deps, err := s.Kube.AppsV1().Deployments("").List(ctx, metav1.ListOptions{})

@@ -29,9 +29,6 @@ func NewNamer(region, accountID string, seed uint64) *Namer {
 // Region returns the region the Namer's ARNs and DNS names are in.
 func (n *Namer) Region() string { return n.region }
 
-// AccountID returns the account the Namer's ARNs belong to.
-func (n *Namer) AccountID() string { return n.accountID }
-
 func (n *Namer) uint64() uint64 {
 	n.mu.Lock()
 	defer n.mu.Unlock()

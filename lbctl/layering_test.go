@@ -1,0 +1,151 @@
+package lbctl_test
+
+import (
+	"go/parser"
+	"go/token"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/lbctl/lbctl"
+
+// foundation are the packages (with their subpackages) everything else
+// builds on.
+var foundation = []string{
+	"lbctl/kube", "lbctl/awsapi", "lbctl/lbc", "lbctl/topology", "lbctl/health",
+	"lbctl/preflight", "lbctl/permissions", "lbctl/exitcode", "lbctl/world", "lbctl/buildinfo",
+}
+
+// above are what the foundation must not import, directly or through
+// another package of the module: the verbs, the views, the applications.
+var above = []string{"migrate", "loadtest", "tui", "cmd", "demo", "lbctl/sandbox", "hack"}
+
+// violations walks the module's imports from the foundation packages'
+// non-test files and returns each import chain that reaches a package
+// above them, as "a → b → c".
+func violations(t *testing.T, root string) []string {
+	t.Helper()
+	imports := map[string][]string{} // package dir → module-internal imported dirs
+	var read func(dir string) []string
+	read = func(dir string) []string {
+		if deps, ok := imports[dir]; ok {
+			return deps
+		}
+		imports[dir] = nil
+		entries, err := os.ReadDir(filepath.Join(root, dir))
+		if err != nil {
+			t.Fatalf("read %s: %v", dir, err)
+		}
+		seen := map[string]bool{}
+		for _, e := range entries {
+			name := e.Name()
+			if e.IsDir() || !strings.HasSuffix(name, ".go") || strings.HasSuffix(name, "_test.go") {
+				continue
+			}
+			f, err := parser.ParseFile(token.NewFileSet(), filepath.Join(root, dir, name), nil, parser.ImportsOnly)
+			if err != nil {
+				t.Fatalf("parse %s/%s: %v", dir, name, err)
+			}
+			for _, im := range f.Imports {
+				path, _ := strconv.Unquote(im.Path.Value)
+				if rel, ok := strings.CutPrefix(path, module+"/"); ok && !seen[rel] {
+					seen[rel] = true
+					imports[dir] = append(imports[dir], rel)
+				}
+			}
+		}
+		sort.Strings(imports[dir])
+		return imports[dir]
+	}
+	isAbove := func(dir string) bool {
+		for _, a := range above {
+			if dir == a || strings.HasPrefix(dir, a+"/") {
+				return true
+			}
+		}
+		return false
+	}
+	var out []string
+	for _, base := range foundation {
+		err := filepath.WalkDir(filepath.Join(root, base), func(path string, d os.DirEntry, err error) error {
+			switch {
+			case err != nil:
+				return err
+			case !d.IsDir():
+				return nil
+			case d.Name() == "testdata":
+				return filepath.SkipDir
+			}
+			start, _ := filepath.Rel(root, path)
+			start = filepath.ToSlash(start)
+			// Breadth-first, so the chain reported is a shortest one.
+			prev := map[string]string{start: ""}
+			queue := []string{start}
+			for len(queue) > 0 {
+				dir := queue[0]
+				queue = queue[1:]
+				if isAbove(dir) {
+					chain := []string{dir}
+					for p := prev[dir]; p != ""; p = prev[p] {
+						chain = append([]string{p}, chain...)
+					}
+					out = append(out, strings.Join(chain, " → "))
+					continue
+				}
+				for _, dep := range read(dir) {
+					if _, ok := prev[dep]; !ok {
+						prev[dep] = dir
+						queue = append(queue, dep)
+					}
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatalf("walk %s: %v", base, err)
+		}
+	}
+	return out
+}
+
+// TestFoundationImportsNothingAbove fails when a foundation package
+// imports a verb, a view, an application or cmd: they build on it, so it
+// must not know them.
+func TestFoundationImportsNothingAbove(t *testing.T) {
+	for _, v := range violations(t, "..") {
+		t.Errorf("a foundation package imports what builds on it: %s", v)
+	}
+}
+
+// TestLayeringCatchesAnImport checks the check on a module laid out with
+// one bad import two steps away.
+func TestLayeringCatchesAnImport(t *testing.T) {
+	root := t.TempDir()
+	write := func(dir, src string) {
+		if err := os.MkdirAll(filepath.Join(root, dir), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(root, dir, "x.go"), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, f := range foundation {
+		write(f, "package x\n")
+	}
+	write("lbctl/topology", "package topology\nimport _ \""+module+"/lbctl/awsapi\"\n")
+	write("lbctl/awsapi", "package awsapi\nimport _ \""+module+"/migrate/plan\"\n")
+	write("migrate/plan", "package plan\n")
+	// A test file may import anything.
+	if err := os.WriteFile(filepath.Join(root, "lbctl/lbc", "x_test.go"), []byte("package x\nimport _ \""+module+"/cmd\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got := violations(t, root)
+	want := []string{"lbctl/awsapi → migrate/plan", "lbctl/topology → lbctl/awsapi → migrate/plan"}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("violations = %q, want %q", got, want)
+	}
+}
