@@ -132,18 +132,13 @@ func ReadKubeFirst(ctx context.Context, c Clients, s Scope, o Options) (t *topol
 	if err != nil {
 		return nil, nil, err
 	}
-	t = Join(objs, nil, o.Cluster)
-	if o.NoAWS {
-		return t, nil, nil
+	var st *awsapi.State
+	if !o.NoAWS {
+		if awsErr = Probe(ctx, c); awsErr == nil {
+			st, awsErr = ReadAWS(ctx, c, o, nil, false)
+		}
 	}
-	if err := Probe(ctx, c); err != nil {
-		return t, err, nil
-	}
-	st, err := ReadAWS(ctx, c, o, nil, false)
-	if err != nil {
-		return t, err, nil
-	}
-	return Join(objs, st, o.Cluster), nil, nil
+	return Join(objs, st, o.Cluster), awsErr, nil
 }
 
 // ReadKube reads the Kubernetes side of the scope.

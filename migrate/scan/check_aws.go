@@ -3,6 +3,7 @@ package scan
 import (
 	"fmt"
 
+	"github.com/lbctl/lbctl/lbctl/awsapi"
 	"github.com/lbctl/lbctl/lbctl/buildinfo"
 	"github.com/lbctl/lbctl/lbctl/topology"
 )
@@ -44,7 +45,7 @@ func checkAWSProblems(t *topology.Topology, _ Options) []Finding {
 	var out []Finding
 	for _, k := range order {
 		remedy := "retry later"
-		if k.code == "AccessDenied" || k.code == "UnauthorizedOperation" {
+		if awsapi.ClassifyCode(k.code) == awsapi.AccessDenied {
 			remedy = "allow " + k.action + " (see `" + buildinfo.Command() + " iam-policy --for scan`)"
 		}
 		out = append(out, Finding{Severity: Warning, Code: CodeAWSAccess, Objects: []topology.ObjectRef{},
