@@ -2,7 +2,6 @@ package cmd
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -15,7 +14,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
-	"sigs.k8s.io/yaml"
 
 	"github.com/lbctl/lbctl/lbctl/exitcode"
 	"github.com/lbctl/lbctl/lbctl/lbc"
@@ -176,20 +174,16 @@ func sortedLimitKeys() []string {
 	return out
 }
 
-func usageErr(msg, hint string) error {
-	return exitcode.New(exitcode.Usage, msg, hint, exitcode.ErrUsage)
-}
-
 // complete turns the flag strings into typed options.
 func (o *planOptions) complete() error {
 	switch o.output {
 	case "table", "wide", "json", "yaml":
 	default:
-		return usageErr(fmt.Sprintf("unknown output format %q", o.output), "use -o table, wide, json or yaml")
+		return usageError(fmt.Sprintf("unknown output format %q", o.output), "use -o table, wide, json or yaml")
 	}
 	gb, err := plan.ParseGroupBy(o.groupBy)
 	if err != nil {
-		return usageErr(err.Error(), "")
+		return usageError(err.Error(), "")
 	}
 	o.overrides = map[string]string{}
 	names := planLimitNames()
@@ -201,34 +195,34 @@ func (o *planOptions) complete() error {
 		k, v, ok := strings.Cut(kv, "=")
 		n, err := strconv.Atoi(v)
 		if !ok || err != nil || n <= 0 {
-			return usageErr(fmt.Sprintf("--limits %q is not KEY=POSITIVE-NUMBER", kv), "e.g. --limits rules=200,targets=2000")
+			return usageError(fmt.Sprintf("--limits %q is not KEY=POSITIVE-NUMBER", kv), "e.g. --limits rules=200,targets=2000")
 		}
 		name, known := names[k]
 		if !known {
 			if !aws[k] {
-				return usageErr(fmt.Sprintf("--limits: unknown quota %q", k), "use one of "+strings.Join(sortedLimitKeys(), ", "))
+				return usageError(fmt.Sprintf("--limits: unknown quota %q", k), "use one of "+strings.Join(sortedLimitKeys(), ", "))
 			}
 			name = k
 		}
 		o.overrides[name] = strconv.Itoa(n)
 	}
 	if o.price <= 0 {
-		return usageErr(fmt.Sprintf("--price-per-hour %v is not a positive price", o.price), "")
+		return usageError(fmt.Sprintf("--price-per-hour %v is not a positive price", o.price), "")
 	}
 	switch plan.DNSMode(o.dns) {
 	case plan.DNSExternalDNS, plan.DNSRoute53:
 	default:
-		return usageErr(fmt.Sprintf("--dns %q is not externaldns or route53", o.dns), "")
+		return usageError(fmt.Sprintf("--dns %q is not externaldns or route53", o.dns), "")
 	}
 	prev := 0
 	for _, s := range o.steps {
 		if s <= prev || s > 100 {
-			return usageErr(fmt.Sprintf("--steps %v must rise from 1 to 100", o.steps), "e.g. --steps 10,50,100")
+			return usageError(fmt.Sprintf("--steps %v must rise from 1 to 100", o.steps), "e.g. --steps 10,50,100")
 		}
 		prev = s
 	}
 	if o.soak < 0 {
-		return usageErr("--soak must not be negative", "")
+		return usageError("--soak must not be negative", "")
 	}
 	if o.outDir != "" {
 		if err := checkOutDir(o.outDir); err != nil {
@@ -246,20 +240,20 @@ func checkOutDir(dir string) error {
 		return nil
 	}
 	if err != nil {
-		return usageErr(fmt.Sprintf("--out-dir %s: %v", dir, err), "")
+		return usageError(fmt.Sprintf("--out-dir %s: %v", dir, err), "")
 	}
 	if !fi.IsDir() {
-		return usageErr(fmt.Sprintf("--out-dir %s is a file", dir), "choose a new or empty directory")
+		return usageError(fmt.Sprintf("--out-dir %s is a file", dir), "choose a new or empty directory")
 	}
 	entries, err := os.ReadDir(dir)
 	if err != nil {
-		return usageErr(fmt.Sprintf("--out-dir %s: %v", dir, err), "")
+		return usageError(fmt.Sprintf("--out-dir %s: %v", dir, err), "")
 	}
 	if len(entries) == 0 {
 		return nil
 	}
 	if _, err := os.Stat(filepath.Join(dir, "plan.json")); err != nil {
-		return usageErr(fmt.Sprintf("--out-dir %s is not empty and holds no plan.json", dir), "choose a new or empty directory (lbctl replaces it as a whole)")
+		return usageError(fmt.Sprintf("--out-dir %s is not empty and holds no plan.json", dir), "choose a new or empty directory (lbctl replaces it as a whole)")
 	}
 	return nil
 }
@@ -278,21 +272,9 @@ func (o *planOptions) run(ctx context.Context, r *Root) error {
 	}
 	out := r.Streams.Out
 	switch o.output {
-	case "json":
-		b, err := json.MarshalIndent(p, "", "  ")
-		if err != nil {
+	case "json", "yaml":
+		if err := printStructured(out, o.output, p); err != nil {
 			return fmt.Errorf("render plan: %w", err)
-		}
-		if _, err := fmt.Fprintln(out, string(b)); err != nil {
-			return err
-		}
-	case "yaml":
-		b, err := yaml.Marshal(p)
-		if err != nil {
-			return fmt.Errorf("render plan: %w", err)
-		}
-		if _, err := out.Write(b); err != nil {
-			return err
 		}
 	default:
 		if err := plan.WriteTable(out, p, plan.TableOptions{Wide: o.output == "wide"}); err != nil {
