@@ -1,14 +1,13 @@
 package cmd
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
-
-	"github.com/lbctl/lbctl/lbctl/exitcode"
 )
 
 // ShimName is the file kubectl (≥ 1.26) runs to complete `kubectl lbctl <TAB>`.
@@ -22,8 +21,16 @@ const ShimScript = `#!/usr/bin/env sh
 exec kubectl lbctl __complete "$@"
 `
 
+type completionOptions struct {
+	dir string
+
+	// set by complete
+	root  *cobra.Command
+	shell string
+}
+
 func newCompletionCmd(r *Root) *cobra.Command {
-	var dir string
+	o := &completionOptions{}
 	c := &cobra.Command{
 		Use:   "completion bash|zsh|fish|powershell|kubectl-shim",
 		Short: "Print shell completion scripts, or the kubectl completion shim",
@@ -34,34 +41,57 @@ lets kubectl (1.26 or newer) complete "kubectl lbctl <TAB>":
 		ValidArgs: []string{"bash", "zsh", "fish", "powershell", "kubectl-shim"},
 		Args:      cobra.MatchAll(cobra.ExactArgs(1), cobra.OnlyValidArgs),
 		RunE: func(c *cobra.Command, args []string) error {
-			root := c.Root()
-			out := r.Streams.Out
-			switch args[0] {
-			case "bash":
-				return root.GenBashCompletionV2(out, true)
-			case "zsh":
-				return root.GenZshCompletion(out)
-			case "fish":
-				return root.GenFishCompletion(out, true)
-			case "powershell":
-				return root.GenPowerShellCompletionWithDesc(out)
-			case "kubectl-shim":
-				return writeShim(out, dir, r.Streams.ErrOut)
+			if err := o.complete(c, args); err != nil {
+				return err
 			}
-			return nil
+			if err := o.validate(); err != nil {
+				return err
+			}
+			return o.run(c.Context(), r)
 		},
 	}
-	c.Flags().StringVar(&dir, "dir", "", "with kubectl-shim: write "+ShimName+" into this directory (it must be on PATH) instead of printing it")
+	c.Flags().StringVar(&o.dir, "dir", "", "with kubectl-shim: write "+ShimName+" into this directory (it must be on PATH) instead of printing it")
 	return c
 }
 
+func (o *completionOptions) complete(c *cobra.Command, args []string) error {
+	o.root, o.shell = c.Root(), args[0]
+	return nil
+}
+
+func (o *completionOptions) validate() error {
+	if o.shell != "kubectl-shim" || o.dir == "" {
+		return nil
+	}
+	if st, err := os.Stat(o.dir); err != nil || !st.IsDir() {
+		return usageError(fmt.Sprintf("--dir %s is not a directory", o.dir), "create it or pick a directory on PATH")
+	}
+	return nil
+}
+
+func (o *completionOptions) run(_ context.Context, r *Root) error {
+	out := r.Streams.Out
+	switch o.shell {
+	case "bash":
+		return o.root.GenBashCompletionV2(out, true)
+	case "zsh":
+		return o.root.GenZshCompletion(out)
+	case "fish":
+		return o.root.GenFishCompletion(out, true)
+	case "powershell":
+		return o.root.GenPowerShellCompletionWithDesc(out)
+	case "kubectl-shim":
+		return writeShim(out, o.dir, r.Streams.ErrOut)
+	}
+	return nil
+}
+
+// writeShim prints the shim, or with dir (checked to be a directory) writes
+// it there, executable, in one rename.
 func writeShim(out io.Writer, dir string, msgs io.Writer) error {
 	if dir == "" {
 		_, err := io.WriteString(out, ShimScript)
 		return err
-	}
-	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-		return exitcode.New(exitcode.Usage, fmt.Sprintf("--dir %s is not a directory", dir), "create it or pick a directory on PATH", exitcode.ErrUsage)
 	}
 	path := filepath.Join(dir, ShimName)
 	tmp, err := os.CreateTemp(dir, ShimName+".*")

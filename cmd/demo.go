@@ -39,7 +39,7 @@ On a terminal it is a guided tour whose health step is the live health view; oth
 
 func (o *demoOptions) run(ctx context.Context, r *Root) error {
 	if o.requests < 1 {
-		return usageErr(fmt.Sprintf("--requests %d: want at least 1", o.requests), "e.g. --requests 300")
+		return usageError(fmt.Sprintf("--requests %d: want at least 1", o.requests), "e.g. --requests 300")
 	}
 	fmt.Fprintln(r.Streams.ErrOut, "starting an in-process sandbox…")
 	story, err := demo.Start(ctx)

@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -8,33 +9,57 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/cobra/doc"
-
-	"github.com/lbctl/lbctl/lbctl/exitcode"
 )
 
 // DocsDisplayName is how the generated reference spells the command.
 const DocsDisplayName = "kubectl lbctl"
 
+type docsOptions struct {
+	dir string
+
+	// root is the tree to document, set by complete.
+	root *cobra.Command
+}
+
 func newDocsCmd(r *Root) *cobra.Command {
-	var dir string
+	o := &docsOptions{}
 	c := &cobra.Command{
 		Use:    "docs --dir DIR",
 		Short:  "Generate the Markdown command reference (make docs)",
 		Hidden: true,
 		Args:   cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			if dir == "" {
-				return exitcode.New(exitcode.Usage, "--dir is required", "e.g. --dir docs/reference", exitcode.ErrUsage)
-			}
-			if err := GenerateReference(c.Root(), dir); err != nil {
+			if err := o.complete(c); err != nil {
 				return err
 			}
-			fmt.Fprintf(r.Streams.ErrOut, "wrote the command reference to %s\n", dir)
-			return nil
+			if err := o.validate(); err != nil {
+				return err
+			}
+			return o.run(c.Context(), r)
 		},
 	}
-	c.Flags().StringVar(&dir, "dir", "", "directory to write the Markdown files into (stale "+refPrefix()+"*.md files there are removed)")
+	c.Flags().StringVar(&o.dir, "dir", "", "directory to write the Markdown files into (stale "+refPrefix()+"*.md files there are removed)")
 	return c
+}
+
+func (o *docsOptions) complete(c *cobra.Command) error {
+	o.root = c.Root()
+	return nil
+}
+
+func (o *docsOptions) validate() error {
+	if o.dir == "" {
+		return usageError("--dir is required", "e.g. --dir docs/reference")
+	}
+	return nil
+}
+
+func (o *docsOptions) run(_ context.Context, r *Root) error {
+	if err := GenerateReference(o.root, o.dir); err != nil {
+		return err
+	}
+	fmt.Fprintf(r.Streams.ErrOut, "wrote the command reference to %s\n", o.dir)
+	return nil
 }
 
 // refPrefix is the file name prefix of the generated pages.

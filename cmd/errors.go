@@ -19,6 +19,12 @@ import (
 	"github.com/lbctl/lbctl/lbctl/exitcode"
 )
 
+// usageError is a bad-usage error (exit 2): msg says what was wrong and
+// hint, when not empty, how to fix it.
+func usageError(msg, hint string) error {
+	return exitcode.New(exitcode.Usage, msg, hint, exitcode.ErrUsage)
+}
+
 // Explain maps an error to its exit code and the one line the user reads:
 // what failed, and how to fix it. No stack traces, no wrapped noise.
 func Explain(err error) (int, string) {

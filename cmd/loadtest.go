@@ -2,8 +2,6 @@ package cmd
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -15,10 +13,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/lbctl/lbctl/lbctl/buildinfo"
-	"github.com/lbctl/lbctl/lbctl/exitcode"
 	"github.com/lbctl/lbctl/lbctl/topology"
 	"github.com/lbctl/lbctl/loadtest"
-	"github.com/lbctl/lbctl/tui/loadview"
 )
 
 // loadtestRunFunc runs an attack; tests replace it to check flag parsing
@@ -124,11 +120,6 @@ func (f *loadFlags) add(c *cobra.Command) {
 	_ = fl.MarkHidden("std-client")
 }
 
-// usageErr is a bad-input error: exit 2 with what was wrong.
-func ltUsage(err error, hint string) error {
-	return exitcode.New(exitcode.Usage, err.Error(), hint, errors.Join(exitcode.ErrUsage, err))
-}
-
 // shape turns the shape flags into a load shape.
 func (f *loadFlags) shape() (*loadtest.Shape, error) {
 	o := loadtest.ShapeOptions{Duration: f.duration, Warmup: f.warmup}
@@ -137,21 +128,21 @@ func (f *loadFlags) shape() (*loadtest.Shape, error) {
 	case f.ramp != "":
 		st, err := loadtest.ParseRamp(f.ramp)
 		if err != nil {
-			return nil, ltUsage(err, "")
+			return nil, usageError(err.Error(), "")
 		}
 		o.Ramp = &st
 	case f.steps != "":
 		if o.Steps, err = loadtest.ParseSteps(f.steps); err != nil {
-			return nil, ltUsage(err, "")
+			return nil, usageError(err.Error(), "")
 		}
 	default:
 		if o.Rate, err = loadtest.ParseRate(f.rate); err != nil {
-			return nil, ltUsage(err, "")
+			return nil, usageError(err.Error(), "")
 		}
 	}
 	s, err := loadtest.NewShape(o)
 	if err != nil {
-		return nil, ltUsage(fmt.Errorf("load shape: %w", err), "see --rate, --duration, --ramp, --steps")
+		return nil, usageError(fmt.Sprintf("load shape: %v", err), "see --rate, --duration, --ramp, --steps")
 	}
 	return s, nil
 }
@@ -169,12 +160,12 @@ func (f *loadFlags) options(r *Root) (loadtest.Options, error) {
 	for _, s := range f.resolve {
 		e, err := loadtest.ParseResolve(s)
 		if err != nil {
-			return loadtest.Options{}, ltUsage(err, "")
+			return loadtest.Options{}, usageError(err.Error(), "")
 		}
 		entries = append(entries, e)
 	}
 	if f.timeout < 0 || f.dnsTTL < 0 || f.progress < 0 {
-		return loadtest.Options{}, ltUsage(errors.New("--timeout, --dns-ttl and --progress must not be negative"), "")
+		return loadtest.Options{}, usageError("--timeout, --dns-ttl and --progress must not be negative", "")
 	}
 	return loadtest.Options{
 		Shape: shape, Workers: f.workers, MaxWorkers: f.maxWorkers,
@@ -195,12 +186,12 @@ func envResolveEntries(r *Root) ([]loadtest.ResolveEntry, error) {
 	if path := r.Streams.getenv("LBCTL_RESOLVE_FILE"); path != "" {
 		b, err := os.ReadFile(path)
 		if err != nil {
-			return nil, ltUsage(fmt.Errorf("LBCTL_RESOLVE_FILE: %w", err), "source the env file of a running sandbox, or unset it")
+			return nil, usageError(fmt.Sprintf("LBCTL_RESOLVE_FILE: %v", err), "source the env file of a running sandbox, or unset it")
 		}
 		if list := strings.TrimSpace(string(b)); list != "" {
 			e, err := loadtest.ParseResolveList(list)
 			if err != nil {
-				return nil, ltUsage(fmt.Errorf("LBCTL_RESOLVE_FILE %s: %w", path, err), "")
+				return nil, usageError(fmt.Sprintf("LBCTL_RESOLVE_FILE %s: %v", path, err), "")
 			}
 			entries = append(entries, e...)
 		}
@@ -208,7 +199,7 @@ func envResolveEntries(r *Root) ([]loadtest.ResolveEntry, error) {
 	if env := r.Streams.getenv("LBCTL_RESOLVE"); env != "" {
 		e, err := loadtest.ParseResolveList(env)
 		if err != nil {
-			return nil, ltUsage(fmt.Errorf("LBCTL_RESOLVE: %w", err), "")
+			return nil, usageError(fmt.Sprintf("LBCTL_RESOLVE: %v", err), "")
 		}
 		entries = append(entries, e...)
 	}
@@ -221,7 +212,7 @@ func applyConnectTo(targets []loadtest.Target, specs []string) error {
 	for _, s := range specs {
 		from, to, err := loadtest.ParseConnectTo(s)
 		if err != nil {
-			return ltUsage(err, "")
+			return usageError(err.Error(), "")
 		}
 		m[from] = to
 	}
@@ -234,19 +225,19 @@ func applyConnectTo(targets []loadtest.Target, specs []string) error {
 func (f *targetFlags) targets(ctx context.Context, r *Root) ([]loadtest.Target, error) {
 	header, err := loadtest.ParseHeaders(f.headers)
 	if err != nil {
-		return nil, ltUsage(err, "")
+		return nil, usageError(err.Error(), "")
 	}
 	req := loadtest.RequestOptions{Method: f.method, Header: header}
 	if f.bodyFile != "" {
 		if req.Body, err = os.ReadFile(f.bodyFile); err != nil {
-			return nil, ltUsage(fmt.Errorf("--body: %w", err), "")
+			return nil, usageError(fmt.Sprintf("--body: %v", err), "")
 		}
 	}
 	var out []loadtest.Target
 	if len(f.urls) > 0 {
 		ts, err := loadtest.URLTargets(f.urls, req)
 		if err != nil {
-			return nil, ltUsage(err, "")
+			return nil, usageError(err.Error(), "")
 		}
 		out = append(out, ts...)
 	}
@@ -255,14 +246,14 @@ func (f *targetFlags) targets(ctx context.Context, r *Root) ([]loadtest.Target, 
 		if f.targetsFile != "-" {
 			fh, err := os.Open(f.targetsFile)
 			if err != nil {
-				return nil, ltUsage(fmt.Errorf("--targets: %w", err), "")
+				return nil, usageError(fmt.Sprintf("--targets: %v", err), "")
 			}
 			defer fh.Close()
 			in = fh
 		}
 		ts, err := loadtest.ReadTargets(in, f.format, loadtest.RequestOptions{Header: header, Body: req.Body}, 0)
 		if err != nil {
-			return nil, ltUsage(fmt.Errorf("--targets %s: %w", f.targetsFile, err), "")
+			return nil, usageError(fmt.Sprintf("--targets %s: %v", f.targetsFile, err), "")
 		}
 		out = append(out, ts...)
 	}
@@ -283,14 +274,14 @@ func (f *targetFlags) targets(ctx context.Context, r *Root) ([]loadtest.Target, 
 		out = append(out, ts...)
 	}
 	if len(out) == 0 {
-		return nil, ltUsage(loadtest.ErrNoTargets, "pass --url, --targets, --ingress NS/NAME, --group NAME or -A")
+		return nil, usageError(loadtest.ErrNoTargets.Error(), "pass --url, --targets, --ingress NS/NAME, --group NAME or -A")
 	}
 	mix, err := loadtest.ParseMix(f.mix)
 	if err != nil {
-		return nil, ltUsage(err, "")
+		return nil, usageError(err.Error(), "")
 	}
 	if out, err = loadtest.ApplyMix(out, mix); err != nil {
-		return nil, ltUsage(err, "")
+		return nil, usageError(err.Error(), "")
 	}
 	return out, nil
 }
@@ -302,7 +293,7 @@ func (f *targetFlags) ruleTargets(ctx context.Context, r *Root, sel loadtest.Sel
 	for _, k := range sel.Ingresses {
 		ns, _, ok := strings.Cut(k, "/")
 		if !ok || ns == "" {
-			return nil, ltUsage(fmt.Errorf("--ingress %q: want NAMESPACE/NAME", k), "")
+			return nil, usageError(fmt.Sprintf("--ingress %q: want NAMESPACE/NAME", k), "")
 		}
 		nss[ns] = true
 	}
@@ -329,168 +320,18 @@ func (f *targetFlags) fromTopology(r *Root, t *topology.Topology, sel loadtest.S
 		fmt.Fprintln(r.Streams.ErrOut, "warning: "+w)
 	}
 	if err != nil {
-		return nil, ltUsage(err, "check the names with `kubectl lbctl scan`")
+		return nil, usageError(err.Error(), "check the names with `kubectl lbctl scan`")
 	}
 	return ts, nil
 }
 
-type loadtestRunOptions struct {
-	targets     targetFlags
-	load        loadFlags
-	output      string
-	save        string
-	html        string
-	thresholds  []string
-	abortOnFail bool
-	abortWindow time.Duration
-	startAt     string
-	dist        distFlags
-}
-
-func newLoadtestRunCmd(r *Root, attack loadtestRunFunc) *cobra.Command {
-	o := &loadtestRunOptions{}
-	c := &cobra.Command{
-		Use:   "run (--url URL | --targets FILE | --ingress NS/NAME | --group NAME | -A) [flags]",
-		Short: "Run a load test and report latency per rule, status, error origin and pod",
-		Example: `  # every rule of an Ingress, 200 req/s for a minute after a 10 s warm-up, failing CI on p99
-  kubectl lbctl loadtest run --ingress team-a/storefront --rate 200/s --duration 1m --warmup 10s \
-    --threshold 'p99<250ms' --threshold 'errors<0.1%' --save run.json
-  # a URL through an ALB that is not in DNS yet
-  kubectl lbctl loadtest run --url http://shop.example.com/ --connect-to shop.example.com:80:k8s-x.elb.amazonaws.com:80
-  # as fast as possible with 64 requests in flight
-  kubectl lbctl loadtest run --url http://127.0.0.1:8080/ --rate max --max-workers 64 --duration 10s`,
-		Args: cobra.NoArgs,
-		RunE: func(c *cobra.Command, _ []string) error {
-			return o.run(c.Context(), r, attack)
-		},
-	}
-	o.targets.add(c)
-	o.load.add(c)
-	fl := c.Flags()
-	fl.StringVarP(&o.output, "output", "o", "text", "report format: text, json or markdown")
-	fl.StringVar(&o.save, "save", "", "write the run (lossless histograms, windows, metadata) to this RUN.json")
-	fl.StringVar(&o.html, "html", "", "write a self-contained HTML report (charts over time and by percentile) to this file")
-	fl.StringArrayVar(&o.thresholds, "threshold", nil, "a pass/fail criterion: 'p99<250ms', 'errors<0.1%', 'rule:NAME p95<100ms' (repeatable; exit 1 on breach)")
-	fl.BoolVar(&o.abortOnFail, "abort-on-fail", false, "stop early once a threshold was breached for --abort-window in a row")
-	fl.DurationVar(&o.abortWindow, "abort-window", 10*time.Second, "how long a breach must last for --abort-on-fail")
-	fl.StringVar(&o.startAt, "start-at", "", "wait until this RFC 3339 time to start, so runs on several machines line up for 'loadtest merge'")
-	o.dist.add(c)
-	return c
-}
-
+// checkOutput checks the report format (-o) of the loadtest leaves.
 func checkOutput(o string) error {
 	switch o {
 	case "text", "json", "markdown", "md":
 		return nil
 	}
-	return ltUsage(fmt.Errorf("unknown output format %q", o), "use -o text, json or markdown")
-}
-
-func (o *loadtestRunOptions) run(ctx context.Context, r *Root, attack loadtestRunFunc) error {
-	if err := checkOutput(o.output); err != nil {
-		return err
-	}
-	ths, err := loadtest.ParseThresholds(o.thresholds)
-	if err != nil {
-		return ltUsage(err, "")
-	}
-	opts, err := o.load.options(r)
-	if err != nil {
-		return err
-	}
-	if opts.Targets, err = o.targets.targets(ctx, r); err != nil {
-		return err
-	}
-	if err := applyConnectTo(opts.Targets, o.load.connectTo); err != nil {
-		return err
-	}
-	if err := loadtest.CheckRules(ths, opts.Targets); err != nil {
-		return ltUsage(err, "")
-	}
-	if o.abortOnFail {
-		if opts.Watch = loadtest.AbortWatch(ths, int(o.abortWindow/time.Second)); opts.Watch == nil {
-			return ltUsage(errors.New("--abort-on-fail needs a run-wide latency or errors threshold"), "add e.g. --threshold 'p99<250ms'")
-		}
-	}
-	if o.dist.workers > 0 {
-		return o.runDistributed(ctx, r, opts, ths)
-	}
-	if err := loadtest.Preflight(ctx, opts); err != nil {
-		return ltUsage(err, "check the name, or pass --resolve HOST:PORT:ADDR (source the sandbox's env file for LBCTL_RESOLVE)")
-	}
-	if err := waitUntil(ctx, r, o.startAt); err != nil {
-		return err
-	}
-	attack = o.load.progressOutput(r, &opts, o.output, "lbctl loadtest run", attack)
-	fmt.Fprintf(r.Streams.ErrOut, "load test: %d target(s), %s\n", len(opts.Targets), opts.Shape)
-	defer lessGC(r)()
-	runs, err := attack(ctx, opts)
-	interrupted := errors.Is(err, loadtest.ErrInterrupted)
-	if err != nil && !interrupted {
-		return err
-	}
-	return o.report(r, runs[0], ths, interrupted)
-}
-
-// report judges the thresholds, prints the run, saves it (a partial run of
-// an interrupted test always), writes the HTML and GitHub outputs, and
-// returns the exit status.
-func (o *loadtestRunOptions) report(r *Root, run *loadtest.Run, ths []loadtest.Threshold, interrupted bool) error {
-	verdicts, passed := loadtest.Evaluate(run, ths)
-	run.Thresholds = verdicts
-	if err := writeRun(r.Streams.Out, run, o.output); err != nil {
-		return err
-	}
-	save := o.save
-	if interrupted && save == "" {
-		save = fmt.Sprintf("loadtest-%s.partial.json", time.Now().Format("20060102-150405"))
-	}
-	if save != "" {
-		if err := run.Save(save); err != nil {
-			return err
-		}
-		fmt.Fprintf(r.Streams.ErrOut, "saved %s\n", save)
-	}
-	if o.html != "" {
-		if err := writeHTMLFile(o.html, run); err != nil {
-			return err
-		}
-		fmt.Fprintf(r.Streams.ErrOut, "wrote %s\n", o.html)
-	}
-	if err := githubReport(r, run, verdicts); err != nil {
-		return err
-	}
-	switch {
-	case interrupted:
-		return exitcode.New(exitcode.Interrupted, "load test interrupted; partial results reported and saved to "+save, "", exitcode.ErrInterrupted)
-	case run.Meta.Aborted != "":
-		return fmt.Errorf("%w: load test aborted: %s", exitcode.ErrCheckFailed, run.Meta.Aborted)
-	case !passed:
-		return fmt.Errorf("%w: %d of %d threshold verdicts failed", exitcode.ErrCheckFailed, countFailed(verdicts), len(verdicts))
-	}
-	return nil
-}
-
-// waitUntil sleeps until an RFC 3339 start time (none when empty).
-func waitUntil(ctx context.Context, r *Root, at string) error {
-	if at == "" {
-		return nil
-	}
-	t, err := time.Parse(time.RFC3339Nano, at)
-	if err != nil {
-		return ltUsage(fmt.Errorf("--start-at %q: want an RFC 3339 time (2026-01-02T15:04:05Z)", at), "")
-	}
-	d := time.Until(t)
-	if d <= 0 {
-		return nil
-	}
-	fmt.Fprintf(r.Streams.ErrOut, "waiting %s to start at %s\n", d.Round(time.Millisecond), t.Format(time.RFC3339))
-	select {
-	case <-ctx.Done():
-		return exitcode.New(exitcode.Interrupted, "interrupted before the start", "", exitcode.ErrInterrupted)
-	case <-time.After(d):
-		return nil
-	}
+	return usageError(fmt.Sprintf("unknown output format %q", o), "use -o text, json or markdown")
 }
 
 // lessGC makes the garbage collector run 4× less often during an attack
@@ -515,6 +356,7 @@ func countFailed(vs []loadtest.Verdict) int {
 	return n
 }
 
+// writeRun prints a run in the report format (-o).
 func writeRun(w io.Writer, run *loadtest.Run, output string) error {
 	switch output {
 	case "json":
@@ -523,18 +365,6 @@ func writeRun(w io.Writer, run *loadtest.Run, output string) error {
 		return loadtest.WriteMarkdown(w, run)
 	}
 	return loadtest.WriteText(w, run)
-}
-
-func writeHTMLFile(path string, run *loadtest.Run) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return fmt.Errorf("--html: %w", err)
-	}
-	if err := loadtest.WriteHTML(f, run); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
 }
 
 // githubReport annotates failed thresholds and appends the step summary
@@ -584,267 +414,13 @@ func progressPrinter(r *Root, every time.Duration) func(loadtest.Progress) {
 	}
 }
 
-type loadtestCompareOptions struct{ output string }
-
-func newLoadtestCompareCmd(r *Root) *cobra.Command {
-	o := &loadtestCompareOptions{}
-	c := &cobra.Command{
-		Use:   "compare A.json B.json",
-		Short: "Compare two saved runs percentile by percentile (B − A)",
-		Long: `Compare two RUN.json files: each latency percentile of A and B and their difference. Runs made
-at different times carry the noise of their moment; for a difference you can trust, use
-'loadtest ab', which interleaves both paths and gives confidence intervals.`,
-		Args: cobra.ExactArgs(2),
-		RunE: func(c *cobra.Command, args []string) error {
-			if err := checkOutput(o.output); err != nil {
-				return err
-			}
-			var runs [2]*loadtest.Run
-			for i, p := range args {
-				run, err := loadtest.LoadRun(p)
-				if err != nil {
-					return ltUsage(err, "pass files written by `loadtest run --save`")
-				}
-				runs[i] = run
-			}
-			return writeComparison(r.Streams.Out, loadtest.Compare(runs[0], runs[1]), args[0], args[1], o.output)
-		},
-	}
-	c.Flags().StringVarP(&o.output, "output", "o", "text", "report format: text, json or markdown")
-	return c
-}
-
+// writeComparison prints a comparison in the report format (-o).
 func writeComparison(w io.Writer, c *loadtest.Comparison, a, b, output string) error {
 	switch output {
 	case "json":
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(c)
+		return printStructured(w, output, c)
 	case "markdown", "md":
 		return loadtest.WriteComparisonMarkdown(w, c, a, b)
 	}
 	return loadtest.WriteComparisonText(w, c, a, b)
-}
-
-type loadtestABOptions struct {
-	topo       topologyFlags
-	a, b       []string
-	load       loadFlags
-	slot       time.Duration
-	bootstrap  int
-	output     string
-	save       string
-	headers    []string
-	pathSample string
-}
-
-func newLoadtestABCmd(r *Root, attack loadtestRunFunc) *cobra.Command {
-	o := &loadtestABOptions{}
-	c := &cobra.Command{
-		Use:   "ab --a TARGET... --b TARGET... [flags]",
-		Short: "Measure path B against path A under one schedule, interleaved, with confidence intervals",
-		Long: `Drive two routing paths (the old instance-mode ALB and the new ip-mode one, say) under one
-schedule, alternating between them in short slots (pairs of A and B slots in a pseudo-random order)
-so machine and network noise falls on both, and report each latency percentile of B − A with a 95%
-confidence interval from a bootstrap over slot pairs.
-
-A TARGET is ingress:NAMESPACE/NAME, group:NAME, file:PATH (a vegeta target file) or a URL.`,
-		Example: `  # what moving storefront to ip targets saves, per percentile
-  kubectl lbctl loadtest ab --a ingress:team-a/storefront --b ingress:team-a/storefront-ip --rate 200/s --duration 1m`,
-		Args: cobra.NoArgs,
-		RunE: func(c *cobra.Command, _ []string) error {
-			return o.run(c.Context(), r, attack)
-		},
-	}
-	o.topo.add(c)
-	o.load.add(c)
-	fl := c.Flags()
-	fl.StringArrayVar(&o.a, "a", nil, "path A: ingress:NS/NAME, group:NAME, file:PATH or a URL (repeatable)")
-	fl.StringArrayVar(&o.b, "b", nil, "path B, as --a (repeatable)")
-	fl.DurationVar(&o.slot, "slot", time.Second, "length of each alternating slot (whole seconds)")
-	fl.IntVar(&o.bootstrap, "bootstrap", 1000, "bootstrap resamples for the confidence intervals")
-	fl.StringVarP(&o.output, "output", "o", "text", "report format: text, json or markdown")
-	fl.StringVar(&o.save, "save", "", "write both runs to PREFIX-a.json and PREFIX-b.json")
-	fl.StringArrayVarP(&o.headers, "header", "H", nil, `a request header "Name: value" (repeatable)`)
-	fl.StringVar(&o.pathSample, "path-sample", "", "what replaces * in a rule's path pattern")
-	return c
-}
-
-// sideTargets resolves one side's specs.
-func (o *loadtestABOptions) sideTargets(ctx context.Context, r *Root, specs []string, set string, topo **topology.Topology) ([]loadtest.Target, error) {
-	if len(specs) == 0 {
-		return nil, ltUsage(fmt.Errorf("--%s: no target", set), "pass --a and --b, e.g. --a ingress:team-a/shop --b ingress:team-a/shop-ip")
-	}
-	f := &targetFlags{topo: o.topo, headers: o.headers, pathSample: o.pathSample, hostSample: "www", format: "http", method: "GET"}
-	f.topo.AllNamespaces = false // -A reads every namespace here; it selects no rule
-	var sel loadtest.Selection
-	for _, s := range specs {
-		kind, val, _ := strings.Cut(s, ":")
-		switch kind {
-		case "ingress":
-			sel.Ingresses = append(sel.Ingresses, val)
-		case "group":
-			sel.Groups = append(sel.Groups, val)
-		case "file":
-			f.targetsFile = val
-		case "http", "https":
-			f.urls = append(f.urls, s)
-		default:
-			return nil, ltUsage(fmt.Errorf("--%s %q: want ingress:NS/NAME, group:NAME, file:PATH or a URL", set, s), "")
-		}
-	}
-	var out []loadtest.Target
-	if !sel.Empty() {
-		if *topo == nil {
-			tf := o.topo
-			tf.AllNamespaces = true
-			if tf.ClusterName == "" {
-				tf.ClusterName = r.Streams.getenv("LBCTL_CLUSTER_NAME")
-			}
-			t, err := r.readTopology(ctx, &tf)
-			if err != nil {
-				return nil, err
-			}
-			*topo = t
-		}
-		ts, err := f.fromTopology(r, *topo, sel)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, ts...)
-	}
-	if len(f.urls) > 0 || f.targetsFile != "" {
-		ts, err := f.targets(ctx, r)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, ts...)
-	}
-	for i := range out {
-		out[i].Set = set
-	}
-	return out, nil
-}
-
-func (o *loadtestABOptions) run(ctx context.Context, r *Root, attack loadtestRunFunc) error {
-	if err := checkOutput(o.output); err != nil {
-		return err
-	}
-	if o.slot < time.Second || o.slot%time.Second != 0 {
-		return ltUsage(fmt.Errorf("--slot %s: want whole seconds (1s, 2s)", o.slot), "")
-	}
-	if o.load.warmup%time.Second != 0 {
-		return ltUsage(fmt.Errorf("--warmup %s: want whole seconds in an A/B test", o.load.warmup), "")
-	}
-	opts, err := o.load.options(r)
-	if err != nil {
-		return err
-	}
-	var topo *topology.Topology
-	a, err := o.sideTargets(ctx, r, o.a, "a", &topo)
-	if err != nil {
-		return err
-	}
-	b, err := o.sideTargets(ctx, r, o.b, "b", &topo)
-	if err != nil {
-		return err
-	}
-	opts.Targets = append(a, b...)
-	if err := applyConnectTo(opts.Targets, o.load.connectTo); err != nil {
-		return err
-	}
-	if err := loadtest.Preflight(ctx, opts); err != nil {
-		return ltUsage(err, "check the name, or pass --resolve HOST:PORT:ADDR (source the sandbox's env file for LBCTL_RESOLVE)")
-	}
-	opts.Slot = o.slot
-	attack = o.load.progressOutput(r, &opts, o.output, "lbctl loadtest ab", attack, func(h *loadview.Header) { h.NoInterval = o.bootstrap == 0 })
-	fmt.Fprintf(r.Streams.ErrOut, "A/B test: %d target(s) in A, %d in B, alternating every %s, %s\n", len(a), len(b), o.slot, opts.Shape)
-	defer lessGC(r)()
-	runs, err := attack(ctx, opts)
-	interrupted := errors.Is(err, loadtest.ErrInterrupted)
-	if err != nil && !interrupted {
-		return err
-	}
-	cmp := loadtest.ABCompare(runs[0], runs[1], o.slot, o.bootstrap, 1)
-	if err := writeComparison(r.Streams.Out, cmp, "a: "+strings.Join(o.a, " "), "b: "+strings.Join(o.b, " "), o.output); err != nil {
-		return err
-	}
-	if o.save != "" {
-		prefix := strings.TrimSuffix(o.save, ".json")
-		for _, run := range runs {
-			p := prefix + "-" + run.Meta.Name + ".json"
-			if err := run.Save(p); err != nil {
-				return err
-			}
-			fmt.Fprintf(r.Streams.ErrOut, "saved %s\n", p)
-		}
-	}
-	if interrupted {
-		return exitcode.New(exitcode.Interrupted, "A/B test interrupted; partial comparison reported", "", exitcode.ErrInterrupted)
-	}
-	return nil
-}
-
-type loadtestMergeOptions struct {
-	output     string
-	save       string
-	thresholds []string
-}
-
-func newLoadtestMergeCmd(r *Root) *cobra.Command {
-	o := &loadtestMergeOptions{}
-	c := &cobra.Command{
-		Use:   "merge RUN.json... [--threshold EXPR]... [--save MERGED.json]",
-		Short: "Merge runs made in parallel (several machines) and judge thresholds once, on the merged data",
-		Long: `Merge the RUN.json files of one load test run from several machines at once: counts add up,
-histograms merge exactly (the merged percentiles are those of all requests, not an average of
-percentiles), per-second windows line up on wall-clock time. Thresholds are judged once on the
-merged result, and the exit code says whether they passed. Start the runs together with
-'loadtest run --start-at TIME', each at its share of the rate.`,
-		Example: `  kubectl lbctl loadtest merge w1.json w2.json w3.json --threshold 'p99<250ms' --save merged.json`,
-		Args:    cobra.MinimumNArgs(1),
-		RunE: func(c *cobra.Command, args []string) error {
-			if err := checkOutput(o.output); err != nil {
-				return err
-			}
-			ths, err := loadtest.ParseThresholds(o.thresholds)
-			if err != nil {
-				return ltUsage(err, "")
-			}
-			var runs []*loadtest.Run
-			for _, p := range args {
-				run, err := loadtest.LoadRun(p)
-				if err != nil {
-					return ltUsage(err, "pass files written by `loadtest run --save`")
-				}
-				runs = append(runs, run)
-			}
-			merged, err := loadtest.MergeRuns(runs...)
-			if err != nil {
-				return err
-			}
-			verdicts, passed := loadtest.Evaluate(merged, ths)
-			merged.Thresholds = verdicts
-			if err := writeRun(r.Streams.Out, merged, o.output); err != nil {
-				return err
-			}
-			if o.save != "" {
-				if err := merged.Save(o.save); err != nil {
-					return err
-				}
-			}
-			if err := githubReport(r, merged, verdicts); err != nil {
-				return err
-			}
-			if !passed {
-				return fmt.Errorf("%w: %d of %d threshold verdicts failed", exitcode.ErrCheckFailed, countFailed(verdicts), len(verdicts))
-			}
-			return nil
-		},
-	}
-	fl := c.Flags()
-	fl.StringVarP(&o.output, "output", "o", "text", "report format: text, json or markdown")
-	fl.StringVar(&o.save, "save", "", "write the merged run to this file")
-	fl.StringArrayVar(&o.thresholds, "threshold", nil, "a pass/fail criterion judged on the merged run (repeatable; exit 1 on breach)")
-	return c
 }

@@ -15,36 +15,13 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/spf13/cobra"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/cli-runtime/pkg/printers"
 
 	"github.com/lbctl/lbctl/lbctl/buildinfo"
-	"github.com/lbctl/lbctl/lbctl/exitcode"
 	"github.com/lbctl/lbctl/loadtest"
 	"github.com/lbctl/lbctl/migrate/apply"
 	"github.com/lbctl/lbctl/migrate/plan"
 	"github.com/lbctl/lbctl/tui/migrateview"
 )
-
-type migrateOptions struct {
-	planPath         string
-	plan             planOptions
-	output           string
-	dryRun           string
-	phase, until     string
-	yes              bool
-	forceConflicts   bool
-	journalNamespace string
-	journalFile      string
-	waitTimeout      time.Duration
-	poll             time.Duration
-	manualDone       bool
-	to               string
-	verifyRate       float64
-	verifyThresholds []string
-
-	// events, when set, receives progress instead of the printed lines.
-	events func(apply.Event)
-}
 
 func newMigrateCmd(r *Root) *cobra.Command {
 	c := &cobra.Command{
@@ -61,121 +38,30 @@ Exit codes: 0 done (or stopped where asked); 1 a check or wait failed (the migra
 resumable point); 2 bad flags, plan or input; 3 the cluster or AWS could not be reached, or RBAC
 forbids a write; 4 interrupted.`,
 	}
-	c.AddCommand(newMigrateApplyCmd(r, false), newMigrateApplyCmd(r, true), newMigrateStatusCmd(r), newMigrateRollbackCmd(r))
+	c.AddCommand(newMigrateApplyCmd(r), newMigrateResumeCmd(r), newMigrateStatusCmd(r), newMigrateRollbackCmd(r))
 	return c
 }
 
-func (o *migrateOptions) addCommon(c *cobra.Command) {
+// migrateFlags are the flags every migrate leaf has: the plan and its
+// journal. Each leaf's options embed them.
+type migrateFlags struct {
+	planPath         string
+	journalNamespace string
+	journalFile      string
+}
+
+func (f *migrateFlags) add(c *cobra.Command) {
 	fl := c.Flags()
-	fl.StringVar(&o.planPath, "plan", "", "the plan: a directory written by kubectl lbctl plan --out-dir, or its plan.json")
-	fl.StringVar(&o.journalNamespace, "journal-namespace", apply.DefaultJournalNamespace, "namespace of the journal ConfigMap and the migration's Lease")
-	fl.StringVar(&o.journalFile, "journal-file", "", "local copy of the journal (default: journal.json beside the plan)")
+	fl.StringVar(&f.planPath, "plan", "", "the plan: a directory written by kubectl lbctl plan --out-dir, or its plan.json")
+	fl.StringVar(&f.journalNamespace, "journal-namespace", apply.DefaultJournalNamespace, "namespace of the journal ConfigMap and the migration's Lease")
+	fl.StringVar(&f.journalFile, "journal-file", "", "local copy of the journal (default: journal.json beside the plan)")
 }
 
-func (o *migrateOptions) addRun(c *cobra.Command) {
-	fl := c.Flags()
-	fl.StringVarP(&o.output, "output", "o", "text", "progress output: text (one line per event) or ndjson")
-	fl.StringVar(&o.dryRun, "dry-run", "none", "server: send every write to the API server without persisting it (no waits, no journal); none")
-	fl.BoolVarP(&o.yes, "yes", "y", false, "do not ask before each phase (needed without a terminal)")
-	fl.BoolVar(&o.forceConflicts, "force-conflicts", false, "take over fields another field manager owns instead of stopping")
-	fl.DurationVar(&o.waitTimeout, "wait-timeout", 10*time.Minute, "give up a wait after this long (the migration stops, resumable)")
-	fl.DurationVar(&o.poll, "poll", 2*time.Second, "interval of the waits' checks")
-}
-
-func (o *migrateOptions) addVerify(c *cobra.Command) {
-	fl := c.Flags()
-	fl.Float64Var(&o.verifyRate, "verify-rate", 0, "during each traffic step's soak, send this many requests/s to the new path (the copies' ALBs, by their rules' hosts and paths); 0: none")
-	fl.StringArrayVar(&o.verifyThresholds, "verify-threshold", []string{"errors<0.1%"}, "a verification load that breaks one (loadtest's threshold syntax, e.g. 'p99<500ms') undoes the step")
-}
-
-func newMigrateApplyCmd(r *Root, resume bool) *cobra.Command {
-	o := &migrateOptions{}
-	c := &cobra.Command{
-		Use:   "apply --plan DIR [--until PHASE | --phase PHASE] [--yes]",
-		Short: "Run the plan's phases (from where the journal left off)",
-		Example: `  # review a plan in Git, then run it phase by phase
-  kubectl lbctl plan -A --out-dir ./migration
-  kubectl lbctl migrate apply --plan ./migration --until create
-  kubectl lbctl migrate apply --plan ./migration --yes -o ndjson
-  # every write through the API server, nothing persisted
-  kubectl lbctl migrate apply --plan ./migration --dry-run=server --yes
-  # plan and run in one go (the plan is written to ./lbctl-migration-ID for resume)
-  kubectl lbctl migrate apply -A --steps 25,100 --soak 2m --yes`,
-		Args: cobra.NoArgs,
-		RunE: func(c *cobra.Command, _ []string) error {
-			return o.runApply(c.Context(), r, c, resume)
-		},
-	}
-	if resume {
-		c.Use = "resume --plan DIR [--yes]"
-		c.Short = "Continue a migration after a stop, a crash, Ctrl-C or a lost connection"
-		c.Example = `  kubectl lbctl migrate resume --plan ./migration --yes
-  # after doing a manual step (e.g. Route53 weights) the migration stopped at
-  kubectl lbctl migrate resume --plan ./migration --manual-done`
-		c.Flags().BoolVar(&o.manualDone, "manual-done", false, "the manual step the migration stopped at has been done")
-	} else {
-		o.plan.topo.add(c)
-		o.plan.addShapeFlags(c.Flags())
-	}
-	o.addCommon(c)
-	o.addRun(c)
-	o.addVerify(c)
-	c.Flags().StringVar(&o.phase, "phase", "", "run only this phase (the ones before must be done)")
-	c.Flags().StringVar(&o.until, "until", "", "stop after this phase, for a review")
-	return c
-}
-
-func newMigrateStatusCmd(r *Root) *cobra.Command {
-	o := &migrateOptions{}
-	c := &cobra.Command{
-		Use:     "status --plan DIR",
-		Short:   "Show the migration's phase, steps, writes and what is left",
-		Example: `  kubectl lbctl migrate status --plan ./migration -o json`,
-		Args:    cobra.NoArgs,
-		RunE: func(c *cobra.Command, _ []string) error {
-			return o.runStatus(c.Context(), r)
-		},
-	}
-	o.addCommon(c)
-	c.Flags().StringVarP(&o.output, "output", "o", "table", "table or json")
-	return c
-}
-
-func newMigrateRollbackCmd(r *Root) *cobra.Command {
-	o := &migrateOptions{}
-	c := &cobra.Command{
-		Use:   "rollback --plan DIR [--to PHASE] [--yes]",
-		Short: "Restore every object the migration wrote to its recorded previous state",
-		Long: `Restore, newest first, every object the migration wrote to the state the journal recorded
-before the write (weights back, old Ingresses back, Services back to NodePort, labels removed,
-copies deleted), then wait until the old Ingresses have active ALBs again and nothing the
-migration created is left in AWS. --to PHASE keeps the writes of that phase and the ones before.`,
-		Example: `  kubectl lbctl migrate rollback --plan ./migration --yes
-  kubectl lbctl migrate rollback --plan ./migration --to create --yes`,
-		Args: cobra.NoArgs,
-		RunE: func(c *cobra.Command, _ []string) error {
-			return o.runRollback(c.Context(), r)
-		},
-	}
-	o.addCommon(c)
-	o.addRun(c)
-	c.Flags().StringVar(&o.to, "to", "", "keep the writes of this phase and the ones before")
-	return c
-}
-
-// loadPlan reads plan.json and the manifests beside it.
-func loadPlan(path string) (*plan.Plan, map[string][]byte, string, error) {
-	if path == "" {
-		return nil, nil, "", usageErr("--plan is required", "pass the directory kubectl lbctl plan --out-dir wrote")
-	}
-	d, err := plan.ReadDir(path)
-	if err != nil {
-		return nil, nil, "", err
-	}
-	return d.Plan, d.Files, d.Path, nil
-}
-
-func (o *migrateOptions) executor(ctx context.Context, r *Root, p *plan.Plan, files map[string][]byte, dir string) (*apply.Executor, error) {
+// executor builds the executor of plan p (files and dir as loadPlan returns
+// them) with the leaf's settings in opts. cluster is --cluster-name where
+// the leaf has it; empty, LBCTL_CLUSTER_NAME or the kubeconfig's cluster
+// names it.
+func (f *migrateFlags) executor(ctx context.Context, r *Root, p *plan.Plan, files map[string][]byte, dir, cluster string, opts apply.Options) (*apply.Executor, error) {
 	kc, err := r.Factory.KubeClient()
 	if err != nil {
 		return nil, err
@@ -188,41 +74,93 @@ func (o *migrateOptions) executor(ctx context.Context, r *Root, p *plan.Plan, fi
 	if err != nil {
 		return nil, err
 	}
-	journal := o.journalFile
+	journal := f.journalFile
 	if journal == "" && dir != "" {
 		journal = filepath.Join(dir, "journal.json")
 	}
-	cluster := o.plan.topo.ClusterName
 	if cluster == "" {
 		cluster = r.Streams.getenv("LBCTL_CLUSTER_NAME")
 	}
 	if cluster == "" {
 		cluster = r.clusterFromKubeconfig()
 	}
+	opts.Kube, opts.Dynamic, opts.ELB, opts.Plan, opts.Files, opts.Cluster = kc, dc, elb, p, files, cluster
+	opts.JournalNamespace, opts.JournalFile = f.journalNamespace, journal
+	opts.Now = r.Factory.Clock.Now
+	return apply.New(opts), nil
+}
+
+// migrateWriteFlags are the flags of the leaves that write (apply, resume,
+// rollback): how the writes are made, reported and confirmed.
+type migrateWriteFlags struct {
+	output         string
+	dryRun         string
+	yes            bool
+	forceConflicts bool
+	waitTimeout    time.Duration
+	poll           time.Duration
+
+	// interactive is whether a person can answer, set by complete.
+	interactive bool
+	// events, when set, receives progress instead of the printed lines.
+	events func(apply.Event)
+}
+
+func (f *migrateWriteFlags) add(c *cobra.Command) {
+	fl := c.Flags()
+	fl.StringVarP(&f.output, "output", "o", "text", "progress output: text (one line per event) or ndjson")
+	fl.StringVar(&f.dryRun, "dry-run", "none", "server: send every write to the API server without persisting it (no waits, no journal); none")
+	fl.BoolVarP(&f.yes, "yes", "y", false, "do not ask before each phase (needed without a terminal)")
+	fl.BoolVar(&f.forceConflicts, "force-conflicts", false, "take over fields another field manager owns instead of stopping")
+	fl.DurationVar(&f.waitTimeout, "wait-timeout", 10*time.Minute, "give up a wait after this long (the migration stops, resumable)")
+	fl.DurationVar(&f.poll, "poll", 2*time.Second, "interval of the waits' checks")
+}
+
+// complete notes whether a person can confirm the phases.
+func (f *migrateWriteFlags) complete(r *Root) {
+	f.interactive = r.Streams.Interactive()
+}
+
+// validate checks -o and --dry-run.
+func (f *migrateWriteFlags) validate() error {
+	switch f.output {
+	case "text", "ndjson":
+	default:
+		return usageError(fmt.Sprintf("unknown output format %q", f.output), "use -o text or ndjson")
+	}
+	switch f.dryRun {
+	case "none", "server":
+	default:
+		return usageError(fmt.Sprintf("--dry-run=%s is not supported", f.dryRun), "use --dry-run=server (client-side dry runs cannot see the controller's webhooks)")
+	}
+	return nil
+}
+
+// validateConfirm checks that each phase can be confirmed: --yes, or a
+// person at a terminal.
+func (f *migrateWriteFlags) validateConfirm() error {
+	if !f.yes && !f.interactive {
+		return usageError("not at a terminal, so no phase can be confirmed", "pass --yes to run every phase without asking")
+	}
+	return nil
+}
+
+// options are the executor's settings these flags give: how to write, where
+// the events go, and (without --yes) the question before each phase.
+func (f *migrateWriteFlags) options(r *Root) apply.Options {
 	opts := apply.Options{
-		Kube: kc, Dynamic: dc, ELB: elb, Plan: p, Files: files, Cluster: cluster,
-		JournalNamespace: o.journalNamespace, JournalFile: journal,
-		DryRun: o.dryRun == "server", ForceConflicts: o.forceConflicts, Phase: o.phase, Until: o.until, ManualDone: o.manualDone,
-		WaitTimeout: o.waitTimeout, Poll: o.poll,
-		Now: r.Factory.Clock.Now,
+		DryRun: f.dryRun == "server", ForceConflicts: f.forceConflicts,
+		WaitTimeout: f.waitTimeout, Poll: f.poll,
 	}
-	ndjson := o.output == "ndjson"
-	out := r.Streams.Out
-	enc := json.NewEncoder(out)
+	show := printEvents(r.Streams.Out, f.output == "ndjson")
 	opts.Events = func(ev apply.Event) {
-		if o.events != nil {
-			o.events(ev)
+		if f.events != nil {
+			f.events(ev)
 			return
 		}
-		if ndjson {
-			_ = enc.Encode(ev)
-			return
-		}
-		if line := eventLine(ev); line != "" {
-			fmt.Fprintln(out, line)
-		}
+		show(ev)
 	}
-	if !o.yes {
+	if !f.yes {
 		in := bufio.NewReader(r.Streams.In)
 		opts.Confirm = func(ph plan.Phase) (bool, error) {
 			fmt.Fprintf(r.Streams.ErrOut, "\nphase %s: %s\n", ph.Name, ph.Description)
@@ -238,21 +176,111 @@ func (o *migrateOptions) executor(ctx context.Context, r *Root, p *plan.Plan, fi
 			return a == "y" || a == "yes", nil
 		}
 	}
-	if o.verifyRate > 0 {
-		ths, err := loadtest.ParseThresholds(o.verifyThresholds)
-		if err != nil {
-			return nil, usageErr(err.Error(), "")
-		}
-		opts.Verify = func(ctx context.Context, st plan.Step, soak time.Duration, progress func(apply.VerifyProgress)) (string, error) {
-			return o.verify(ctx, r, st, soak, ths, progress)
+	return opts
+}
+
+// runTUI shows the progress view while run carries the plan out.
+func (f *migrateWriteFlags) runTUI(ctx context.Context, r *Root, e *apply.Executor, p *plan.Plan, run func(context.Context) error) error {
+	done := map[int]bool{}
+	if j, err := e.Status(ctx); err == nil && j != nil {
+		for _, s := range j.Steps {
+			done[s.Index] = s.State == apply.StepDone
 		}
 	}
-	return apply.New(opts), nil
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	m := migrateview.New("lbctl migrate "+e.ID(), p, done, r.Factory.Clock.Now())
+	prog := tea.NewProgram(m, r.teaOptions(ctx)...)
+	f.events = func(ev apply.Event) { prog.Send(migrateview.EventMsg(ev)) }
+	errc := make(chan error, 1)
+	go func() {
+		err := run(ctx)
+		errc <- err
+		prog.Send(migrateview.DoneMsg{Err: err})
+	}()
+	if _, err := prog.Run(); err != nil && !errors.Is(err, tea.ErrProgramKilled) && !errors.Is(err, context.Canceled) {
+		cancel()
+		<-errc
+		return fmt.Errorf("progress view: %w", err)
+	}
+	// Quitting the view (ctrl+c) stops the run at a resumable point.
+	cancel()
+	return <-errc
+}
+
+// migrateApplyFlags are what apply and resume share: the flags of every
+// leaf and of the writing ones, which phases run, and the verification load
+// of each traffic step. Both leaves' options embed them.
+type migrateApplyFlags struct {
+	migrateFlags
+	write            migrateWriteFlags
+	phase, until     string
+	verifyRate       float64
+	verifyThresholds []string
+
+	// ths are the parsed --verify-threshold, set by complete.
+	ths []loadtest.Threshold
+}
+
+func (f *migrateApplyFlags) add(c *cobra.Command) {
+	f.migrateFlags.add(c)
+	f.write.add(c)
+	fl := c.Flags()
+	fl.Float64Var(&f.verifyRate, "verify-rate", 0, "during each traffic step's soak, send this many requests/s to the new path (the copies' ALBs, by their rules' hosts and paths); 0: none")
+	fl.StringArrayVar(&f.verifyThresholds, "verify-threshold", []string{"errors<0.1%"}, "a verification load that breaks one (loadtest's threshold syntax, e.g. 'p99<500ms') undoes the step")
+	fl.StringVar(&f.phase, "phase", "", "run only this phase (the ones before must be done)")
+	fl.StringVar(&f.until, "until", "", "stop after this phase, for a review")
+}
+
+// complete parses --verify-threshold when there is a verification load.
+func (f *migrateApplyFlags) complete(r *Root) error {
+	f.write.complete(r)
+	if f.verifyRate > 0 {
+		ths, err := loadtest.ParseThresholds(f.verifyThresholds)
+		if err != nil {
+			return usageError(err.Error(), "")
+		}
+		f.ths = ths
+	}
+	return nil
+}
+
+func (f *migrateApplyFlags) validate() error {
+	if err := f.write.validate(); err != nil {
+		return err
+	}
+	if f.phase != "" && f.until != "" {
+		return usageError("--phase and --until exclude each other", "")
+	}
+	return f.write.validateConfirm()
+}
+
+// carryOut carries out plan p (files and dir as loadPlan returns them) on the
+// cluster named (see executor), from where the journal left off, under the
+// progress view when a person watches. resume continues a stopped migration
+// (migrate resume); manualDone says its manual step was done.
+func (f *migrateApplyFlags) carryOut(ctx context.Context, r *Root, p *plan.Plan, files map[string][]byte, dir, cluster string, manualDone, resume bool) error {
+	opts := f.write.options(r)
+	opts.Phase, opts.Until, opts.ManualDone = f.phase, f.until, manualDone
+	if f.verifyRate > 0 {
+		opts.Verify = func(ctx context.Context, st plan.Step, soak time.Duration, progress func(apply.VerifyProgress)) (string, error) {
+			return f.verify(ctx, r, st, soak, f.ths, progress)
+		}
+	}
+	e, err := f.executor(ctx, r, p, files, dir, cluster, opts)
+	if err != nil {
+		return err
+	}
+	run := func(ctx context.Context) error { return e.Apply(ctx, resume) }
+	if f.write.yes && f.write.output == "text" && r.Streams.Interactive() {
+		return f.write.runTUI(ctx, r, e, p, run)
+	}
+	return run(ctx)
 }
 
 // verify sends --verify-rate requests/s to the new path of a traffic step
 // for the soak: each copy's rules, by host and path, to its ALB.
-func (o *migrateOptions) verify(ctx context.Context, r *Root, st plan.Step, soak time.Duration, ths []loadtest.Threshold, progress func(apply.VerifyProgress)) (string, error) {
+func (f *migrateApplyFlags) verify(ctx context.Context, r *Root, st plan.Step, soak time.Duration, ths []loadtest.Threshold, progress func(apply.VerifyProgress)) (string, error) {
 	kc, err := r.Factory.KubeClient()
 	if err != nil {
 		return "", err
@@ -284,7 +312,7 @@ func (o *migrateOptions) verify(ctx context.Context, r *Root, st plan.Step, soak
 	if len(targets) == 0 {
 		return "no rule of the new path to send requests to", nil
 	}
-	shape, err := loadtest.NewShape(loadtest.ShapeOptions{Rate: o.verifyRate, Duration: soak})
+	shape, err := loadtest.NewShape(loadtest.ShapeOptions{Rate: f.verifyRate, Duration: soak})
 	if err != nil {
 		return "", err
 	}
@@ -331,6 +359,33 @@ func (o *migrateOptions) verify(ctx context.Context, r *Root, st plan.Step, soak
 	return summary, nil
 }
 
+// loadPlan reads plan.json and the manifests beside it.
+func loadPlan(path string) (*plan.Plan, map[string][]byte, string, error) {
+	if path == "" {
+		return nil, nil, "", usageError("--plan is required", "pass the directory "+buildinfo.Command()+" plan --out-dir wrote")
+	}
+	d, err := plan.ReadDir(path)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	return d.Plan, d.Files, d.Path, nil
+}
+
+// printEvents returns the executor's event sink that prints: NDJSON, or a
+// line per event.
+func printEvents(out io.Writer, ndjson bool) func(apply.Event) {
+	enc := json.NewEncoder(out)
+	return func(ev apply.Event) {
+		if ndjson {
+			_ = enc.Encode(ev)
+			return
+		}
+		if line := eventLine(ev); line != "" {
+			fmt.Fprintln(out, line)
+		}
+	}
+}
+
 func eventLine(ev apply.Event) string {
 	ts := ev.Time.Format("15:04:05")
 	switch ev.Type {
@@ -349,193 +404,4 @@ func eventLine(ev apply.Event) string {
 	default:
 		return fmt.Sprintf("%s %s: %s", ts, ev.Type, ev.Message)
 	}
-}
-
-func (o *migrateOptions) validateRun(r *Root) error {
-	switch o.output {
-	case "text", "ndjson":
-	default:
-		return usageErr(fmt.Sprintf("unknown output format %q", o.output), "use -o text or ndjson")
-	}
-	switch o.dryRun {
-	case "none", "server":
-	default:
-		return usageErr(fmt.Sprintf("--dry-run=%s is not supported", o.dryRun), "use --dry-run=server (client-side dry runs cannot see the controller's webhooks)")
-	}
-	if o.phase != "" && o.until != "" {
-		return usageErr("--phase and --until exclude each other", "")
-	}
-	if !o.yes && !r.Streams.Interactive() {
-		return usageErr("not at a terminal, so no phase can be confirmed", "pass --yes to run every phase without asking")
-	}
-	return nil
-}
-
-func (o *migrateOptions) runApply(ctx context.Context, r *Root, c *cobra.Command, resume bool) error {
-	if err := o.validateRun(r); err != nil {
-		return err
-	}
-	var (
-		p     *plan.Plan
-		files map[string][]byte
-		dir   string
-		err   error
-	)
-	if o.planPath != "" || resume {
-		if p, files, dir, err = loadPlan(o.planPath); err != nil {
-			return err
-		}
-	} else {
-		if err := o.plan.complete(); err != nil {
-			return err
-		}
-		if p, _, err = o.plan.build(ctx, r); err != nil {
-			return err
-		}
-		if p.HasErrors() {
-			return fmt.Errorf("%w: the plan has error findings; review it with kubectl lbctl plan", exitcode.ErrCheckFailed)
-		}
-		dir = "lbctl-migration-" + apply.PlanID(p)
-		if err := plan.CheckDir(dir); err != nil {
-			return err
-		}
-		if err := plan.WriteDir(dir, p.Files()); err != nil {
-			return err
-		}
-		files = map[string][]byte{}
-		for _, f := range p.Files() {
-			files[f.Path] = f.Data
-		}
-		fmt.Fprintf(r.Streams.ErrOut, "wrote the plan to %s; resume or roll back with --plan %s\n", dir, dir)
-	}
-	e, err := o.executor(ctx, r, p, files, dir)
-	if err != nil {
-		return err
-	}
-	if o.yes && o.output == "text" && r.Streams.Interactive() {
-		return o.runTUI(ctx, r, e, p, func(ctx context.Context) error { return e.Apply(ctx, resume) })
-	}
-	return e.Apply(ctx, resume)
-}
-
-// runTUI shows the progress view while run carries the plan out.
-func (o *migrateOptions) runTUI(ctx context.Context, r *Root, e *apply.Executor, p *plan.Plan, run func(context.Context) error) error {
-	done := map[int]bool{}
-	if j, err := e.Status(ctx); err == nil && j != nil {
-		for _, s := range j.Steps {
-			done[s.Index] = s.State == apply.StepDone
-		}
-	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	m := migrateview.New("lbctl migrate "+e.ID(), p, done, r.Factory.Clock.Now())
-	prog := tea.NewProgram(m, r.teaOptions(ctx)...)
-	o.events = func(ev apply.Event) { prog.Send(migrateview.EventMsg(ev)) }
-	errc := make(chan error, 1)
-	go func() {
-		err := run(ctx)
-		errc <- err
-		prog.Send(migrateview.DoneMsg{Err: err})
-	}()
-	if _, err := prog.Run(); err != nil && !errors.Is(err, tea.ErrProgramKilled) && !errors.Is(err, context.Canceled) {
-		cancel()
-		<-errc
-		return fmt.Errorf("progress view: %w", err)
-	}
-	// Quitting the view (ctrl+c) stops the run at a resumable point.
-	cancel()
-	return <-errc
-}
-
-func (o *migrateOptions) runRollback(ctx context.Context, r *Root) error {
-	if err := o.validateRun(r); err != nil {
-		return err
-	}
-	p, files, dir, err := loadPlan(o.planPath)
-	if err != nil {
-		return err
-	}
-	e, err := o.executor(ctx, r, p, files, dir)
-	if err != nil {
-		return err
-	}
-	return e.Rollback(ctx, o.to)
-}
-
-func (o *migrateOptions) runStatus(ctx context.Context, r *Root) error {
-	if o.output != "table" && o.output != "json" {
-		return usageErr(fmt.Sprintf("unknown output format %q", o.output), "use -o table or json")
-	}
-	p, files, dir, err := loadPlan(o.planPath)
-	if err != nil {
-		return err
-	}
-	o.yes = true
-	e, err := o.executor(ctx, r, p, files, dir)
-	if err != nil {
-		return err
-	}
-	j, err := e.Status(ctx)
-	if err != nil {
-		return err
-	}
-	out := r.Streams.Out
-	if j == nil {
-		if o.output == "json" {
-			fmt.Fprintln(out, `{"state":"not-started"}`)
-			return nil
-		}
-		fmt.Fprintf(out, "migration %s has not started (%d steps in %d phases)\n", e.ID(), countSteps(p), len(p.Phases))
-		return nil
-	}
-	if o.output == "json" {
-		b, err := json.MarshalIndent(j, "", "  ")
-		if err != nil {
-			return err
-		}
-		_, err = fmt.Fprintln(out, string(b))
-		return err
-	}
-	return writeJournalTable(out, j)
-}
-
-func countSteps(p *plan.Plan) int {
-	n := 0
-	for _, ph := range p.Phases {
-		n += len(ph.Steps)
-	}
-	return n
-}
-
-func writeJournalTable(out io.Writer, j *apply.Journal) error {
-	done := 0
-	current := ""
-	for _, s := range j.Steps {
-		if s.State == apply.StepDone {
-			done++
-		} else if current == "" {
-			current = fmt.Sprintf("step %d (%s) %s", s.Index, s.Phase, s.Action)
-		}
-	}
-	fmt.Fprintf(out, "migration %s on cluster %q: %s, %d of %d steps done, %d writes journalled\n", j.ID, j.Cluster, j.State, done, len(j.Steps), len(j.Writes))
-	if j.Message != "" {
-		fmt.Fprintf(out, "last message: %s\n", j.Message)
-	}
-	if current != "" {
-		fmt.Fprintf(out, "next: %s\n", current)
-	}
-	fmt.Fprintln(out)
-	w := printers.GetNewTabWriter(out)
-	fmt.Fprintln(w, "STEP\tPHASE\tOP\tSTATE\tACTION")
-	for _, s := range j.Steps {
-		action := s.Action
-		if len(action) > 90 {
-			action = action[:89] + "…"
-		}
-		fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\n", s.Index, s.Phase, s.Op, s.State, action)
-	}
-	if err := w.Flush(); err != nil {
-		return err
-	}
-	return nil
 }

@@ -2,7 +2,6 @@ package cmd
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"sort"
 	"strconv"
@@ -12,7 +11,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
-	"sigs.k8s.io/yaml"
 
 	"github.com/lbctl/lbctl/lbctl/exitcode"
 	"github.com/lbctl/lbctl/lbctl/lbc"
@@ -174,20 +172,16 @@ func sortedLimitKeys() []string {
 	return out
 }
 
-func usageErr(msg, hint string) error {
-	return exitcode.New(exitcode.Usage, msg, hint, exitcode.ErrUsage)
-}
-
 // complete turns the flag strings into typed options.
 func (o *planOptions) complete() error {
 	switch o.output {
 	case "table", "wide", "json", "yaml":
 	default:
-		return usageErr(fmt.Sprintf("unknown output format %q", o.output), "use -o table, wide, json or yaml")
+		return usageError(fmt.Sprintf("unknown output format %q", o.output), "use -o table, wide, json or yaml")
 	}
 	gb, err := plan.ParseGroupBy(o.groupBy)
 	if err != nil {
-		return usageErr(err.Error(), "")
+		return usageError(err.Error(), "")
 	}
 	o.overrides = map[string]string{}
 	names := planLimitNames()
@@ -199,34 +193,34 @@ func (o *planOptions) complete() error {
 		k, v, ok := strings.Cut(kv, "=")
 		n, err := strconv.Atoi(v)
 		if !ok || err != nil || n <= 0 {
-			return usageErr(fmt.Sprintf("--limits %q is not KEY=POSITIVE-NUMBER", kv), "e.g. --limits rules=200,targets=2000")
+			return usageError(fmt.Sprintf("--limits %q is not KEY=POSITIVE-NUMBER", kv), "e.g. --limits rules=200,targets=2000")
 		}
 		name, known := names[k]
 		if !known {
 			if !aws[k] {
-				return usageErr(fmt.Sprintf("--limits: unknown quota %q", k), "use one of "+strings.Join(sortedLimitKeys(), ", "))
+				return usageError(fmt.Sprintf("--limits: unknown quota %q", k), "use one of "+strings.Join(sortedLimitKeys(), ", "))
 			}
 			name = k
 		}
 		o.overrides[name] = strconv.Itoa(n)
 	}
 	if o.price <= 0 {
-		return usageErr(fmt.Sprintf("--price-per-hour %v is not a positive price", o.price), "")
+		return usageError(fmt.Sprintf("--price-per-hour %v is not a positive price", o.price), "")
 	}
 	switch plan.DNSMode(o.dns) {
 	case plan.DNSExternalDNS, plan.DNSRoute53:
 	default:
-		return usageErr(fmt.Sprintf("--dns %q is not externaldns or route53", o.dns), "")
+		return usageError(fmt.Sprintf("--dns %q is not externaldns or route53", o.dns), "")
 	}
 	prev := 0
 	for _, s := range o.steps {
 		if s <= prev || s > 100 {
-			return usageErr(fmt.Sprintf("--steps %v must rise from 1 to 100", o.steps), "e.g. --steps 10,50,100")
+			return usageError(fmt.Sprintf("--steps %v must rise from 1 to 100", o.steps), "e.g. --steps 10,50,100")
 		}
 		prev = s
 	}
 	if o.soak < 0 {
-		return usageErr("--soak must not be negative", "")
+		return usageError("--soak must not be negative", "")
 	}
 	if o.outDir != "" {
 		if err := plan.CheckDir(o.outDir); err != nil {
@@ -251,21 +245,9 @@ func (o *planOptions) run(ctx context.Context, r *Root) error {
 	}
 	out := r.Streams.Out
 	switch o.output {
-	case "json":
-		b, err := json.MarshalIndent(p, "", "  ")
-		if err != nil {
+	case "json", "yaml":
+		if err := printStructured(out, o.output, p); err != nil {
 			return fmt.Errorf("render plan: %w", err)
-		}
-		if _, err := fmt.Fprintln(out, string(b)); err != nil {
-			return err
-		}
-	case "yaml":
-		b, err := yaml.Marshal(p)
-		if err != nil {
-			return fmt.Errorf("render plan: %w", err)
-		}
-		if _, err := out.Write(b); err != nil {
-			return err
 		}
 	default:
 		if err := plan.WriteTable(out, p, plan.TableOptions{Wide: o.output == "wide"}); err != nil {

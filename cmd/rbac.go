@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"context"
 	"io"
 	"strings"
 
@@ -9,10 +10,18 @@ import (
 	"github.com/lbctl/lbctl/lbctl/permissions"
 )
 
+type rbacOptions struct {
+	forCmds []string
+	name    string
+	workers bool
+
+	// set by complete
+	cmds []permissions.Command
+	rbac permissions.RBACOptions
+}
+
 func newRBACCmd(r *Root) *cobra.Command {
-	var forCmds []string
-	var name string
-	var workers bool
+	o := &rbacOptions{}
 	c := &cobra.Command{
 		Use:   "rbac",
 		Short: "Print the ClusterRole (and Role) lbctl needs",
@@ -25,30 +34,49 @@ and the ClusterRole keeps only cluster-scoped ones (nodes, namespaces, ingress c
   kubectl lbctl rbac --for loadtest --workers -n load-tests`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			cmds, err := parseFor(forCmds)
-			if err != nil {
+			if err := o.complete(c); err != nil {
 				return err
 			}
-			o := permissions.RBACOptions{Name: name}
-			if workers {
-				o.Features = append(o.Features, permissions.FeatureWorkers)
+			if err := o.validate(); err != nil {
+				return err
 			}
-			if o.Name == "" {
-				o.Name = "lbctl"
-				for _, c := range cmds {
-					o.Name += "-" + string(c)
-				}
-			}
-			if f := c.Flags().Lookup("namespace"); f != nil && f.Changed {
-				o.Namespace = strings.TrimSpace(f.Value.String())
-			}
-			_, err = io.WriteString(r.Streams.Out, permissions.RBACYAML(cmds, o))
-			return err
+			return o.run(c.Context(), r)
 		},
 	}
-	c.Flags().StringSliceVar(&forCmds, "for", nil, forFlagHelp())
-	c.Flags().StringVar(&name, "name", "", "name of the ClusterRole and Role (default: lbctl, or lbctl-<commands> with --for)")
-	c.Flags().BoolVar(&workers, "workers", false, "add what `loadtest run --workers` needs: create and delete a Job, watch its pods, read their logs")
+	c.Flags().StringSliceVar(&o.forCmds, "for", nil, forFlagHelp())
+	c.Flags().StringVar(&o.name, "name", "", "name of the ClusterRole and Role (default: lbctl, or lbctl-<commands> with --for)")
+	c.Flags().BoolVar(&o.workers, "workers", false, "add what `loadtest run --workers` needs: create and delete a Job, watch its pods, read their logs")
 	_ = c.RegisterFlagCompletionFunc("for", completeFor)
 	return c
+}
+
+// complete turns --for, --name, --workers and -n into the registry's options.
+func (o *rbacOptions) complete(c *cobra.Command) error {
+	cmds, err := parseFor(o.forCmds)
+	if err != nil {
+		return err
+	}
+	o.cmds = cmds
+	o.rbac = permissions.RBACOptions{Name: o.name}
+	if o.workers {
+		o.rbac.Features = append(o.rbac.Features, permissions.FeatureWorkers)
+	}
+	if o.rbac.Name == "" {
+		o.rbac.Name = "lbctl"
+		for _, c := range cmds {
+			o.rbac.Name += "-" + string(c)
+		}
+	}
+	if f := c.Flags().Lookup("namespace"); f != nil && f.Changed {
+		o.rbac.Namespace = strings.TrimSpace(f.Value.String())
+	}
+	return nil
+}
+
+// validate has nothing left to check: complete parsed every flag.
+func (o *rbacOptions) validate() error { return nil }
+
+func (o *rbacOptions) run(_ context.Context, r *Root) error {
+	_, err := io.WriteString(r.Streams.Out, permissions.RBACYAML(o.cmds, o.rbac))
+	return err
 }

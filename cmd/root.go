@@ -1,6 +1,9 @@
-// Package cmd is lbctl's command tree: one file per command, each a thin layer
-// of options (Complete → Validate → Run) over the libraries in lbctl/, migrate/,
-// loadtest/ and tui/. Only this package prints.
+// Package cmd is lbctl's command tree: one file per leaf command (a parent's
+// file, e.g. loadtest.go, holds what its leaves share), each leaf a thin
+// options type whose RunE calls complete (flags and arguments into typed
+// config), validate and run, in that order, over the libraries in lbctl/,
+// migrate/, loadtest/ and tui/. Only this package prints: structured output
+// through printStructured, bad usage as usageError.
 package cmd
 
 import (

@@ -1,14 +1,12 @@
 package cmd
 
 import (
-	"encoding/json"
+	"context"
 	"fmt"
 
 	"github.com/spf13/cobra"
-	"sigs.k8s.io/yaml"
 
 	"github.com/lbctl/lbctl/lbctl/buildinfo"
-	"github.com/lbctl/lbctl/lbctl/exitcode"
 )
 
 type versionOptions struct {
@@ -22,30 +20,36 @@ func newVersionCmd(r *Root) *cobra.Command {
 		Short: "Print the lbctl version",
 		Args:  cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			info := buildinfo.Get()
-			out := r.Streams.Out
-			switch o.output {
-			case "":
-				_, err := fmt.Fprintf(out, "lbctl %s (commit %s, built %s, %s, %s)\n", info.Version, info.Commit, info.Date, info.GoVersion, info.Platform)
-				return err
-			case "json":
-				b, err := json.MarshalIndent(info, "", "  ")
-				if err != nil {
-					return err
-				}
-				_, err = fmt.Fprintln(out, string(b))
-				return err
-			case "yaml":
-				b, err := yaml.Marshal(info)
-				if err != nil {
-					return err
-				}
-				_, err = out.Write(b)
+			if err := o.complete(); err != nil {
 				return err
 			}
-			return exitcode.New(exitcode.Usage, fmt.Sprintf("unknown output format %q", o.output), "use -o json or -o yaml", exitcode.ErrUsage)
+			if err := o.validate(); err != nil {
+				return err
+			}
+			return o.run(c.Context(), r)
 		},
 	}
 	c.Flags().StringVarP(&o.output, "output", "o", "", "output format: json or yaml")
 	return c
+}
+
+// complete has nothing to derive: version reads no input.
+func (o *versionOptions) complete() error { return nil }
+
+func (o *versionOptions) validate() error {
+	switch o.output {
+	case "", "json", "yaml":
+		return nil
+	}
+	return usageError(fmt.Sprintf("unknown output format %q", o.output), "use -o json or -o yaml")
+}
+
+func (o *versionOptions) run(_ context.Context, r *Root) error {
+	info := buildinfo.Get()
+	out := r.Streams.Out
+	if o.output != "" {
+		return printStructured(out, o.output, info)
+	}
+	_, err := fmt.Fprintf(out, "lbctl %s (commit %s, built %s, %s, %s)\n", info.Version, info.Commit, info.Date, info.GoVersion, info.Platform)
+	return err
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/lbctl/lbctl/lbctl/buildinfo"
 	"github.com/lbctl/lbctl/lbctl/exitcode"
 )
 
@@ -119,14 +120,14 @@ func ReadDir(path string) (*Dir, error) {
 	}
 	b, err := os.ReadFile(file)
 	if err != nil {
-		return nil, usageErr(fmt.Sprintf("cannot read the plan %s: %v", file, errors.Unwrap(err)), "pass the directory kubectl lbctl plan --out-dir wrote")
+		return nil, usageErr(fmt.Sprintf("cannot read the plan %s: %v", file, errors.Unwrap(err)), "pass the directory "+buildinfo.Command()+" plan --out-dir wrote")
 	}
 	var p Plan
 	if err := json.Unmarshal(b, &p); err != nil {
-		return nil, usageErr(fmt.Sprintf("the plan %s does not parse: %v", file, err), "write it again with kubectl lbctl plan --out-dir")
+		return nil, usageErr(fmt.Sprintf("the plan %s does not parse: %v", file, err), "write it again with "+buildinfo.Command()+" plan --out-dir")
 	}
 	if p.APIVersion != APIVersion || p.Kind != Kind {
-		return nil, usageErr(fmt.Sprintf("%s is not a %s %s (apiVersion %q, kind %q)", file, APIVersion, Kind, p.APIVersion, p.Kind), "write it with kubectl lbctl plan --out-dir")
+		return nil, usageErr(fmt.Sprintf("%s is not a %s %s (apiVersion %q, kind %q)", file, APIVersion, Kind, p.APIVersion, p.Kind), "write it with "+buildinfo.Command()+" plan --out-dir")
 	}
 	files := map[string][]byte{}
 	for _, ph := range p.Phases {
@@ -136,7 +137,7 @@ func ReadDir(path string) (*Dir, error) {
 			}
 			data, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(st.Manifest)))
 			if err != nil {
-				return nil, usageErr(fmt.Sprintf("the plan's manifest %s is missing in %s", st.Manifest, dir), "pass the whole directory kubectl lbctl plan --out-dir wrote")
+				return nil, usageErr(fmt.Sprintf("the plan's manifest %s is missing in %s", st.Manifest, dir), "pass the whole directory "+buildinfo.Command()+" plan --out-dir wrote")
 			}
 			files[st.Manifest] = data
 		}

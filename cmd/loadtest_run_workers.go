@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -53,21 +52,26 @@ func (f *distFlags) add(c *cobra.Command) {
 	fl.BoolVar(&f.keep, "keep-workers", false, "leave the finished Job and its pods (and logs) to --worker-ttl instead of deleting them once the results are in")
 }
 
-// runDistributed runs the attack as an Indexed Job, merges the workers'
-// runs and reports the merged run like a single-process one.
-func (o *loadtestRunOptions) runDistributed(ctx context.Context, r *Root, opts loadtest.Options, ths []loadtest.Threshold) error {
-	f := o.dist
-	if o.abortOnFail {
-		return ltUsage(errors.New("--abort-on-fail cannot stop the workers of --workers"), "judge thresholds at the end, or run from one process")
+// validate checks the --workers flags.
+func (f *distFlags) validate(abortOnFail bool) error {
+	if abortOnFail {
+		return usageError("--abort-on-fail cannot stop the workers of --workers", "judge thresholds at the end, or run from one process")
 	}
 	switch corev1.PullPolicy(f.pullPolicy) {
 	case "", corev1.PullAlways, corev1.PullIfNotPresent, corev1.PullNever:
 	default:
-		return ltUsage(fmt.Errorf("--image-pull-policy %q: want Always, IfNotPresent or Never", f.pullPolicy), "")
+		return usageError(fmt.Sprintf("--image-pull-policy %q: want Always, IfNotPresent or Never", f.pullPolicy), "")
 	}
 	if f.startDelay <= 0 {
-		return ltUsage(fmt.Errorf("--start-delay %s: want a positive duration", f.startDelay), "")
+		return usageError(fmt.Sprintf("--start-delay %s: want a positive duration", f.startDelay), "")
 	}
+	return nil
+}
+
+// runDistributed runs the attack as an Indexed Job, merges the workers'
+// runs and reports the merged run like a single-process one.
+func (o *loadtestRunOptions) runDistributed(ctx context.Context, r *Root, opts loadtest.Options) error {
+	f := o.dist
 	kc, err := r.Factory.KubeClient()
 	if err != nil {
 		return err
@@ -79,17 +83,15 @@ func (o *loadtestRunOptions) runDistributed(ctx context.Context, r *Root, opts l
 		}
 	}
 	startAt := time.Now().Add(f.startDelay)
-	if o.startAt != "" {
-		if startAt, err = time.Parse(time.RFC3339Nano, o.startAt); err != nil {
-			return ltUsage(fmt.Errorf("--start-at %q: want an RFC 3339 time (2026-01-02T15:04:05Z)", o.startAt), "")
-		}
+	if !o.start.IsZero() {
+		startAt = o.start
 	}
 	// A worker may start this late (its process started slowly): the
 	// merged windows align on whole seconds.
 	const late = 2 * time.Second
 	spec, err := distributed.NewSpec(opts, f.workers, startAt, late)
 	if err != nil {
-		return ltUsage(err, "")
+		return usageError(err.Error(), "")
 	}
 	// The workers resolve names in the cluster; only --resolve travels.
 	spec.Engine.Resolve = nil
@@ -99,7 +101,7 @@ func (o *loadtestRunOptions) runDistributed(ctx context.Context, r *Root, opts l
 	}
 	enc, err := spec.Encode()
 	if err != nil {
-		return ltUsage(err, "")
+		return usageError(err.Error(), "")
 	}
 	within := opts.Shape.Duration() + opts.Transport.Timeout + time.Minute
 	image := f.image
@@ -112,7 +114,7 @@ func (o *loadtestRunOptions) runDistributed(ctx context.Context, r *Root, opts l
 		TTL: f.ttl, ActiveDeadline: time.Until(startAt) + within + 30*time.Second,
 	}
 	if _, err := distributed.Job(jo); err != nil {
-		return ltUsage(err, "")
+		return usageError(err.Error(), "")
 	}
 	fmt.Fprintf(r.Streams.ErrOut, "load test: %d target(s), %s, from %d workers at 1/%d each\n", len(opts.Targets), opts.Shape, f.workers, f.workers)
 	runs, err := distributed.Run(ctx, kc, distributed.RunOptions{
@@ -135,60 +137,5 @@ func (o *loadtestRunOptions) runDistributed(ctx context.Context, r *Root, opts l
 	merged.Meta.Shape = opts.Shape
 	merged.Meta.Name = "run"
 	fmt.Fprintf(r.Streams.ErrOut, "merged %d workers' runs\n", len(runs))
-	return o.report(r, merged, ths, interrupted)
-}
-
-// newLoadtestWorkerCmd is what the pods of `loadtest run --workers` run:
-// the spec from the environment, the start barrier, the attack, the
-// result on standard output.
-func newLoadtestWorkerCmd(r *Root) *cobra.Command {
-	return &cobra.Command{
-		Use:    "worker",
-		Short:  "Run one worker of a distributed load test (inside the pods of `loadtest run --workers`)",
-		Hidden: true,
-		Args:   cobra.NoArgs,
-		RunE: func(c *cobra.Command, _ []string) error {
-			return runLoadtestWorker(c.Context(), r)
-		},
-	}
-}
-
-func runLoadtestWorker(ctx context.Context, r *Root) error {
-	spec, err := distributed.DecodeSpec(r.Streams.getenv(distributed.EnvSpec))
-	if err != nil {
-		return ltUsage(err, "")
-	}
-	index, _ := strconv.Atoi(r.Streams.getenv(distributed.EnvIndex))
-	opts := spec.Options()
-	entries, err := envResolveEntries(r)
-	if err != nil {
-		return err
-	}
-	opts.Resolve = append(opts.Resolve, entries...)
-	if late := time.Since(spec.StartAt); late > spec.Late {
-		return exitcode.New(exitcode.CheckFailed, fmt.Sprintf("worker %d started %s after the start time", index, late.Round(time.Millisecond)),
-			"raise --start-delay", exitcode.ErrCheckFailed)
-	}
-	fmt.Fprintf(r.Streams.ErrOut, "worker %d of %d: %d target(s), %s, starting at %s\n", index, spec.Workers, len(opts.Targets), opts.Shape, spec.StartAt.Format(time.RFC3339Nano))
-	select {
-	case <-ctx.Done():
-		return exitcode.New(exitcode.Interrupted, "interrupted before the start", "", exitcode.ErrInterrupted)
-	case <-time.After(time.Until(spec.StartAt)):
-	}
-	defer lessGC(r)()
-	runs, err := loadtest.Attack(ctx, opts)
-	interrupted := errors.Is(err, loadtest.ErrInterrupted)
-	if err != nil && !interrupted {
-		return err
-	}
-	run := runs[0]
-	run.Meta.Name = fmt.Sprintf("worker-%d", index)
-	if err := distributed.WriteResult(r.Streams.Out, run); err != nil {
-		return err
-	}
-	fmt.Fprintf(r.Streams.ErrOut, "worker %d: %d requests, %d errors\n", index, run.Latency.Count(), run.Summarize().Errors)
-	if interrupted {
-		return exitcode.New(exitcode.Interrupted, "worker interrupted; partial result written", "", exitcode.ErrInterrupted)
-	}
-	return nil
+	return o.report(r, merged, interrupted)
 }
