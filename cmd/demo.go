@@ -30,17 +30,26 @@ load test, and the migration resumed until the old path is gone.
 On a terminal it is a guided tour whose health step is the live health view; otherwise (or with
 --plain) it prints the story and exits 0.`,
 		Args: cobra.NoArgs,
-		RunE: func(c *cobra.Command, _ []string) error { return o.run(c.Context(), r) },
+		RunE: func(c *cobra.Command, _ []string) error {
+			if err := o.validate(); err != nil {
+				return err
+			}
+			return o.run(c.Context(), r)
+		},
 	}
 	c.Flags().BoolVar(&o.plain, "plain", false, "print the story as text even on a terminal")
 	c.Flags().IntVar(&o.requests, "requests", 300, "requests of the load test through today's path, and per path in the A/B test")
 	return c
 }
 
-func (o *demoOptions) run(ctx context.Context, r *Root) error {
+func (o *demoOptions) validate() error {
 	if o.requests < 1 {
 		return usageError(fmt.Sprintf("--requests %d: want at least 1", o.requests), "e.g. --requests 300")
 	}
+	return nil
+}
+
+func (o *demoOptions) run(ctx context.Context, r *Root) error {
 	fmt.Fprintln(r.Streams.ErrOut, "starting an in-process sandbox…")
 	story, err := demo.Start(ctx)
 	if err != nil {

@@ -65,7 +65,7 @@ func (o *doctorOptions) validate() error {
 	case "text", "json":
 		return nil
 	}
-	return exitcode.New(exitcode.Usage, fmt.Sprintf("--output %q is not one of text, json", o.output), "", exitcode.ErrUsage)
+	return usageError(fmt.Sprintf("--output %q is not one of text, json", o.output), "")
 }
 
 func (o *doctorOptions) run(ctx context.Context, r *Root) error {

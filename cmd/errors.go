@@ -16,6 +16,8 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/client-go/tools/clientcmd"
 
+	"github.com/lbctl/lbctl/lbctl/awsapi"
+	"github.com/lbctl/lbctl/lbctl/buildinfo"
 	"github.com/lbctl/lbctl/lbctl/exitcode"
 )
 
@@ -60,13 +62,13 @@ func Explain(err error) (int, string) {
 func explainKube(err error) (int, string, bool) {
 	switch {
 	case clientcmd.IsEmptyConfig(err):
-		return exitcode.Usage, "no kubeconfig found; set --kubeconfig or KUBECONFIG, or run `kubectl lbctl sandbox up` for a local cluster", true
+		return exitcode.Usage, "no kubeconfig found; set --kubeconfig or KUBECONFIG, or run `" + buildinfo.Command() + " sandbox up` for a local cluster", true
 	case clientcmd.IsConfigurationInvalid(err):
 		return exitcode.Usage, "invalid kubeconfig: " + oneLine(err) + "; check --kubeconfig and --context (kubectl config get-contexts)", true
 	case strings.Contains(err.Error(), "error loading config file"):
 		return exitcode.Usage, "cannot read kubeconfig: " + oneLine(err) + "; fix the file or point --kubeconfig at another", true
 	case apierrors.IsForbidden(err):
-		return exitcode.Unreachable, "forbidden by the cluster's RBAC: " + statusMessage(err) + "; grant the role from `kubectl lbctl rbac` or use --as", true
+		return exitcode.Unreachable, "forbidden by the cluster's RBAC: " + statusMessage(err) + "; grant the role from `" + buildinfo.Command() + " rbac` or use --as", true
 	case apierrors.IsUnauthorized(err):
 		return exitcode.Unreachable, "the cluster rejected the credentials (401); refresh the kubeconfig's credentials (e.g. aws eks update-kubeconfig)", true
 	}
@@ -93,13 +95,12 @@ func explainAWS(err error) (int, string, bool) {
 	}
 	var ae smithy.APIError
 	if errors.As(err, &ae) {
-		if accessDeniedCode(ae.ErrorCode()) {
-			return exitcode.Unreachable, op + "AWS denied access (" + ae.ErrorCode() + "); attach the policy from `kubectl lbctl iam-policy` or pass --no-aws", true
-		}
-		switch ae.ErrorCode() {
-		case "ExpiredToken", "ExpiredTokenException", "InvalidClientTokenId", "SignatureDoesNotMatch", "UnrecognizedClientException":
+		switch awsapi.ClassifyCode(ae.ErrorCode()) {
+		case awsapi.AccessDenied:
+			return exitcode.Unreachable, op + "AWS denied access (" + ae.ErrorCode() + "); attach the policy from `" + buildinfo.Command() + " iam-policy` or pass --no-aws", true
+		case awsapi.BadCredentials:
 			return exitcode.Unreachable, op + "AWS rejected the credentials (" + ae.ErrorCode() + "); refresh them (aws sso login, or new keys)", true
-		case "Throttling", "ThrottlingException", "RequestLimitExceeded":
+		case awsapi.Throttled:
 			return exitcode.Unreachable, op + "AWS kept throttling after retries; try again later or lower the call rate", true
 		}
 	}
@@ -108,22 +109,13 @@ func explainAWS(err error) (int, string, bool) {
 		return exitcode.Unreachable, op + "AWS did not answer after " + fmt.Sprint(re.Attempt) + " attempts: " + oneLine(re.Err), true
 	}
 	msg := err.Error()
-	if strings.Contains(msg, "failed to retrieve credentials") || strings.Contains(msg, "no EC2 IMDS role found") || strings.Contains(msg, "get credentials") {
+	if awsapi.Classify(err) == awsapi.NoCredentials {
 		return exitcode.Usage, "no AWS credentials found; set AWS_PROFILE or --profile, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or pass --no-aws", true
 	}
 	if strings.Contains(msg, "region") && strings.Contains(msg, "not found") {
 		return exitcode.Usage, "no AWS region is set; pass --region or set AWS_REGION (or use --no-aws)", true
 	}
 	return 0, "", false
-}
-
-// accessDeniedCode reports whether an AWS error code means IAM refused the call.
-func accessDeniedCode(code string) bool {
-	switch code {
-	case "AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnauthorizedAccess":
-		return true
-	}
-	return false
 }
 
 func explainNet(err error) (int, string, bool) {

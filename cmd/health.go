@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"sigs.k8s.io/yaml"
 
 	"github.com/lbctl/lbctl/lbctl/exitcode"
 	"github.com/lbctl/lbctl/lbctl/health"
@@ -49,10 +48,7 @@ keys can be rebound in $XDG_CONFIG_HOME/lbctl/keys.yaml (~/.config/lbctl/keys.ya
   kubectl lbctl health -A --watch -o ndjson          # one JSON event per state change
   kubectl lbctl health -A --until healthy --timeout 5m`,
 		RunE: func(c *cobra.Command, args []string) error {
-			o.selectors = args
-			if !c.Flags().Changed("tui") {
-				o.tui = r.Streams.Interactive() && !c.Flags().Changed("output") && !o.watch && o.until == ""
-			}
+			o.complete(r, c, args)
 			if err := o.validate(); err != nil {
 				return err
 			}
@@ -71,37 +67,45 @@ keys can be rebound in $XDG_CONFIG_HOME/lbctl/keys.yaml (~/.config/lbctl/keys.ya
 	return c
 }
 
+// complete takes the selectors and, unless --tui says, opens the TUI on a
+// terminal when no output, watch or wait was asked for.
+func (o *healthOptions) complete(r *Root, c *cobra.Command, args []string) {
+	o.selectors = args
+	if !c.Flags().Changed("tui") {
+		o.tui = r.Streams.Interactive() && !c.Flags().Changed("output") && !o.watch && o.until == ""
+	}
+}
+
 func (o *healthOptions) validate() error {
-	bad := func(msg, hint string) error { return exitcode.New(exitcode.Usage, msg, hint, exitcode.ErrUsage) }
 	switch o.output {
 	case "table", "wide", "json", "yaml":
 	case "ndjson":
 		if !o.watch && o.until == "" {
-			return bad("-o ndjson streams events", "add --watch or --until healthy")
+			return usageError("-o ndjson streams events", "add --watch or --until healthy")
 		}
 	default:
-		return bad(fmt.Sprintf("unknown output format %q", o.output), "use -o table, wide, json, yaml or ndjson")
+		return usageError(fmt.Sprintf("unknown output format %q", o.output), "use -o table, wide, json, yaml or ndjson")
 	}
 	switch health.FailOn(o.failOn) {
 	case health.FailUnhealthy, health.FailDraining, health.FailAny:
 	default:
-		return bad(fmt.Sprintf("--fail-on %q is not unhealthy, draining or any", o.failOn), "")
+		return usageError(fmt.Sprintf("--fail-on %q is not unhealthy, draining or any", o.failOn), "")
 	}
 	if o.until != "" && o.until != "healthy" {
-		return bad(fmt.Sprintf("--until %q is not a condition lbctl knows", o.until), "use --until healthy")
+		return usageError(fmt.Sprintf("--until %q is not a condition lbctl knows", o.until), "use --until healthy")
 	}
 	if o.interval < 100*time.Millisecond {
-		return bad("--interval must be at least 100ms", "")
+		return usageError("--interval must be at least 100ms", "")
 	}
 	if o.topo.NoAWS {
-		return bad("health reads target health from AWS", "drop --no-aws (the sandbox's env file gives a local AWS endpoint)")
+		return usageError("health reads target health from AWS", "drop --no-aws (the sandbox's env file gives a local AWS endpoint)")
 	}
 	for _, s := range o.selectors {
 		if typ, _, ok := strings.Cut(s, "/"); ok {
 			switch typ {
 			case "ingress", "ing", "alb", "tg", "svc", "service":
 			default:
-				return bad(fmt.Sprintf("unknown selector type %q in %q", typ, s), "use ingress/NAME, alb/NAME, tg/NAME or svc/NAME")
+				return usageError(fmt.Sprintf("unknown selector type %q in %q", typ, s), "use ingress/NAME, alb/NAME, tg/NAME or svc/NAME")
 			}
 		}
 	}
@@ -160,7 +164,7 @@ func (o *healthOptions) checkSelectors(t *topology.Topology, ns string) error {
 			if o.topo.AllNamespaces || ns == "" {
 				where = "any namespace"
 			}
-			return exitcode.New(exitcode.Usage, fmt.Sprintf("%s matches no ALB Ingress in %s", s, where), "check the name, -n NAMESPACE or -A (kubectl get ingress -A)", exitcode.ErrUsage)
+			return usageError(fmt.Sprintf("%s matches no ALB Ingress in %s", s, where), "check the name, -n NAMESPACE or -A (kubectl get ingress -A)")
 		}
 	}
 	return nil
@@ -216,21 +220,8 @@ func (o *healthOptions) verdict(s health.Snapshot) error {
 }
 
 func (o *healthOptions) print(w io.Writer, s health.Snapshot, color bool) error {
-	switch o.output {
-	case "json":
-		b, err := json.MarshalIndent(s, "", "  ")
-		if err != nil {
-			return err
-		}
-		_, err = fmt.Fprintln(w, string(b))
-		return err
-	case "yaml":
-		b, err := yaml.Marshal(s)
-		if err != nil {
-			return err
-		}
-		_, err = w.Write(b)
-		return err
+	if o.output == "json" || o.output == "yaml" {
+		return printStructured(w, o.output, s)
 	}
 	return health.WriteTable(w, s, o.output == "wide", color)
 }

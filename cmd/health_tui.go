@@ -134,8 +134,8 @@ func loadKeyMap(s *Streams) (healthview.KeyMap, error) {
 	}
 	km, err := healthview.ParseKeyMap(data)
 	if err != nil {
-		return healthview.KeyMap{}, exitcode.New(exitcode.Usage, fmt.Sprintf("%s: %v", path, err),
-			"fix it, or remove it for the default keys (docs/health.md lists the actions)", exitcode.ErrUsage)
+		return healthview.KeyMap{}, usageError(fmt.Sprintf("%s: %v", path, err),
+			"fix it, or remove it for the default keys (docs/health.md lists the actions)")
 	}
 	return km, nil
 }

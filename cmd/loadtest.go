@@ -14,6 +14,7 @@ import (
 
 	"github.com/lbctl/lbctl/lbctl/buildinfo"
 	"github.com/lbctl/lbctl/lbctl/topology"
+	"github.com/lbctl/lbctl/lbctl/world"
 	"github.com/lbctl/lbctl/loadtest"
 )
 
@@ -299,15 +300,17 @@ func (f *targetFlags) ruleTargets(ctx context.Context, r *Root, sel loadtest.Sel
 	}
 	if len(sel.Groups) > 0 || len(nss) > 1 {
 		topo.AllNamespaces = true
-	} else if len(nss) == 1 && len(topo.Filenames) == 0 && (r.Factory.ConfigFlags.Namespace == nil || *r.Factory.ConfigFlags.Namespace == "") {
+	}
+	s, err := r.scope(&topo)
+	if err != nil {
+		return nil, err
+	}
+	if len(nss) == 1 && !s.AllNamespaces && !s.FromFiles() && deref(r.Factory.ConfigFlags.Namespace) == "" {
 		for ns := range nss {
-			r.Factory.ConfigFlags.Namespace = &ns
+			s.Namespace = ns
 		}
 	}
-	if topo.ClusterName == "" {
-		topo.ClusterName = r.Streams.getenv("LBCTL_CLUSTER_NAME")
-	}
-	t, err := r.readTopology(ctx, &topo)
+	t, err := world.Read(ctx, r.worldClients(), s, r.worldOptions(&topo, s))
 	if err != nil {
 		return nil, err
 	}

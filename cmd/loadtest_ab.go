@@ -117,9 +117,6 @@ func (o *loadtestABOptions) sideTargets(ctx context.Context, r *Root, specs []st
 		if *topo == nil {
 			tf := o.topo
 			tf.AllNamespaces = true
-			if tf.ClusterName == "" {
-				tf.ClusterName = r.Streams.getenv("LBCTL_CLUSTER_NAME")
-			}
 			t, err := r.readTopology(ctx, &tf)
 			if err != nil {
 				return nil, err

@@ -14,9 +14,9 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/spf13/cobra"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/lbctl/lbctl/lbctl/buildinfo"
+	"github.com/lbctl/lbctl/lbctl/world"
 	"github.com/lbctl/lbctl/loadtest"
 	"github.com/lbctl/lbctl/migrate/apply"
 	"github.com/lbctl/lbctl/migrate/plan"
@@ -59,8 +59,7 @@ func (f *migrateFlags) add(c *cobra.Command) {
 
 // executor builds the executor of plan p (files and dir as loadPlan returns
 // them) with the leaf's settings in opts. cluster is --cluster-name where
-// the leaf has it; empty, LBCTL_CLUSTER_NAME or the kubeconfig's cluster
-// names it.
+// the leaf has it; lbctl's one order (cmd/world.go) goes on from there.
 func (f *migrateFlags) executor(ctx context.Context, r *Root, p *plan.Plan, files map[string][]byte, dir, cluster string, opts apply.Options) (*apply.Executor, error) {
 	kc, err := r.Factory.KubeClient()
 	if err != nil {
@@ -78,12 +77,7 @@ func (f *migrateFlags) executor(ctx context.Context, r *Root, p *plan.Plan, file
 	if journal == "" && dir != "" {
 		journal = filepath.Join(dir, "journal.json")
 	}
-	if cluster == "" {
-		cluster = r.Streams.getenv("LBCTL_CLUSTER_NAME")
-	}
-	if cluster == "" {
-		cluster = r.clusterFromKubeconfig()
-	}
+	cluster = r.clusterName(cluster, false)
 	opts.Kube, opts.Dynamic, opts.ELB, opts.Plan, opts.Files, opts.Cluster = kc, dc, elb, p, files, cluster
 	opts.JournalNamespace, opts.JournalFile = f.journalNamespace, journal
 	opts.Now = r.Factory.Clock.Now
@@ -281,36 +275,48 @@ func (f *migrateApplyFlags) carryOut(ctx context.Context, r *Root, p *plan.Plan,
 // verify sends --verify-rate requests/s to the new path of a traffic step
 // for the soak: each copy's rules, by host and path, to its ALB.
 func (f *migrateApplyFlags) verify(ctx context.Context, r *Root, st plan.Step, soak time.Duration, ths []loadtest.Threshold, progress func(apply.VerifyProgress)) (string, error) {
-	kc, err := r.Factory.KubeClient()
-	if err != nil {
-		return "", err
-	}
-	var targets []loadtest.Target
+	// The step's copies (the Ingresses it made beside the old ones), read
+	// as every command reads the world: their rules become the requests,
+	// as `loadtest run --ingress` makes them.
+	var sel loadtest.Selection
+	s := world.Scope{}
 	for _, ref := range st.Objects {
 		if ref.Kind != "Ingress" {
 			continue
 		}
-		in, err := kc.NetworkingV1().Ingresses(ref.Namespace).Get(ctx, ref.Name, metav1.GetOptions{})
-		if err != nil || in.Annotations[plan.AnnotationMigratedFrom] == "" || len(in.Status.LoadBalancer.Ingress) == 0 {
-			continue
+		switch {
+		case s.Namespace == "" && !s.AllNamespaces:
+			s.Namespace = ref.Namespace
+		case s.Namespace != ref.Namespace:
+			s.AllNamespaces = true
 		}
-		alb := in.Status.LoadBalancer.Ingress[0].Hostname
-		for _, rule := range in.Spec.Rules {
-			if rule.Host == "" || rule.HTTP == nil {
-				continue
-			}
-			for _, p := range rule.HTTP.Paths {
-				path := p.Path
-				if path == "" || strings.ContainsAny(path, "*?") {
-					path = "/"
-				}
-				targets = append(targets, loadtest.Target{Name: ref.Namespace + "/" + ref.Name + ":" + rule.Host + path, Method: "GET",
-					URL: "http://" + rule.Host + path, Connect: alb + ":80", Ingress: ref.Namespace + "/" + ref.Name})
+		sel.Ingresses = append(sel.Ingresses, ref.Namespace+"/"+ref.Name)
+	}
+	if len(sel.Ingresses) == 0 {
+		return "no rule of the new path to send requests to", nil
+	}
+	t, err := world.Read(ctx, r.worldClients(), s, world.Options{NoAWS: true})
+	if err != nil {
+		return "", err
+	}
+	copies := sel.Ingresses[:0]
+	for _, key := range sel.Ingresses {
+		for _, in := range t.Ingresses {
+			if in.Key() == key && in.Object.Annotations[plan.AnnotationMigratedFrom] != "" {
+				copies = append(copies, key)
 			}
 		}
 	}
-	if len(targets) == 0 {
+	sel.Ingresses = copies
+	if len(sel.Ingresses) == 0 {
 		return "no rule of the new path to send requests to", nil
+	}
+	targets, _, err := loadtest.TopologyTargets(t, sel, loadtest.RuleOptions{})
+	if errors.Is(err, loadtest.ErrNoTargets) {
+		return "no rule of the new path to send requests to", nil
+	}
+	if err != nil {
+		return "", err
 	}
 	shape, err := loadtest.NewShape(loadtest.ShapeOptions{Rate: f.verifyRate, Duration: soak})
 	if err != nil {

@@ -60,7 +60,7 @@ of the old path against the new one.`,
 			switch r.Global.Color {
 			case "auto", "always", "never":
 			default:
-				return exitcode.New(exitcode.Usage, fmt.Sprintf("--color %q is not one of auto, always, never", r.Global.Color), "", exitcode.ErrUsage)
+				return usageError(fmt.Sprintf("--color %q is not one of auto, always, never", r.Global.Color), "")
 			}
 			return r.setVerbosity()
 		},
@@ -69,7 +69,7 @@ of the old path against the new one.`,
 	c.SetOut(streams.Out)
 	c.SetErr(streams.ErrOut)
 	c.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
-		return exitcode.New(exitcode.Usage, err.Error(), "see '"+displayName+" --help'", exitcode.ErrUsage)
+		return usageError(err.Error(), "see '"+displayName+" --help'")
 	})
 
 	pf := c.PersistentFlags()

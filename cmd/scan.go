@@ -2,11 +2,9 @@ package cmd
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 
 	"github.com/spf13/cobra"
-	"sigs.k8s.io/yaml"
 
 	"github.com/lbctl/lbctl/lbctl/exitcode"
 	"github.com/lbctl/lbctl/lbctl/lbc"
@@ -37,6 +35,9 @@ the objects involved and a remedy.`,
   kubectl lbctl scan -f ./manifests --no-aws`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
+			if err := o.complete(); err != nil {
+				return err
+			}
 			if err := o.validate(); err != nil {
 				return err
 			}
@@ -49,20 +50,25 @@ the objects involved and a remedy.`,
 	return c
 }
 
+// complete parses --fail-on.
+func (o *scanOptions) complete() error {
+	if o.failOn == "" {
+		return nil
+	}
+	s, err := scan.ParseSeverity(o.failOn)
+	if err != nil || s == scan.Info {
+		return usageError(fmt.Sprintf("--fail-on %q is not warning or error", o.failOn), "")
+	}
+	o.fail = s
+	return nil
+}
+
 func (o *scanOptions) validate() error {
 	switch o.output {
 	case "table", "wide", "json", "yaml":
-	default:
-		return exitcode.New(exitcode.Usage, fmt.Sprintf("unknown output format %q", o.output), "use -o table, wide, json or yaml", exitcode.ErrUsage)
+		return nil
 	}
-	if o.failOn != "" {
-		s, err := scan.ParseSeverity(o.failOn)
-		if err != nil || s == scan.Info {
-			return exitcode.New(exitcode.Usage, fmt.Sprintf("--fail-on %q is not warning or error", o.failOn), "", exitcode.ErrUsage)
-		}
-		o.fail = s
-	}
-	return nil
+	return usageError(fmt.Sprintf("unknown output format %q", o.output), "use -o table, wide, json or yaml")
 }
 
 func (o *scanOptions) run(ctx context.Context, r *Root) error {
@@ -77,20 +83,8 @@ func (o *scanOptions) run(ctx context.Context, r *Root) error {
 	rep := scan.Build(t, opts)
 	out := r.Streams.Out
 	switch o.output {
-	case "json":
-		b, err := json.MarshalIndent(rep, "", "  ")
-		if err != nil {
-			return err
-		}
-		if _, err := fmt.Fprintln(out, string(b)); err != nil {
-			return err
-		}
-	case "yaml":
-		b, err := yaml.Marshal(rep)
-		if err != nil {
-			return err
-		}
-		if _, err := out.Write(b); err != nil {
+	case "json", "yaml":
+		if err := printStructured(out, o.output, rep); err != nil {
 			return err
 		}
 	default:

@@ -93,13 +93,6 @@ func (r *Root) readTopology(ctx context.Context, f *topologyFlags) (*topology.To
 	return world.Read(ctx, r.worldClients(), s, r.worldOptions(f, s))
 }
 
-// clusterFromKubeconfig is the cluster name the kubeconfig's EKS cluster
-// ARN gives ("" for any other cluster).
-func (r *Root) clusterFromKubeconfig() string {
-	name, _, _ := world.EKSClusterARN(r.Factory.KubeconfigCluster())
-	return name
-}
-
 func firstLineOf(err error) string {
 	_, msg := Explain(err)
 	return msg

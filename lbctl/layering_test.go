@@ -30,8 +30,7 @@ var above = []string{"migrate", "loadtest", "tui", "cmd", "demo", "lbctl/sandbox
 func violations(t *testing.T, root string) []string {
 	t.Helper()
 	imports := map[string][]string{} // package dir → module-internal imported dirs
-	var read func(dir string) []string
-	read = func(dir string) []string {
+	read := func(dir string) []string {
 		if deps, ok := imports[dir]; ok {
 			return deps
 		}

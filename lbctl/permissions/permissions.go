@@ -187,7 +187,6 @@ func Sources() []Source {
 		}},
 		{Func: "migrate/apply.(Executor).clusterOfALBs", Commands: mig, AWS: []string{elb + "DescribeLoadBalancers", elb + "DescribeTags"}},
 		{Func: "migrate/apply.(Executor).waitBindingsGone", Commands: mig, Kube: []KubeRule{get("elbv2.k8s.aws", "targetgroupbindings")}},
-		{Func: "cmd.(migrateApplyFlags).verify", Commands: mig, Kube: []KubeRule{get("networking.k8s.io", "ingresses")}},
 		{Func: "migrate/apply.(Executor).checkAccess", Commands: mig, Kube: []KubeRule{{"authorization.k8s.io", "selfsubjectaccessreviews", "create"}}},
 		{Func: "migrate/apply.(Store).Load", Commands: mig, Kube: []KubeRule{get("", "configmaps")}},
 		{Func: "migrate/apply.(Store).Save", Commands: mig, Kube: []KubeRule{get("", "configmaps"), {"", "configmaps", "create"}, {"", "configmaps", "update"}}},

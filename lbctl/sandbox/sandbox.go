@@ -304,7 +304,6 @@ func (s *Sandbox) WaitReady(ctx context.Context, timeout time.Duration) error {
 	}
 }
 
-
 func (s *Sandbox) notReady(ctx context.Context) (string, error) {
 	deps, err := s.Kube.AppsV1().Deployments("").List(ctx, metav1.ListOptions{})
 	if err != nil {

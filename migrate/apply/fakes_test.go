@@ -320,9 +320,7 @@ func (h *harness) writes() []string {
 		}
 		name := ""
 		switch a := a.(type) {
-		case clienttesting.CreateAction:
-			name = a.GetObject().(metav1.Object).GetName()
-		case clienttesting.UpdateAction:
+		case clienttesting.CreateAction: // an UpdateAction too: the same methods
 			name = a.GetObject().(metav1.Object).GetName()
 		case clienttesting.PatchAction:
 			name = a.GetName()
@@ -408,9 +406,7 @@ func failOnce(f *clienttesting.Fake, verb, resource, name string, err error) {
 			n = a.GetName()
 		case clienttesting.DeleteAction:
 			n = a.GetName()
-		case clienttesting.UpdateAction:
-			n = a.GetObject().(metav1.Object).GetName()
-		case clienttesting.CreateAction:
+		case clienttesting.CreateAction: // an UpdateAction too: the same methods
 			n = a.GetObject().(metav1.Object).GetName()
 		}
 		if n != name {
