@@ -148,3 +148,43 @@ func TestLayeringCatchesAnImport(t *testing.T) {
 		t.Errorf("violations = %q, want %q", got, want)
 	}
 }
+
+// TestOneReader fails when a package but lbctl/world reads the cluster
+// (kube.ReadCluster) or AWS (an awsapi.Reader) itself: every command and
+// the demo read the world through world.Read, so scope, cluster name and
+// what AWS is read cannot drift apart again.
+func TestOneReader(t *testing.T) {
+	var offenders []string
+	err := filepath.WalkDir("..", func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			switch d.Name() {
+			case "testdata", ".git", "hack":
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		rel := filepath.ToSlash(strings.TrimPrefix(path, "../"))
+		if !strings.HasSuffix(rel, ".go") || strings.HasSuffix(rel, "_test.go") || strings.HasPrefix(rel, "lbctl/world/") {
+			return nil
+		}
+		src, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		for _, call := range []string{"kube.ReadCluster(", "awsapi.Reader{"} {
+			if strings.Contains(string(src), call) {
+				offenders = append(offenders, rel+": "+call)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range offenders {
+		t.Errorf("reads the world itself instead of through lbctl/world: %s", o)
+	}
+}
