@@ -1,7 +1,6 @@
 package cmd
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"os"
@@ -20,30 +19,6 @@ import (
 	"github.com/lbctl/lbctl/lbctl/permissions"
 	"github.com/lbctl/lbctl/lbctl/preflight"
 )
-
-func TestDoctorText(t *testing.T) {
-	rep := preflight.NewDoctorReport([]preflight.DoctorCheck{
-		{Check: "kube/context", Status: preflight.DoctorOK, Message: "Kubernetes v1.33.0"},
-		{Check: "rbac/scan", Status: preflight.DoctorFail, Message: "missing 1 of 9 verbs across all namespaces: list pods", Fix: "kubectl lbctl rbac --for scan | kubectl apply -f -"},
-		{Check: "iam/elasticloadbalancing:DescribeRules", Status: preflight.DoctorNotChecked, Message: "no load balancer in the region to try it on"},
-	})
-	var b bytes.Buffer
-	if err := preflight.WriteDoctorText(&b, rep); err != nil {
-		t.Fatal(err)
-	}
-	want := `ok           kube/context                            Kubernetes v1.33.0
-fail         rbac/scan                               missing 1 of 9 verbs across all namespaces: list pods — fix: kubectl lbctl rbac --for scan | kubectl apply -f -
-not-checked  iam/elasticloadbalancing:DescribeRules  no load balancer in the region to try it on
-
-1 ok, 0 warn, 1 fail, 1 not checked
-`
-	if b.String() != want {
-		t.Errorf("got:\n%s\nwant:\n%s", b.String(), want)
-	}
-	if !rep.Failed() {
-		t.Error("a fail line must fail the report")
-	}
-}
 
 func TestDoctorBadOutput(t *testing.T) {
 	code, _, stderr := runCmd(t, "doctor", "-o", "yaml")

@@ -1,6 +1,7 @@
 package preflight
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"strings"
@@ -245,5 +246,29 @@ func TestDoctorReportCounts(t *testing.T) {
 	}
 	if empty := NewDoctorReport(nil); empty.Checks == nil || empty.Failed() {
 		t.Errorf("empty report: %+v", empty)
+	}
+}
+
+func TestDoctorText(t *testing.T) {
+	rep := NewDoctorReport([]DoctorCheck{
+		{Check: "kube/context", Status: DoctorOK, Message: "Kubernetes v1.33.0"},
+		{Check: "rbac/scan", Status: DoctorFail, Message: "missing 1 of 9 verbs across all namespaces: list pods", Fix: "kubectl lbctl rbac --for scan | kubectl apply -f -"},
+		{Check: "iam/elasticloadbalancing:DescribeRules", Status: DoctorNotChecked, Message: "no load balancer in the region to try it on"},
+	})
+	var b bytes.Buffer
+	if err := WriteDoctorText(&b, rep); err != nil {
+		t.Fatal(err)
+	}
+	want := `ok           kube/context                            Kubernetes v1.33.0
+fail         rbac/scan                               missing 1 of 9 verbs across all namespaces: list pods — fix: kubectl lbctl rbac --for scan | kubectl apply -f -
+not-checked  iam/elasticloadbalancing:DescribeRules  no load balancer in the region to try it on
+
+1 ok, 0 warn, 1 fail, 1 not checked
+`
+	if b.String() != want {
+		t.Errorf("got:\n%s\nwant:\n%s", b.String(), want)
+	}
+	if !rep.Failed() {
+		t.Error("a fail line must fail the report")
 	}
 }
