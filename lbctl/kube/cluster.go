@@ -59,17 +59,23 @@ func ReadCluster(ctx context.Context, kc kubernetes.Interface, dc dynamic.Interf
 		pageSize = 500
 	}
 	g, ctx := errgroup.WithContext(ctx)
+	// classesWhole stays true while the IngressClasses and their parameters
+	// are read whole (not forbidden, the CRD installed).
+	classesWhole := dc != nil
 	// list runs a paged list; required kinds fail the read, optional ones note.
 	list := func(kind string, required bool, fn pager.ListPageFunc, each func(runtime.Object) error) {
 		g.Go(func() error {
-			p := pager.New(fn)
-			p.PageSize = pageSize
-			err := p.EachListItem(ctx, metav1.ListOptions{}, each)
+			err := eachItem(ctx, pageSize, fn, each)
 			if err == nil {
 				return nil
 			}
 			if !required && (apierrors.IsNotFound(err) || apierrors.IsForbidden(err) || apierrors.IsMethodNotSupported(err)) {
 				note(kind, fmt.Sprintf("not read: %v", firstLine(err)))
+				if kind == "ingressclasses" || kind == "ingressclassparams.elbv2.k8s.aws" {
+					mu.Lock()
+					classesWhole = false
+					mu.Unlock()
+				}
 				return nil
 			}
 			return fmt.Errorf("list %s: %w", kind, err)
@@ -89,12 +95,7 @@ func ReadCluster(ctx context.Context, kc kubernetes.Interface, dc dynamic.Interf
 		o.Services = append(o.Services, *obj.(*corev1.Service))
 		return nil
 	})
-	list("ingressclasses", false, func(ctx context.Context, opts metav1.ListOptions) (runtime.Object, error) {
-		return kc.NetworkingV1().IngressClasses().List(ctx, opts)
-	}, func(obj runtime.Object) error {
-		o.IngressClasses = append(o.IngressClasses, *obj.(*networkingv1.IngressClass))
-		return nil
-	})
+	list("ingressclasses", false, ingressClassPages(kc), appendClass(&o.IngressClasses))
 	list("endpointslices", false, func(ctx context.Context, opts metav1.ListOptions) (runtime.Object, error) {
 		return kc.DiscoveryV1().EndpointSlices(ns).List(ctx, opts)
 	}, func(obj runtime.Object) error {
@@ -131,20 +132,66 @@ func ReadCluster(ctx context.Context, kc kubernetes.Interface, dc dynamic.Interf
 			o.TargetGroupBindings = append(o.TargetGroupBindings, x)
 			return nil
 		})
-		list("ingressclassparams.elbv2.k8s.aws", false, dynamicList(dc, v1beta1.IngressClassParamsResource, ""), func(obj runtime.Object) error {
-			var x v1beta1.IngressClassParams
-			if err := fromUnstructured(obj, &x); err != nil {
-				return err
-			}
-			o.IngressClassParams = append(o.IngressClassParams, x)
-			return nil
-		})
+		list("ingressclassparams.elbv2.k8s.aws", false, dynamicList(dc, v1beta1.IngressClassParamsResource, ""), appendParams(&o.IngressClassParams))
 	}
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
+	o.ClassesFromCluster = classesWhole
 	o.Sort()
 	return o, nil
+}
+
+// ReadClasses lists the cluster's IngressClasses and IngressClassParams:
+// manifests name a class the controller's Helm chart put in the cluster, and
+// what it references decides what the controller does. A cluster without
+// the IngressClassParams CRD has none; any other failure is an error.
+func ReadClasses(ctx context.Context, kc kubernetes.Interface, dc dynamic.Interface) (*Classes, error) {
+	c := &Classes{}
+	if err := eachItem(ctx, 0, ingressClassPages(kc), appendClass(&c.IngressClasses)); err != nil {
+		return nil, fmt.Errorf("list ingressclasses: %w", err)
+	}
+	if dc == nil {
+		return c, nil
+	}
+	err := eachItem(ctx, 0, dynamicList(dc, v1beta1.IngressClassParamsResource, ""), appendParams(&c.IngressClassParams))
+	if err != nil && !apierrors.IsNotFound(err) {
+		return nil, fmt.Errorf("list ingressclassparams.elbv2.k8s.aws: %w", err)
+	}
+	return c, nil
+}
+
+// eachItem runs a paged list (pageSize 0: 500, as kubectl).
+func eachItem(ctx context.Context, pageSize int64, fn pager.ListPageFunc, each func(runtime.Object) error) error {
+	p := pager.New(fn)
+	if pageSize > 0 {
+		p.PageSize = pageSize
+	}
+	return p.EachListItem(ctx, metav1.ListOptions{}, each)
+}
+
+func ingressClassPages(kc kubernetes.Interface) pager.ListPageFunc {
+	return func(ctx context.Context, opts metav1.ListOptions) (runtime.Object, error) {
+		return kc.NetworkingV1().IngressClasses().List(ctx, opts)
+	}
+}
+
+func appendClass(to *[]networkingv1.IngressClass) func(runtime.Object) error {
+	return func(obj runtime.Object) error {
+		*to = append(*to, *obj.(*networkingv1.IngressClass))
+		return nil
+	}
+}
+
+func appendParams(to *[]v1beta1.IngressClassParams) func(runtime.Object) error {
+	return func(obj runtime.Object) error {
+		var x v1beta1.IngressClassParams
+		if err := fromUnstructured(obj, &x); err != nil {
+			return err
+		}
+		*to = append(*to, x)
+		return nil
+	}
 }
 
 func dynamicList(dc dynamic.Interface, gvr schema.GroupVersionResource, ns string) pager.ListPageFunc {

@@ -1,7 +1,8 @@
 // Package kube reads the Kubernetes side of the topology — IngressClass,
 // IngressClassParams, Ingress, Service, EndpointSlice, Pod, Node, Namespace and
 // TargetGroupBinding — from a cluster (clients it is given) or from manifest
-// files (cli-runtime's resource builder), into one typed Objects value.
+// files or a kustomization (cli-runtime's resource builder), into one typed
+// Objects value.
 package kube
 
 import (
@@ -33,6 +34,25 @@ type Objects struct {
 	Notes []Note `json:"notes,omitempty"`
 	// FromFiles is true when the objects came from manifests, not a cluster.
 	FromFiles bool `json:"fromFiles,omitempty"`
+	// NoNamespace are the namespaced objects whose manifests had no
+	// metadata.namespace: they took the reader's namespace, as kubectl
+	// gives them -n or the context's, and a plan writes them back without
+	// one so they still fit the repository and its kustomization.
+	NoNamespace []ObjectKey `json:"noNamespace,omitempty"`
+	// SuppliedClasses are the IngressClasses the manifests name but do not
+	// hold, and where lbctl took each from (SupplyClasses).
+	SuppliedClasses []SuppliedClass `json:"suppliedClasses,omitempty"`
+	// ClassesFromCluster is true when the IngressClasses and
+	// IngressClassParams were read whole from a cluster, so one that is not
+	// among them does not exist (rather than living somewhere unread).
+	ClassesFromCluster bool `json:"classesFromCluster,omitempty"`
+}
+
+// ObjectKey names one object by kind, namespace and name.
+type ObjectKey struct {
+	Kind      string `json:"kind"`
+	Namespace string `json:"namespace,omitempty"`
+	Name      string `json:"name"`
 }
 
 // Note is something the reader skipped, with the object or source involved.
@@ -53,6 +73,7 @@ func (o *Objects) Sort() {
 	sortBy(o.Nodes, func(x corev1.Node) string { return x.Name })
 	sortBy(o.Deployments, func(x appsv1.Deployment) string { return x.Namespace + "/" + x.Name })
 	sortBy(o.TargetGroupBindings, func(x v1beta1.TargetGroupBinding) string { return x.Namespace + "/" + x.Name })
+	sortBy(o.NoNamespace, func(x ObjectKey) string { return x.Kind + "/" + x.Namespace + "/" + x.Name })
 }
 
 func sortBy[T any](s []T, key func(T) string) {

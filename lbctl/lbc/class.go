@@ -122,6 +122,30 @@ func ClassOfWith(ing *networkingv1.Ingress, classes []networkingv1.IngressClass,
 	return o
 }
 
+// ChartIngressClass is the IngressClass the controller's Helm chart creates
+// with its default values (ingressClass: alb, createIngressClassResource:
+// true): named alb, served by ingress.k8s.aws/alb. Depending on the chart
+// version and values it may also reference an IngressClassParams the chart
+// creates (ingressClassParams.create), whose spec is empty by default and
+// sets nothing, so the class is modelled without parameters. Repositories rarely
+// hold this object: the chart puts it in the cluster. lbctl assumes it for
+// manifests that name alb when nothing else says what serves it.
+func ChartIngressClass() networkingv1.IngressClass {
+	return networkingv1.IngressClass{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "networking.k8s.io/v1", Kind: "IngressClass"},
+		ObjectMeta: metav1.ObjectMeta{Name: IngressClassALB},
+		Spec:       networkingv1.IngressClassSpec{Controller: ControllerName},
+	}
+}
+
+// MissingParamsError is the controller's refusal of an Ingress whose
+// IngressClass references IngressClassParams that do not exist: it ignores
+// the Ingress (ErrInvalidIngressClass in the controller's class loader) and
+// the group it belongs to fails to reconcile.
+func MissingParamsError(class, params string) error {
+	return fmt.Errorf("invalid ingress class: IngressClass %s references IngressClassParams %q, which does not exist", class, params)
+}
+
 // DefaultIngressClass returns the IngressClass the API server assigns to new
 // class-less Ingresses: among those annotated is-default-class "true", the
 // newest, ties broken by name. Nil when there is none.

@@ -112,12 +112,15 @@ func Sources() []Source {
 		{Func: "lbctl/kube.ReadCluster", Commands: all, Kube: []KubeRule{
 			list("networking.k8s.io", "ingresses"),
 			list("", "services"),
-			list("networking.k8s.io", "ingressclasses"),
 			list("discovery.k8s.io", "endpointslices"),
 			list("", "pods"),
 			list("", "nodes"),
 			list("", "namespaces"),
 		}},
+		// The IngressClasses, for ReadCluster and for ReadClasses: manifests
+		// (-f, -k) that name a class they do not hold read it from the
+		// cluster when one is reachable.
+		{Func: "lbctl/kube.ingressClassPages", Commands: all, Kube: []KubeRule{list("networking.k8s.io", "ingressclasses")}},
 		{Func: "lbctl/kube.dynamicList", Commands: all, Kube: []KubeRule{
 			list("elbv2.k8s.aws", "targetgroupbindings"),
 			list("elbv2.k8s.aws", "ingressclassparams"),

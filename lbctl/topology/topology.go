@@ -81,6 +81,12 @@ type Ingress struct {
 	Ownership lbc.Ownership
 	// Params is the IngressClassParams in effect (nil when none).
 	Params *v1beta1.IngressClassParams
+	// ParamsMissing is true when its IngressClass references
+	// IngressClassParams (Ownership.ParamsName) that were not read: from a
+	// cluster they do not exist and the controller ignores the Ingress (an
+	// error in Errors); from manifests they may live in the cluster, and
+	// the Ingress is read without them.
+	ParamsMissing bool
 	// Config is the resolved per-Ingress configuration (ALB Ingresses only).
 	Config lbc.IngressConfig
 	Group  *Group
@@ -192,9 +198,16 @@ func Build(objs *kube.Objects, aws *awsapi.State, o Options) *Topology {
 			in.Errors = append(in.Errors, in.Ownership.Problem)
 		}
 		var spec *v1beta1.IngressClassParamsSpec
-		if p := t.params[in.Ownership.ParamsName]; p != nil && in.Ownership.ParamsName != "" {
-			in.Params = p
-			spec = &p.Spec
+		if name := in.Ownership.ParamsName; name != "" {
+			if p := t.params[name]; p != nil {
+				in.Params = p
+				spec = &p.Spec
+			} else {
+				in.ParamsMissing = true
+				if objs.ClassesFromCluster {
+					in.Errors = append(in.Errors, lbc.MissingParamsError(in.Ownership.ClassName, name))
+				}
+			}
 		}
 		cfg, errs := lbc.IngressSettings(ing, spec, d)
 		in.Errors = append(in.Errors, errs...)

@@ -482,3 +482,41 @@ func TestInstanceID(t *testing.T) {
 		}
 	}
 }
+
+// An IngressClass whose IngressClassParams were not read: from a cluster
+// that read them whole they do not exist and the controller refuses the
+// Ingress; from manifests they may live in the cluster, so the Ingress is
+// read without them and only flagged.
+func TestBuildParamsMissing(t *testing.T) {
+	group := lbc.ParamsAPIGroup
+	objs := func(fromCluster bool) *kube.Objects {
+		return &kube.Objects{
+			ClassesFromCluster: fromCluster,
+			IngressClasses: []networkingv1.IngressClass{{ObjectMeta: metav1.ObjectMeta{Name: "alb-public"}, Spec: networkingv1.IngressClassSpec{
+				Controller: lbc.ControllerName, Parameters: &networkingv1.IngressClassParametersReference{APIGroup: &group, Kind: lbc.ParamsKind, Name: "public"}}}},
+			Ingresses: []networkingv1.Ingress{ingress("shop", "web", "alb-public", nil, "web", intstr.FromInt32(80))},
+			Services:  []corev1.Service{service("web", 8080, 30080)},
+		}
+	}
+	for _, tc := range []struct {
+		name        string
+		fromCluster bool
+		wantErr     bool
+	}{{"from manifests", false, false}, {"from the cluster", true, true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			in := ingressByKey(t, build("prod", objs(tc.fromCluster), nil), "shop/web")
+			if !in.ParamsMissing || in.Params != nil || in.Group == nil {
+				t.Fatalf("ParamsMissing %v, Params %v, group %v; want missing, none, an ALB Ingress still", in.ParamsMissing, in.Params, in.Group)
+			}
+			gotErr := false
+			for _, err := range in.Errors {
+				if strings.Contains(err.Error(), `IngressClassParams "public"`) {
+					gotErr = true
+				}
+			}
+			if gotErr != tc.wantErr {
+				t.Errorf("errors %v: the controller's refusal recorded %v, want %v", in.Errors, gotErr, tc.wantErr)
+			}
+		})
+	}
+}

@@ -7,6 +7,7 @@ package world
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -21,6 +22,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/lbctl/lbctl/lbctl/awsapi"
+	"github.com/lbctl/lbctl/lbctl/exitcode"
 	"github.com/lbctl/lbctl/lbctl/kube"
 	"github.com/lbctl/lbctl/lbctl/lbc"
 	"github.com/lbctl/lbctl/lbctl/topology"
@@ -47,23 +49,39 @@ type AWS struct {
 	Route53 awsapi.Route53API
 }
 
-// Scope is what to read: manifests (Files) or the cluster, in one namespace
-// or all, Ingresses by label.
+// Scope is what to read: manifests (Files or Kustomize) or the cluster, in
+// one namespace or all, Ingresses by label.
 type Scope struct {
 	// Files are manifests (files, directories, "-" for Stdin) read instead
 	// of the cluster.
 	Files []string
 	Stdin io.Reader
-	// Namespace is the one namespace read; ignored with AllNamespaces.
-	// The caller resolves it (-n, else the kubeconfig context's).
+	// Kustomize is a kustomization directory read instead of the cluster,
+	// built as kubectl -k builds it; not with Files.
+	Kustomize string
+	// Namespace is the one namespace read from a cluster; ignored with
+	// AllNamespaces. With manifests it is the namespace objects without
+	// metadata.namespace take, as kubectl does ("" is "default"). The
+	// caller resolves it (-n, else the kubeconfig context's).
 	Namespace     string
 	AllNamespaces bool
 	// Selector filters Ingresses by label; what they use is read whole.
 	Selector string
+	// IngressClasses state which controller serves an IngressClass the
+	// manifests name but do not hold (class name → spec.controller, e.g.
+	// alb → ingress.k8s.aws/alb); they win over the cluster's classes and
+	// the chart's default (ParseIngressClasses reads them).
+	IngressClasses map[string]string
+	// ClassesFromCluster has ReadKube read, for manifests that name an
+	// IngressClass or IngressClassParams they do not hold, the cluster's
+	// through Clients. When that fails, a note says why and what the
+	// manifests lack is assumed as without a cluster: the controller Helm
+	// chart's class alb.
+	ClassesFromCluster bool
 }
 
 // FromFiles says whether the scope reads manifests rather than a cluster.
-func (s Scope) FromFiles() bool { return len(s.Files) > 0 }
+func (s Scope) FromFiles() bool { return len(s.Files) > 0 || s.Kustomize != "" }
 
 // Kube is the scope as the Kubernetes reader takes it.
 func (s Scope) Kube() kube.Scope {
@@ -141,10 +159,11 @@ func ReadKubeFirst(ctx context.Context, c Clients, s Scope, o Options) (t *topol
 	return Join(objs, st, o.Cluster), awsErr, nil
 }
 
-// ReadKube reads the Kubernetes side of the scope.
+// ReadKube reads the Kubernetes side of the scope. Manifests get the
+// IngressClasses they name but do not hold supplied (ReadManifests).
 func ReadKube(ctx context.Context, c Clients, s Scope) (*kube.Objects, error) {
 	if s.FromFiles() {
-		return kube.ReadFiles(s.Files, s.Stdin)
+		return ReadManifests(ctx, c, s)
 	}
 	kc, err := c.Kube()
 	if err != nil {
@@ -155,6 +174,89 @@ func ReadKube(ctx context.Context, c Clients, s Scope) (*kube.Objects, error) {
 		return nil, err
 	}
 	return kube.ReadCluster(ctx, kc, dc, s.Kube())
+}
+
+// ClassesTimeout bounds reading the cluster's IngressClasses for manifests:
+// a kubeconfig that points at a cluster out of reach must not hold up a
+// read of files for long.
+const ClassesTimeout = 10 * time.Second
+
+// ReadManifests reads the scope's manifests and supplies the IngressClasses
+// and IngressClassParams they name but do not hold: the classes stated,
+// else (ClassesFromCluster) the cluster's, else the controller Helm chart's
+// class alb (kube.Objects.SupplyClasses records which).
+func ReadManifests(ctx context.Context, c Clients, s Scope) (*kube.Objects, error) {
+	objs, err := kube.ReadManifests(kube.Manifests{Files: s.Files, Stdin: s.Stdin, Kustomize: s.Kustomize, Namespace: s.Namespace})
+	if err != nil {
+		return nil, err
+	}
+	supply := kube.ClassSupply{Stated: s.IngressClasses}
+	if s.ClassesFromCluster && objs.LacksClasses(s.IngressClasses) {
+		cl, err := clusterClasses(ctx, c)
+		if err != nil {
+			why, _, _ := strings.Cut(err.Error(), "\n")
+			objs.Notes = append(objs.Notes, kube.Note{Source: "cluster",
+				Message: "IngressClasses not read (" + why + "); what the manifests lack is assumed as without a cluster"})
+		} else {
+			supply.Cluster = cl
+		}
+	}
+	objs.SupplyClasses(supply)
+	return objs, nil
+}
+
+// clusterClasses reads the cluster's IngressClasses and IngressClassParams
+// within ClassesTimeout.
+func clusterClasses(ctx context.Context, c Clients) (*kube.Classes, error) {
+	if c.Kube == nil {
+		return nil, errors.New("no cluster client")
+	}
+	kc, err := c.Kube()
+	if err != nil {
+		return nil, err
+	}
+	var dc dynamic.Interface
+	if c.Dynamic != nil {
+		if dc, err = c.Dynamic(); err != nil {
+			return nil, err
+		}
+	}
+	ctx, cancel := context.WithTimeout(ctx, ClassesTimeout)
+	defer cancel()
+	return kube.ReadClasses(ctx, kc, dc)
+}
+
+// ParseIngressClasses reads --ingress-class values, NAME=CONTROLLER each
+// (alb=ingress.k8s.aws/alb, nginx=k8s.io/ingress-nginx), into the map
+// Scope.IngressClasses takes. A value without a name, or with a controller
+// that is not a domain-prefixed path as IngressClass spec.controller must
+// be, is a usage error; so is one name given two controllers.
+func ParseIngressClasses(values []string) (map[string]string, error) {
+	if len(values) == 0 {
+		return nil, nil
+	}
+	out := make(map[string]string, len(values))
+	for _, v := range values {
+		name, ctrl, ok := strings.Cut(v, "=")
+		name, ctrl = strings.TrimSpace(name), strings.TrimSpace(ctrl)
+		if !ok || name == "" || !validController(ctrl) {
+			return nil, exitcode.New(exitcode.Usage, fmt.Sprintf("--ingress-class %q is not NAME=CONTROLLER", v),
+				"write it as NAME=CONTROLLER, e.g. alb="+lbc.ControllerName, exitcode.ErrUsage)
+		}
+		if prev, dup := out[name]; dup && prev != ctrl {
+			return nil, exitcode.New(exitcode.Usage, fmt.Sprintf("--ingress-class gives class %s two controllers (%s, %s)", name, prev, ctrl),
+				"give each class one controller", exitcode.ErrUsage)
+		}
+		out[name] = ctrl
+	}
+	return out, nil
+}
+
+// validController: an IngressClass spec.controller is a domain-prefixed
+// path (example.com/name).
+func validController(c string) bool {
+	domain, path, ok := strings.Cut(c, "/")
+	return ok && domain != "" && path != "" && !strings.ContainsAny(c, " \t=")
 }
 
 // ReadAWS reads the load balancers and target groups the controller tagged

@@ -405,7 +405,8 @@ func (e *Executor) check(st plan.Step) error {
 	return nil
 }
 
-// objects decodes the manifest of a step.
+// objects decodes the manifest of a step; objects without a namespace get
+// the plan's.
 func (e *Executor) objects(path string) ([]*unstructured.Unstructured, error) {
 	data, ok := e.o.Files[path]
 	if !ok {
@@ -423,7 +424,13 @@ func (e *Executor) objects(path string) ([]*unstructured.Unstructured, error) {
 		if len(m) == 0 {
 			continue
 		}
-		out = append(out, &unstructured.Unstructured{Object: m})
+		u := &unstructured.Unstructured{Object: m}
+		// The plan leaves metadata.namespace out where the input had none
+		// (it fits the repository); those objects belong in Plan.Namespace.
+		if u.GetNamespace() == "" && u.GetKind() != "Namespace" && e.o.Plan != nil {
+			u.SetNamespace(e.o.Plan.Namespace)
+		}
+		out = append(out, u)
 	}
 	return out, nil
 }

@@ -7,6 +7,8 @@ import (
 	"sort"
 
 	"k8s.io/apimachinery/pkg/runtime"
+
+	"github.com/lbctl/lbctl/lbctl/kube"
 )
 
 // files renders every step's manifest, the backups the undos apply, and
@@ -40,9 +42,10 @@ func (b *builder) files() []File {
 	if len(svcs) > 0 {
 		sets["backup/services.yaml"] = svcs
 	}
+	bare := b.bare()
 	var out []File
 	for _, path := range sortedKeys(sets) {
-		data, err := renderYAML(sets[path])
+		data, err := renderYAML(sets[path], bare)
 		if err != nil {
 			data = []byte(fmt.Sprintf("# cannot render: %v\n", err))
 		}
@@ -68,8 +71,29 @@ func kindOrder(kind string) int {
 	return 3
 }
 
-// renderYAML writes objects as a multi-document YAML stream.
-func renderYAML(objs []runtime.Object) ([]byte, error) {
+// bare are the objects the manifests leave without metadata.namespace: those
+// the input named none for (they took the reader's namespace, Plan.Namespace),
+// and the copies of such Ingresses, so the files fit the repository and the
+// kustomization they came from.
+func (b *builder) bare() map[kube.ObjectKey]bool {
+	if len(b.t.Objects.NoNamespace) == 0 {
+		return nil
+	}
+	out := make(map[kube.ObjectKey]bool, len(b.t.Objects.NoNamespace)+len(b.moves))
+	for _, k := range b.t.Objects.NoNamespace {
+		out[k] = true
+	}
+	for _, m := range b.moves {
+		if out[kube.ObjectKey{Kind: "Ingress", Namespace: m.in.Object.Namespace, Name: m.in.Object.Name}] {
+			out[kube.ObjectKey{Kind: "Ingress", Namespace: m.in.Object.Namespace, Name: m.newName}] = true
+		}
+	}
+	return out
+}
+
+// renderYAML writes objects as a multi-document YAML stream, leaving
+// metadata.namespace out for the bare ones.
+func renderYAML(objs []runtime.Object, bare map[kube.ObjectKey]bool) ([]byte, error) {
 	type doc struct {
 		kind, ns, name string
 		m              map[string]any
@@ -88,6 +112,9 @@ func renderYAML(objs []runtime.Object) ([]byte, error) {
 		kind, _ := m["kind"].(string)
 		ns, _ := md["namespace"].(string)
 		name, _ := md["name"].(string)
+		if bare[kube.ObjectKey{Kind: kind, Namespace: ns, Name: name}] {
+			delete(md, "namespace")
+		}
 		docs = append(docs, doc{kind, ns, name, m})
 	}
 	sort.SliceStable(docs, func(i, j int) bool {

@@ -30,6 +30,7 @@ const (
 	CodePredictionMismatch = "prediction-mismatch"
 	CodeLabelFallback      = "group-label-missing"
 	CodePreflight          = "preflight"
+	CodeNamespaceOmitted   = "namespace-omitted"
 	// CodeTargetGroupTargets: one backend has more ready endpoints than a
 	// target group may hold; splitting the group cannot help.
 	CodeTargetGroupTargets = "target-group-targets-quota"

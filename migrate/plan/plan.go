@@ -96,6 +96,7 @@ func Build(t *topology.Topology, o Options) *Plan {
 		Groups:       b.groups(),
 		Replacements: b.replacements(),
 	}
+	b.namespaceless()
 	b.healthAndRollout()
 	b.plan.Phases = b.phases()
 	b.plan.Inputs = b.inputs()
@@ -128,16 +129,40 @@ func (b *builder) settings() Settings {
 }
 
 // shared are the scan findings the plan repeats as they are: other
-// controllers' Ingresses it leaves alone and orphans that predate it.
+// controllers' Ingresses it leaves alone, orphans that predate it, and what
+// it assumed about IngressClasses the manifests do not hold (an error among
+// those blocks the Ingress, and the plan says so itself).
 func (b *builder) shared() []scan.Finding {
 	var out []scan.Finding
 	for _, f := range b.scanned {
 		switch f.Code {
 		case scan.CodeOtherController, scan.CodeOrphanALB, scan.CodeOrphanTargetGroup:
 			out = append(out, f)
+		case scan.CodeClassAssumed, scan.CodeClassMissing, scan.CodeParamsMissing:
+			if f.Severity != scan.Error {
+				out = append(out, f)
+			}
 		}
 	}
 	return out
+}
+
+// namespaceless sets Plan.Namespace when the input left objects without
+// metadata.namespace, and says how their manifests are applied.
+func (b *builder) namespaceless() {
+	nn := b.t.Objects.NoNamespace
+	if len(nn) == 0 {
+		return
+	}
+	ns := nn[0].Namespace
+	b.plan.Namespace = ns
+	refs := make([]topology.ObjectRef, 0, len(nn))
+	for _, k := range nn {
+		refs = append(refs, topology.ObjectRef{Kind: k.Kind, Namespace: k.Namespace, Name: k.Name})
+	}
+	b.add(finding(scan.Info, CodeNamespaceOmitted,
+		fmt.Sprintf("%s had no metadata.namespace in the input and took namespace %s; the plan's manifests leave it out for them and their copies, as the repository keeps them", plural(len(nn), "object", "objects"), ns),
+		fmt.Sprintf("apply the manifests in %s: migrate apply does; with kubectl, pass -n %s (or let the kustomization or GitOps application they belong to set it)", ns, ns), refs...))
 }
 
 func (b *builder) groups() []Group {

@@ -16,8 +16,14 @@ type Plan struct {
 	APIVersion string `json:"apiVersion"`
 	Kind       string `json:"kind"`
 	// Cluster is the controller's cluster name the names are predicted with.
-	Cluster  string   `json:"cluster,omitempty"`
-	Settings Settings `json:"settings"`
+	Cluster string `json:"cluster,omitempty"`
+	// Namespace is where the objects the manifests write without
+	// metadata.namespace belong: the input named none for them (it took -n,
+	// the context's namespace or default), and the manifests keep it so,
+	// to fit the repository. migrate apply puts them there; kubectl apply
+	// needs -n for them. Empty when every object names its namespace.
+	Namespace string   `json:"namespace,omitempty"`
+	Settings  Settings `json:"settings"`
 	// Groups are the shared groups the moved Ingresses land in.
 	Groups []Group `json:"groups"`
 	// Phases run in order; each step has its wait condition and undo.

@@ -4,12 +4,14 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/lbctl/lbctl/lbctl/kube"
 	"github.com/lbctl/lbctl/lbctl/lbc"
 	"github.com/lbctl/lbctl/lbctl/topology"
 )
 
-// checkClasses reports Ingresses of other controllers (left alone) and ALB
-// Ingresses whose class the controller cannot use.
+// checkClasses reports Ingresses of other controllers (left alone), those
+// whose IngressClass is nowhere to be read, and ALB Ingresses whose class the
+// controller cannot use.
 func checkClasses(t *topology.Topology, _ Options) []Finding {
 	var out []Finding
 	others := map[string][]topology.ObjectRef{}
@@ -22,19 +24,101 @@ func checkClasses(t *topology.Topology, _ Options) []Finding {
 				order = append(order, own.Controller)
 			}
 			others[own.Controller] = append(others[own.Controller], in.Ref())
-		case own.Controller == "":
+		case own.ClassName == "":
 			out = append(out, Finding{Severity: Info, Code: CodeOtherController, Objects: refs(in.Ref()),
 				Message: fmt.Sprintf("Ingress %s names no ingress class; no controller is known to serve it, lbctl leaves it alone", in.Key()),
 				Remedy:  "set spec.ingressClassName if it should be served"})
+		case own.Controller == "":
+			out = append(out, classNotFound(t, in))
 		case own.Problem != nil:
 			out = append(out, Finding{Severity: Error, Code: CodeClassMissing, Objects: refs(in.Ref()),
-				Message: fmt.Sprintf("Ingress %s is meant for the ALB controller but it ignores it: %v", in.Key(), own.Problem),
+				Message: fmt.Sprintf("Ingress %s names %s, meant for the ALB controller, but the controller ignores it: %v", in.Key(), className(in), own.Problem),
 				Remedy:  "create the IngressClass (controller ingress.k8s.aws/alb) or fix spec.ingressClassName"})
 		}
 	}
 	for _, c := range order {
 		out = append(out, Finding{Severity: Info, Code: CodeOtherController, Objects: others[c],
 			Message: fmt.Sprintf("%d Ingress(es) belong to controller %s; lbctl leaves them untouched", len(others[c]), c)})
+	}
+	return out
+}
+
+// className says what an Ingress names as its class, and where.
+func className(in *topology.Ingress) string {
+	if in.Ownership.Legacy {
+		return fmt.Sprintf("class %q (annotation %s)", in.Ownership.ClassName, lbc.IngressClassAnnotation)
+	}
+	return fmt.Sprintf("IngressClass %q (spec.ingressClassName)", in.Ownership.ClassName)
+}
+
+// classNotFound reports an Ingress whose IngressClass was read nowhere: not
+// in the cluster, or neither in the manifests nor stated nor assumed.
+func classNotFound(t *topology.Topology, in *topology.Ingress) Finding {
+	f := Finding{Severity: Warning, Code: CodeClassMissing, Objects: refs(in.Ref())}
+	name := in.Ownership.ClassName
+	switch {
+	case !t.Objects.FromFiles:
+		f.Message = fmt.Sprintf("Ingress %s names %s, which does not exist in the cluster: no controller serves it, lbctl leaves it alone", in.Key(), className(in))
+		f.Remedy = fmt.Sprintf("create IngressClass %s (spec.controller %s for the ALB controller) or fix spec.ingressClassName", name, lbc.ControllerName)
+	case t.Objects.ClassesFromCluster:
+		f.Message = fmt.Sprintf("Ingress %s names %s, which is neither in the manifests nor in the cluster: lbctl cannot tell which controller serves it and leaves it alone", in.Key(), className(in))
+		f.Remedy = fmt.Sprintf("add IngressClass %s to the manifests, or state its controller: --ingress-class %s=%s", name, name, lbc.ControllerName)
+	default:
+		f.Message = fmt.Sprintf("Ingress %s names %s, which is not in the manifests and no cluster was read: lbctl cannot tell which controller serves it and leaves it alone", in.Key(), className(in))
+		f.Remedy = fmt.Sprintf("add IngressClass %s to the manifests, let lbctl read the cluster's (a reachable kubeconfig), or state its controller: --ingress-class %s=%s", name, name, lbc.ControllerName)
+	}
+	return f
+}
+
+// checkClassAssumed reports, once per class, that lbctl assumed what serves
+// an IngressClass the manifests name but do not hold (the controller Helm
+// chart's default), so a reader knows the scan rests on it.
+func checkClassAssumed(t *topology.Topology, _ Options) []Finding {
+	var out []Finding
+	for _, sc := range t.Objects.SuppliedClasses {
+		if sc.Source != kube.ClassAssumed {
+			continue
+		}
+		var objs []topology.ObjectRef
+		var keys []string
+		for _, in := range t.Ingresses {
+			if !in.Ownership.Legacy && in.Ownership.ClassName == sc.Name {
+				objs = append(objs, in.Ref())
+				keys = append(keys, in.Key())
+			}
+		}
+		out = append(out, Finding{Severity: Info, Code: CodeClassAssumed, Objects: objs,
+			Message: fmt.Sprintf("Ingress(es) %s name IngressClass %q, which is not in the manifests, and the cluster's classes were not read: lbctl assumes the controller Helm chart's default, class %s served by %s with no IngressClassParams",
+				joinKeys(keys), sc.Name, sc.Name, sc.Controller),
+			Remedy: fmt.Sprintf("if the cluster's IngressClass %s differs, add it (and its IngressClassParams) to the manifests, let lbctl read the cluster's (a reachable kubeconfig), or state it: --ingress-class %s=CONTROLLER", sc.Name, sc.Name)})
+	}
+	return out
+}
+
+// checkClassParams reports ALB Ingresses whose IngressClass references
+// IngressClassParams that were not read: from a cluster the controller
+// ignores them; from manifests what the parameters force is unknown.
+func checkClassParams(t *topology.Topology, _ Options) []Finding {
+	var out []Finding
+	for _, in := range t.ALBIngresses() {
+		if !in.ParamsMissing {
+			continue
+		}
+		class, params := in.Ownership.ClassName, in.Ownership.ParamsName
+		f := Finding{Severity: Warning, Code: CodeParamsMissing, Objects: refs(in.Ref())}
+		if t.Objects.ClassesFromCluster {
+			where := "the cluster"
+			if t.Objects.FromFiles {
+				where = "the manifests nor the cluster"
+			}
+			f.Severity = Error
+			f.Message = fmt.Sprintf("Ingress %s names %s, whose spec.parameters reference IngressClassParams %q, which is not in %s: the controller ignores the Ingress (invalid ingress class)", in.Key(), className(in), params, where)
+			f.Remedy = fmt.Sprintf("create IngressClassParams %s, or remove spec.parameters from IngressClass %s", params, class)
+		} else {
+			f.Message = fmt.Sprintf("Ingress %s names %s, whose spec.parameters reference IngressClassParams %q, which is not in the manifests: lbctl reads the Ingress without it, so what it sets (group, scheme, subnets, target type, …) is not taken into account", in.Key(), className(in), params)
+			f.Remedy = fmt.Sprintf("add IngressClassParams %s to the manifests, or let lbctl read the cluster's (a reachable kubeconfig)", params)
+		}
+		out = append(out, f)
 	}
 	return out
 }

@@ -64,6 +64,8 @@ const (
 	CodeAnnotationInvalid  = "annotation-invalid"
 	CodeServiceMissing     = "backend-missing"
 	CodeClassMissing       = "ingress-class-problem"
+	CodeClassAssumed       = "ingress-class-assumed"
+	CodeParamsMissing      = "ingress-class-params-missing"
 	CodeAWSAccess          = "aws-access"
 	CodeTargetsUnhealthy   = "targets-unhealthy"
 	CodeClusterNameUnknown = "cluster-name-unknown"

@@ -36,6 +36,8 @@ type check func(t *topology.Topology, o Options) []Finding
 func allChecks() []check {
 	return []check{
 		checkClasses,
+		checkClassAssumed,
+		checkClassParams,
 		checkAnnotations,
 		checkTargetTypes,
 		checkNodePortOnly,
