@@ -53,6 +53,7 @@ type targetFlags struct {
 }
 
 func (f *targetFlags) add(c *cobra.Command) {
+	f.topo.noKustomizeShorthand = true
 	f.topo.add(c)
 	fl := c.Flags()
 	fl.StringArrayVar(&f.urls, "url", nil, "a URL to send requests to, optionally NAME=URL (repeatable)")

@@ -55,6 +55,7 @@ A TARGET is ingress:NAMESPACE/NAME, group:NAME, file:PATH (a vegeta target file)
 			return o.run(c.Context(), r, attack)
 		},
 	}
+	o.topo.noKustomizeShorthand = true
 	o.topo.add(c)
 	o.load.add(c)
 	fl := c.Flags()

@@ -121,7 +121,7 @@ func (o *planOptions) build(ctx context.Context, r *Root) (*plan.Plan, *topology
 	}
 	opts := o.opts
 	opts.Limits = lbc.LimitsFromAWS(limits)
-	if o.live && len(o.topo.Filenames) == 0 {
+	if o.live && !o.topo.fromFiles() {
 		if opts.Live, err = r.livePreflight(ctx, &o.topo); err != nil {
 			return nil, nil, err
 		}

@@ -15,6 +15,9 @@ import (
 // topologyFlags are the flags of every command that reads the topology.
 type topologyFlags struct {
 	Filenames     []string
+	Kustomize     string
+	// IngressClasses are --ingress-class NAME=CONTROLLER values.
+	IngressClasses []string
 	AllNamespaces bool
 	Selector      string
 	NoAWS         bool
@@ -23,11 +26,24 @@ type topologyFlags struct {
 	// preflight (plan's) also reads the nodes' instances, the security
 	// groups and the Route53 hosted zones.
 	preflight bool
+	// noKustomizeShorthand leaves -k to the command (loadtest's --insecure,
+	// as curl's); --kustomize stays.
+	noKustomizeShorthand bool
 }
+
+// fromFiles says whether the flags read manifests (-f or --kustomize)
+// rather than the cluster.
+func (f *topologyFlags) fromFiles() bool { return len(f.Filenames) > 0 || f.Kustomize != "" }
 
 func (f *topologyFlags) add(c *cobra.Command) {
 	fl := c.Flags()
 	fl.StringSliceVarP(&f.Filenames, "filename", "f", nil, "read manifests from files, directories or - (stdin) instead of the cluster")
+	short := "k"
+	if f.noKustomizeShorthand {
+		short = ""
+	}
+	fl.StringVarP(&f.Kustomize, "kustomize", short, "", "read the kustomization in DIR (built as kubectl -k builds it) instead of the cluster; not with -f")
+	fl.StringArrayVar(&f.IngressClasses, "ingress-class", nil, "with -f or -k: which controller serves an IngressClass the manifests name but do not hold (NAME=CONTROLLER, e.g. alb=ingress.k8s.aws/alb; repeatable); wins over the cluster's and the controller chart's default")
 	fl.BoolVarP(&f.AllNamespaces, "all-namespaces", "A", false, "read every namespace")
 	fl.StringVarP(&f.Selector, "selector", "l", "", "label selector for Ingresses (the objects they use are read whole)")
 	fl.BoolVar(&f.NoAWS, "no-aws", false, "do not read AWS (names are predicted, health unknown)")
@@ -44,11 +60,39 @@ func (r *Root) worldClients() world.Clients {
 	}
 }
 
-// scope resolves what the flags read: manifests, or the cluster in every
-// namespace or in one (-n, else the kubeconfig context's), once.
+// scope resolves what the flags read: manifests (files or a
+// kustomization), or the cluster in every namespace or in one (-n, else the
+// kubeconfig context's), once. Objects in manifests without a namespace
+// take -n, else the context's namespace, else default, as kubectl does;
+// the IngressClasses they name but do not hold come from --ingress-class,
+// else the cluster's when a kubeconfig names one, else the chart's default.
 func (r *Root) scope(f *topologyFlags) (world.Scope, error) {
-	s := world.Scope{Files: f.Filenames, Stdin: r.Streams.In, AllNamespaces: f.AllNamespaces, Selector: f.Selector}
-	if s.FromFiles() || s.AllNamespaces {
+	s := world.Scope{Files: f.Filenames, Kustomize: f.Kustomize, Stdin: r.Streams.In, AllNamespaces: f.AllNamespaces, Selector: f.Selector}
+	if len(f.Filenames) > 0 && f.Kustomize != "" {
+		return world.Scope{}, usageError("-f and --kustomize both name manifests", "pass one of them (a kustomization can list the files as resources)")
+	}
+	if len(f.IngressClasses) > 0 && !s.FromFiles() {
+		return world.Scope{}, usageError("--ingress-class states classes for manifests", "add -f or --kustomize, or drop --ingress-class (the cluster's IngressClasses are read)")
+	}
+	classes, err := world.ParseIngressClasses(f.IngressClasses)
+	if err != nil {
+		return world.Scope{}, err
+	}
+	s.IngressClasses = classes
+	if s.FromFiles() {
+		s.Namespace = deref(r.Factory.ConfigFlags.Namespace)
+		if s.Namespace == "" {
+			if ns, err := r.Factory.Namespace(); err == nil {
+				s.Namespace = ns
+			}
+		}
+		if s.Namespace == "" {
+			s.Namespace = "default"
+		}
+		s.ClassesFromCluster = r.Factory.checkKubeconfig() == nil && r.contextName() != ""
+		return s, nil
+	}
+	if s.AllNamespaces {
 		return s, nil
 	}
 	ns, err := r.Factory.Namespace()
