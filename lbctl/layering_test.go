@@ -5,6 +5,7 @@ import (
 	"go/token"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -34,30 +35,7 @@ func violations(t *testing.T, root string) []string {
 		if deps, ok := imports[dir]; ok {
 			return deps
 		}
-		imports[dir] = nil
-		entries, err := os.ReadDir(filepath.Join(root, dir))
-		if err != nil {
-			t.Fatalf("read %s: %v", dir, err)
-		}
-		seen := map[string]bool{}
-		for _, e := range entries {
-			name := e.Name()
-			if e.IsDir() || !strings.HasSuffix(name, ".go") || strings.HasSuffix(name, "_test.go") {
-				continue
-			}
-			f, err := parser.ParseFile(token.NewFileSet(), filepath.Join(root, dir, name), nil, parser.ImportsOnly)
-			if err != nil {
-				t.Fatalf("parse %s/%s: %v", dir, name, err)
-			}
-			for _, im := range f.Imports {
-				path, _ := strconv.Unquote(im.Path.Value)
-				if rel, ok := strings.CutPrefix(path, module+"/"); ok && !seen[rel] {
-					seen[rel] = true
-					imports[dir] = append(imports[dir], rel)
-				}
-			}
-		}
-		sort.Strings(imports[dir])
+		imports[dir] = directImports(t, root, dir)
 		return imports[dir]
 	}
 	isAbove := func(dir string) bool {
@@ -187,4 +165,73 @@ func TestOneReader(t *testing.T) {
 	for _, o := range offenders {
 		t.Errorf("reads the world itself instead of through lbctl/world: %s", o)
 	}
+}
+
+// TestArchitectureTable fails when docs/architecture.md's package table
+// and the code disagree: for every row naming one package whose imports
+// cell is a list of packages (or "—"), the list must be exactly the
+// package's imports within the module (non-test files).
+func TestArchitectureTable(t *testing.T) {
+	doc, err := os.ReadFile("../docs/architecture.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pkgCell := regexp.MustCompile("^`([a-z0-9/._-]+)`$")
+	listCell := regexp.MustCompile("^(—|`[a-z0-9/._-]+`(, `[a-z0-9/._-]+`)*)$")
+	checked := 0
+	for _, line := range strings.Split(string(doc), "\n") {
+		cells := strings.Split(strings.Trim(line, "| "), " | ")
+		if len(cells) != 3 {
+			continue
+		}
+		m := pkgCell.FindStringSubmatch(cells[0])
+		if m == nil || !listCell.MatchString(cells[2]) {
+			continue
+		}
+		var want []string
+		if cells[2] != "—" {
+			for _, c := range strings.Split(cells[2], ", ") {
+				want = append(want, strings.Trim(c, "`"))
+			}
+		}
+		got := directImports(t, "..", m[1])
+		if strings.Join(got, " ") != strings.Join(want, " ") {
+			t.Errorf("docs/architecture.md says %s imports %q; it imports %q", m[1], want, got)
+		}
+		checked++
+	}
+	if checked < 15 {
+		t.Errorf("only %d rows of docs/architecture.md's package table were checked: is the table still there?", checked)
+	}
+}
+
+// directImports are the module's packages that dir's non-test files
+// import, sorted.
+func directImports(t *testing.T, root, dir string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(filepath.Join(root, dir))
+	if err != nil {
+		t.Fatalf("read %s: %v", dir, err)
+	}
+	seen := map[string]bool{}
+	var out []string
+	for _, e := range entries {
+		name := e.Name()
+		if e.IsDir() || !strings.HasSuffix(name, ".go") || strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), filepath.Join(root, dir, name), nil, parser.ImportsOnly)
+		if err != nil {
+			t.Fatalf("parse %s/%s: %v", dir, name, err)
+		}
+		for _, im := range f.Imports {
+			path, _ := strconv.Unquote(im.Path.Value)
+			if rel, ok := strings.CutPrefix(path, module+"/"); ok && !seen[rel] {
+				seen[rel] = true
+				out = append(out, rel)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
 }
