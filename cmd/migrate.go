@@ -211,6 +211,7 @@ type migrateApplyFlags struct {
 	phase, until     string
 	verifyRate       float64
 	verifyThresholds []string
+	observe          bool
 
 	// ths are the parsed --verify-threshold, set by complete.
 	ths []loadtest.Threshold
@@ -224,6 +225,7 @@ func (f *migrateApplyFlags) add(c *cobra.Command) {
 	fl.StringArrayVar(&f.verifyThresholds, "verify-threshold", []string{"errors<0.1%"}, "a verification load that breaks one (loadtest's threshold syntax, e.g. 'p99<500ms') undoes the step")
 	fl.StringVar(&f.phase, "phase", "", "run only this phase (the ones before must be done)")
 	fl.StringVar(&f.until, "until", "", "stop after this phase, for a review")
+	fl.BoolVar(&f.observe, "observe", false, "write nothing but the journal: another process (a GitOps controller syncing each step's pull request) makes the changes; each step waits until the cluster shows them, then runs the same waits and gates")
 }
 
 // complete parses --verify-threshold when there is a verification load.
@@ -246,6 +248,9 @@ func (f *migrateApplyFlags) validate() error {
 	if f.phase != "" && f.until != "" {
 		return usageError("--phase and --until exclude each other", "")
 	}
+	if f.observe && f.write.dryRun != "none" {
+		return usageError("--observe writes nothing, so there is nothing to dry-run", "drop --dry-run")
+	}
 	return f.write.validateConfirm()
 }
 
@@ -255,7 +260,7 @@ func (f *migrateApplyFlags) validate() error {
 // (migrate resume); manualDone says its manual step was done.
 func (f *migrateApplyFlags) carryOut(ctx context.Context, r *Root, p *plan.Plan, files map[string][]byte, dir, cluster string, manualDone, resume bool) error {
 	opts := f.write.options(r)
-	opts.Phase, opts.Until, opts.ManualDone = f.phase, f.until, manualDone
+	opts.Phase, opts.Until, opts.ManualDone, opts.Observe = f.phase, f.until, manualDone, f.observe
 	if f.verifyRate > 0 {
 		opts.Verify = func(ctx context.Context, st plan.Step, soak time.Duration, progress func(apply.VerifyProgress)) (string, error) {
 			return f.verify(ctx, r, st, soak, f.ths, progress)
@@ -399,7 +404,7 @@ func eventLine(ev apply.Event) string {
 		return fmt.Sprintf("%s phase %s: %s", ts, ev.Phase, ev.Message)
 	case apply.EventStep:
 		return fmt.Sprintf("%s   step %d [%s] %s", ts, ev.Step, ev.Op, ev.Message)
-	case apply.EventWrite, apply.EventRollback:
+	case apply.EventWrite, apply.EventRollback, apply.EventObserved:
 		return fmt.Sprintf("%s     %s", ts, ev.Message)
 	case apply.EventWait:
 		return fmt.Sprintf("%s     waiting: %s", ts, ev.Message)

@@ -62,6 +62,11 @@ func (o *migrateApplyOptions) run(ctx context.Context, r *Root) error {
 			return err
 		}
 	} else {
+		if o.observe {
+			return usageError("--observe follows a plan another process carries out", "pass --plan DIR, the plan written with "+r.DisplayName()+" plan --out-dir")
+		}
+		// -o belongs to migrate here: the plan is not printed.
+		o.plan.output = "table"
 		if err := o.plan.complete(); err != nil {
 			return err
 		}

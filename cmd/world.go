@@ -14,15 +14,15 @@ import (
 
 // topologyFlags are the flags of every command that reads the topology.
 type topologyFlags struct {
-	Filenames     []string
-	Kustomize     string
+	Filenames []string
+	Kustomize string
 	// IngressClasses are --ingress-class NAME=CONTROLLER values.
 	IngressClasses []string
-	AllNamespaces bool
-	Selector      string
-	NoAWS         bool
-	ClusterName   string
-	AWSRate       float64
+	AllNamespaces  bool
+	Selector       string
+	NoAWS          bool
+	ClusterName    string
+	AWSRate        float64
 	// preflight (plan's) also reads the nodes' instances, the security
 	// groups and the Route53 hosted zones.
 	preflight bool

@@ -63,6 +63,10 @@ type Options struct {
 
 	DryRun         bool
 	ForceConflicts bool
+	// Observe writes nothing but the journal: another process (a GitOps
+	// controller) makes each step's changes, and each step waits until the
+	// cluster shows them, then runs the same waits and gates.
+	Observe bool
 	// Phase runs that phase only (the ones before must be done); Until
 	// stops after that phase.
 	Phase, Until string
@@ -128,6 +132,8 @@ const (
 	EventStep     = "step"
 	EventWrite    = "write"
 	EventWait     = "wait"
+	// EventObserved: in observe mode, a change another process made is seen.
+	EventObserved = "observed"
 	EventStepDone = "step-done"
 	EventStopped  = "stopped"
 	EventDone     = "done"

@@ -116,11 +116,18 @@ func (e *Executor) needs() ([]access, error) {
 				if s.step.Op == plan.OpDelete {
 					verbs = []string{"get", "delete"}
 				}
+				if e.o.Observe {
+					verbs = []string{"get"}
+				}
 				add(verbs, gr, ns)
 			}
 		case plan.OpRestart:
+			verbs := []string{"get", "patch"}
+			if e.o.Observe {
+				verbs = []string{"get"}
+			}
 			for _, o := range s.step.Objects {
-				add([]string{"get", "patch"}, schema.GroupResource{Group: "apps", Resource: "deployments"}, o.Namespace)
+				add(verbs, schema.GroupResource{Group: "apps", Resource: "deployments"}, o.Namespace)
 			}
 		}
 	}

@@ -161,11 +161,17 @@ func (e *Executor) applyStep(ctx context.Context, i int, s stepRef) error {
 	if err != nil {
 		return err
 	}
-	// Remember each object as it was before this step, for an automatic
-	// step rollback when the new path turns out unhealthy.
-	for _, u := range objs {
-		if err := e.write(ctx, i, u); err != nil {
+	if e.o.Observe {
+		if err := e.observeApply(ctx, i, objs); err != nil {
 			return err
+		}
+	} else {
+		// Remember each object as it was before this step, for an
+		// automatic step rollback when the new path turns out unhealthy.
+		for _, u := range objs {
+			if err := e.write(ctx, i, u); err != nil {
+				return err
+			}
 		}
 	}
 	if e.o.DryRun {
@@ -188,6 +194,9 @@ func (e *Executor) deleteStep(ctx context.Context, i int, s stepRef) error {
 	objs, err := e.objects(s.step.Manifest)
 	if err != nil {
 		return err
+	}
+	if e.o.Observe {
+		return e.observeDelete(ctx, i, objs)
 	}
 	for _, u := range objs {
 		r := refOf(u)
@@ -230,6 +239,13 @@ func (e *Executor) deleteStep(ctx context.Context, i int, s stepRef) error {
 }
 
 func (e *Executor) restartStep(ctx context.Context, i int, s stepRef) error {
+	if e.o.Observe {
+		since := e.o.Now()
+		if st := e.j.Steps[i].Start; st != nil {
+			since = *st
+		}
+		return e.observeRestart(ctx, i, s, since)
+	}
 	key := fmt.Sprint(i)
 	at, ok := e.j.Restarts[key]
 	if !ok {

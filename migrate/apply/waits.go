@@ -338,6 +338,9 @@ func (e *Executor) soak(ctx context.Context, i int, s stepRef) error {
 	if bad == "" {
 		return nil
 	}
+	if e.o.Observe {
+		return e.observedBreach(i, s.step.Weight, bad)
+	}
 	if err := e.undoStep(ctx, i); err != nil {
 		return fmt.Errorf("the new path is unhealthy (%s) and undoing step %d failed: %w", bad, i, err)
 	}
