@@ -128,10 +128,10 @@ type VerifyProgress struct {
 
 // Event types.
 const (
-	EventPhase    = "phase"
-	EventStep     = "step"
-	EventWrite    = "write"
-	EventWait     = "wait"
+	EventPhase = "phase"
+	EventStep  = "step"
+	EventWrite = "write"
+	EventWait  = "wait"
 	// EventObserved: in observe mode, a change another process made is seen.
 	EventObserved = "observed"
 	EventStepDone = "step-done"
