@@ -3,6 +3,7 @@ package cmd
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -43,10 +44,13 @@ type planOptions struct {
 	regroup bool
 	limits  []string
 	outDir  string
-	price   float64
-	dns     string
-	steps   []int
-	soak    time.Duration
+	// outFormat is --out-format: objects, or patches (objects and, beside
+	// each step's manifest, a kustomize overlay against the input).
+	outFormat string
+	price     float64
+	dns       string
+	steps     []int
+	soak      time.Duration
 	// live reads the cluster's preflight facts (plan against a cluster;
 	// migrate apply checks for itself).
 	live bool
@@ -54,6 +58,7 @@ type planOptions struct {
 	// typed config, set by complete
 	opts      plan.Options
 	overrides map[string]string
+	patches   bool
 }
 
 func newPlanCmd(r *Root) *cobra.Command {
@@ -74,7 +79,9 @@ Exit codes: 0 planned; 1 an error finding blocks part of the migration (the rest
   # every namespace, one shared ALB per team label, manifests for review
   kubectl lbctl plan -A --group-by label=team --out-dir ./migration
   # manifests, without AWS, as JSON
-  kubectl lbctl plan -f ./manifests --no-aws -o json`,
+  kubectl lbctl plan -f ./manifests --no-aws -o json
+  # a kustomization, each step also as a kustomize overlay against it (GitOps pull requests)
+  kubectl lbctl plan -k ./deploy/prod --out-dir ./migrations/prod --out-format patches`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			if err := o.complete(); err != nil {
@@ -87,6 +94,8 @@ Exit codes: 0 planned; 1 an error finding blocks part of the migration (the rest
 	fl := c.Flags()
 	fl.StringVarP(&o.output, "output", "o", "table", "output format: table, wide, json or yaml")
 	fl.StringVar(&o.outDir, "out-dir", "", "write the manifests per phase and plan.json into this directory (replaced as a whole)")
+	fl.StringVar(&o.outFormat, "out-format", "objects", "what --out-dir holds per step: objects (whole manifests) or patches (also a kustomize overlay against the -f files or -k kustomization)")
+	_ = c.RegisterFlagCompletionFunc("out-format", cobra.FixedCompletions([]string{"objects", "patches"}, cobra.ShellCompDirectiveNoFileComp))
 	o.addShapeFlags(fl)
 	return c
 }
@@ -222,6 +231,9 @@ func (o *planOptions) complete() error {
 	if o.soak < 0 {
 		return usageError("--soak must not be negative", "")
 	}
+	if err := o.completeOutFormat(); err != nil {
+		return err
+	}
 	if o.outDir != "" {
 		if err := plan.CheckDir(o.outDir); err != nil {
 			return err
@@ -238,10 +250,18 @@ func (o *planOptions) run(ctx context.Context, r *Root) error {
 	}
 
 	if o.outDir != "" {
-		if err := plan.WriteDir(o.outDir, p.Files()); err != nil {
+		files := p.Files()
+		if o.patches {
+			ov, err := o.overlays(p, t.Objects.Sources)
+			if err != nil {
+				return err
+			}
+			files = append(append([]plan.File{}, files...), ov...)
+		}
+		if err := plan.WriteDir(o.outDir, files); err != nil {
 			return err
 		}
-		fmt.Fprintf(r.Streams.ErrOut, "wrote %d files to %s\n", len(p.Files()), o.outDir)
+		fmt.Fprintf(r.Streams.ErrOut, "wrote %d files to %s\n", len(files), o.outDir)
 	}
 	out := r.Streams.Out
 	switch o.output {
@@ -267,4 +287,68 @@ func (o *planOptions) run(ctx context.Context, r *Root) error {
 		return fmt.Errorf("%w: %d error finding(s) block part of the migration; the rest is planned", exitcode.ErrCheckFailed, n)
 	}
 	return nil
+}
+
+// completeOutFormat checks --out-format: patches are overlays against files
+// the plan read, so they need -f files (not stdin or a URL) or -k, and
+// --out-dir outside the -f directories (a later read of them would take
+// the plan's manifests for the team's).
+func (o *planOptions) completeOutFormat() error {
+	switch o.outFormat {
+	case "objects", "": // "": migrate apply, which plans without the flag
+		return nil
+	case "patches":
+	default:
+		return usageError(fmt.Sprintf("--out-format %q is not objects or patches", o.outFormat), "use --out-format objects (whole manifests) or patches (kustomize overlays against the input)")
+	}
+	if o.outDir == "" {
+		return usageError("--out-format patches writes into --out-dir", "add --out-dir DIR")
+	}
+	if !o.topo.fromFiles() {
+		return usageError("--out-format patches writes overlays against the manifests the plan reads, and a cluster has none", "read the files the cluster is synced from with -f FILE|DIR or -k DIR")
+	}
+	out, err := filepath.Abs(o.outDir)
+	if err != nil {
+		return usageError(fmt.Sprintf("--out-dir %s: %v", o.outDir, err), "")
+	}
+	for _, f := range o.topo.Filenames {
+		if f == "-" || strings.Contains(f, "://") {
+			return usageError(fmt.Sprintf("--out-format patches needs files to patch, and -f %s is not one", f), "save the manifests to a file (e.g. helm template … > manifests.yaml) and pass -f manifests.yaml")
+		}
+		in, err := filepath.Abs(f)
+		if err != nil {
+			return usageError(fmt.Sprintf("-f %s: %v", f, err), "")
+		}
+		if rel, err := filepath.Rel(in, out); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			return usageError(fmt.Sprintf("--out-dir %s is inside -f %s", o.outDir, f), "write the plan outside the manifests it reads, and outside every path Argo CD or Flux syncs")
+		}
+	}
+	o.patches = true
+	return nil
+}
+
+// overlays renders the plan's kustomize overlays against the sources it was
+// read from, named relative to the plan directory.
+func (o *planOptions) overlays(p *plan.Plan, sources []string) ([]plan.File, error) {
+	out, err := filepath.Abs(o.outDir)
+	if err != nil {
+		return nil, fmt.Errorf("--out-dir %s: %w", o.outDir, err)
+	}
+	input := make([]string, 0, len(sources))
+	for _, src := range sources {
+		abs, err := filepath.Abs(src)
+		if err != nil {
+			return nil, fmt.Errorf("input %s: %w", src, err)
+		}
+		rel, err := filepath.Rel(out, abs)
+		if err != nil {
+			rel = abs
+		}
+		input = append(input, filepath.ToSlash(rel))
+	}
+	files, err := p.Overlays(input)
+	if err != nil {
+		return nil, fmt.Errorf("write the plan as patches: %w", err)
+	}
+	return files, nil
 }

@@ -46,6 +46,82 @@ func TestPlanUsageErrors(t *testing.T) {
 	}
 }
 
+// --out-format patches writes overlays against files: it needs --out-dir,
+// manifests read from files (not the cluster, stdin or a URL), and a plan
+// directory outside the -f directories. All are refused before anything is
+// read.
+func TestPlanOutFormatUsageErrors(t *testing.T) {
+	inside := t.TempDir()
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"unknown format", []string{"-f", planScenario, "--out-dir", t.TempDir(), "--out-format", "diff"}, "--out-format \"diff\""},
+		{"no out-dir", []string{"-f", planScenario, "--out-format", "patches"}, "--out-dir"},
+		{"cluster", []string{"--out-dir", t.TempDir(), "--out-format", "patches"}, "-f FILE|DIR or -k DIR"},
+		{"stdin", []string{"-f", "-", "--out-dir", t.TempDir(), "--out-format", "patches"}, "-f - is not one"},
+		{"url", []string{"-f", "https://example.com/app.yaml", "--out-dir", t.TempDir(), "--out-format", "patches"}, "is not one"},
+		{"inside the input", []string{"-f", inside, "--out-dir", filepath.Join(inside, "migration"), "--out-format", "patches"}, "is inside -f"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, _, stderr := runCmd(t, append([]string{"plan", "--no-aws"}, tc.args...)...)
+			if code != exitcode.Usage {
+				t.Fatalf("exit %d, want %d; stderr:\n%s", code, exitcode.Usage, stderr)
+			}
+			assertOneLine(t, stderr, tc.want)
+		})
+	}
+}
+
+// With --out-format patches the plan directory holds the same files as with
+// objects, and beside each step's manifest an overlay whose kustomization
+// names the input relative to itself.
+func TestPlanOutDirPatches(t *testing.T) {
+	base := t.TempDir()
+	objects, patches := filepath.Join(base, "objects"), filepath.Join(base, "patches")
+	if code, _, stderr := runCmd(t, "plan", "--no-aws", "-f", planScenario, "--out-dir", objects); code != 0 {
+		t.Fatalf("objects: exit %d: %s", code, stderr)
+	}
+	if code, _, stderr := runCmd(t, "plan", "--no-aws", "-f", planScenario, "--out-dir", patches, "--out-format", "patches"); code != 0 {
+		t.Fatalf("patches: exit %d: %s", code, stderr)
+	}
+	d, err := plan.ReadDir(patches)
+	if err != nil {
+		t.Fatal(err)
+	}
+	input, _ := filepath.Abs(planScenario)
+	overlays := 0
+	for _, ph := range d.Plan.Phases {
+		for _, st := range ph.Steps {
+			if st.Manifest == "" {
+				continue
+			}
+			want, _ := os.ReadFile(filepath.Join(objects, st.Manifest))
+			if string(d.Files[st.Manifest]) != string(want) {
+				t.Errorf("%s differs from the objects format's", st.Manifest)
+			}
+			dir := filepath.Join(patches, strings.TrimSuffix(st.Manifest, ".yaml"))
+			b, err := os.ReadFile(filepath.Join(dir, "kustomization.yaml"))
+			if err != nil {
+				t.Errorf("no overlay beside %s: %v", st.Manifest, err)
+				continue
+			}
+			var k struct{ Resources []string }
+			if err := yaml.Unmarshal(b, &k); err != nil || len(k.Resources) == 0 {
+				t.Fatalf("%s/kustomization.yaml: %v\n%s", dir, err, b)
+			}
+			if got := filepath.Join(dir, filepath.FromSlash(k.Resources[0])); got != input {
+				t.Errorf("%s names the input as %s, which is %s, not %s", dir, k.Resources[0], got, input)
+			}
+			overlays++
+		}
+	}
+	if overlays == 0 {
+		t.Error("no overlay written")
+	}
+}
+
 func TestPlanJSON(t *testing.T) {
 	code, out, stderr := runCmd(t, "plan", "--no-aws", "--cluster-name", "sandbox", "-f", planScenario, "-o", "json", "--limits", "rules=50")
 	if code != exitcode.OK {

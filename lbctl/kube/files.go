@@ -80,9 +80,14 @@ func ReadManifests(m Manifests) (*Objects, error) {
 		b = b.Stream(m.Stdin, "STDIN")
 	}
 	res := b.Do()
+	seen := map[string]bool{}
 	err := res.Visit(func(info *resource.Info, err error) error {
 		if err != nil {
 			return err
+		}
+		if !seen[info.Source] {
+			seen[info.Source] = true
+			r.o.Sources = append(r.o.Sources, info.Source)
 		}
 		u, ok := info.Object.(*unstructured.Unstructured)
 		if !ok {

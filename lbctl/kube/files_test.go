@@ -70,3 +70,30 @@ func TestReadFilesMissing(t *testing.T) {
 		t.Fatalf("err = %v, want a usage error", err)
 	}
 }
+
+// Sources name every file that held an object, whatever its kind (list.yaml's
+// ConfigMap is skipped but the file is still the input), the kustomization
+// directory of -k, and STDIN: what a plan's overlays must list so that no
+// object of the input drops out of them.
+func TestReadManifestsSources(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		m    Manifests
+		want []string
+	}{
+		{"directory", Manifests{Files: []string{"testdata/files"}}, []string{"testdata/files/list.yaml", "testdata/files/multi.yaml"}},
+		{"file twice", Manifests{Files: []string{"testdata/files/multi.yaml", "testdata/files/multi.yaml"}}, []string{"testdata/files/multi.yaml"}},
+		{"kustomization", Manifests{Kustomize: "testdata/kustomize/overlays/prod"}, []string{"testdata/kustomize/overlays/prod"}},
+		{"stdin", Manifests{Files: []string{"-"}, Stdin: strings.NewReader("apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n")}, []string{"STDIN"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			objs, err := ReadManifests(tc.m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.want, objs.Sources); diff != "" {
+				t.Errorf("Sources (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

@@ -39,6 +39,11 @@ type Objects struct {
 	// gives them -n or the context's, and a plan writes them back without
 	// one so they still fit the repository and its kustomization.
 	NoNamespace []ObjectKey `json:"noNamespace,omitempty"`
+	// Sources are where manifests came from, in the order read: each file
+	// that held an object (of any kind, used or skipped), the kustomization
+	// directory of -k, or STDIN. A plan writes its kustomize overlays
+	// against them, so every object the input holds stays in the overlay.
+	Sources []string `json:"sources,omitempty"`
 	// SuppliedClasses are the IngressClasses the manifests name but do not
 	// hold, and where lbctl took each from (SupplyClasses).
 	SuppliedClasses []SuppliedClass `json:"suppliedClasses,omitempty"`

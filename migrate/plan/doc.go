@@ -9,7 +9,9 @@
 // no clocks, no printing; Files renders the manifests as bytes, and
 // WriteTable renders the table to an injected writer. The only I/O is the
 // plan directory's: WriteDir writes Files (atomically, replacing an earlier
-// plan as a whole) and ReadDir reads a plan and its manifests back. Every
+// plan as a whole) and ReadDir reads a plan and its manifests back.
+// Overlays renders, for manifests kept in Git, each step's state as a
+// kustomize overlay against the files the plan was read from. Every
 // prediction (ALB and target group names, rules, conflicts) comes from
 // lbctl/lbc through lbctl/topology, the code the sandbox's controller emulator
 // runs, so the plan and the emulator cannot disagree.

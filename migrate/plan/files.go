@@ -59,6 +59,18 @@ func (b *builder) files() []File {
 	return out
 }
 
+// keyLess orders objects as the manifests list them: by kind (namespaces,
+// Services, Ingresses, the rest), namespace and name.
+func keyLess(a, c kube.ObjectKey) bool {
+	if kindOrder(a.Kind) != kindOrder(c.Kind) {
+		return kindOrder(a.Kind) < kindOrder(c.Kind)
+	}
+	if a.Namespace != c.Namespace {
+		return a.Namespace < c.Namespace
+	}
+	return a.Name < c.Name
+}
+
 func kindOrder(kind string) int {
 	switch kind {
 	case "Namespace":
@@ -91,42 +103,45 @@ func (b *builder) bare() map[kube.ObjectKey]bool {
 	return out
 }
 
+// manifestMap is an object as the manifests write it: unstructured, without
+// status or creationTimestamp, and without metadata.namespace when bare
+// holds it. key names the object with the namespace it was read in.
+func manifestMap(o runtime.Object, bare map[kube.ObjectKey]bool) (map[string]any, kube.ObjectKey, error) {
+	m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(o)
+	if err != nil {
+		return nil, kube.ObjectKey{}, fmt.Errorf("convert %T: %w", o, err)
+	}
+	delete(m, "status")
+	md, _ := m["metadata"].(map[string]any)
+	if md != nil {
+		delete(md, "creationTimestamp")
+	}
+	kind, _ := m["kind"].(string)
+	ns, _ := md["namespace"].(string)
+	name, _ := md["name"].(string)
+	key := kube.ObjectKey{Kind: kind, Namespace: ns, Name: name}
+	if bare[key] {
+		delete(md, "namespace")
+	}
+	return m, key, nil
+}
+
 // renderYAML writes objects as a multi-document YAML stream, leaving
 // metadata.namespace out for the bare ones.
 func renderYAML(objs []runtime.Object, bare map[kube.ObjectKey]bool) ([]byte, error) {
 	type doc struct {
-		kind, ns, name string
-		m              map[string]any
+		key kube.ObjectKey
+		m   map[string]any
 	}
 	docs := make([]doc, 0, len(objs))
 	for _, o := range objs {
-		m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(o)
+		m, key, err := manifestMap(o, bare)
 		if err != nil {
-			return nil, fmt.Errorf("convert %T: %w", o, err)
+			return nil, err
 		}
-		delete(m, "status")
-		md, _ := m["metadata"].(map[string]any)
-		if md != nil {
-			delete(md, "creationTimestamp")
-		}
-		kind, _ := m["kind"].(string)
-		ns, _ := md["namespace"].(string)
-		name, _ := md["name"].(string)
-		if bare[kube.ObjectKey{Kind: kind, Namespace: ns, Name: name}] {
-			delete(md, "namespace")
-		}
-		docs = append(docs, doc{kind, ns, name, m})
+		docs = append(docs, doc{key, m})
 	}
-	sort.SliceStable(docs, func(i, j int) bool {
-		a, c := docs[i], docs[j]
-		if kindOrder(a.kind) != kindOrder(c.kind) {
-			return kindOrder(a.kind) < kindOrder(c.kind)
-		}
-		if a.ns != c.ns {
-			return a.ns < c.ns
-		}
-		return a.name < c.name
-	})
+	sort.SliceStable(docs, func(i, j int) bool { return keyLess(docs[i].key, docs[j].key) })
 	var buf bytes.Buffer
 	for i, d := range docs {
 		if i > 0 {

@@ -209,7 +209,7 @@ func (b *builder) renumberStep(p *phaser, bn *bin) (Step, bool) {
 func labelledNamespace(n *corev1.Namespace, name string) *corev1.Namespace {
 	out := &corev1.Namespace{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Namespace"}, ObjectMeta: metav1.ObjectMeta{Name: name}}
 	if n != nil {
-		out.ObjectMeta = cleanMeta(n.ObjectMeta)
+		out = cleanNamespace(n)
 	}
 	if out.Labels == nil {
 		out.Labels = map[string]string{}

@@ -113,6 +113,7 @@ func Build(t *topology.Topology, o Options) *Plan {
 		b.plan.Findings = []scan.Finding{}
 	}
 	b.plan.render = b.files
+	b.plan.overlays = b.overlays
 	return b.plan
 }
 

@@ -37,8 +37,9 @@ type Plan struct {
 	Findings  []scan.Finding `json:"findings"`
 	Estimates Estimates      `json:"estimates"`
 
-	files  []File
-	render func() []File
+	files    []File
+	render   func() []File
+	overlays func(input []string) ([]File, error)
 }
 
 // Settings echo the options the plan was made with, so a reviewer sees them.
