@@ -83,7 +83,7 @@ type loadFlags struct {
 	keepAlive   bool
 	http2       bool
 	insecure    bool
-	timeout     time.Duration
+	timeout     timeoutFlag
 	redirects   int
 	resolve     []string
 	connectTo   []string
@@ -103,13 +103,14 @@ func (f *loadFlags) add(c *cobra.Command) {
 	fl.StringVar(&f.steps, "steps", "", "RATE:DURATION,…: constant steps one after the other (instead of --rate)")
 	fl.DurationVar(&f.warmup, "warmup", 0, "send at the starting rate this long first, excluded from the results")
 	fl.Uint64Var(&f.workers, "workers-initial", 10, "workers started at once (more are added as the schedule needs)")
-	fl.Uint64Var(&f.maxWorkers, "max-workers", 0, "at most this many requests in flight (default: unbounded when paced, 32 at --rate max)")
+	fl.Uint64Var(&f.maxWorkers, "max-workers", 0, fmt.Sprintf("at most this many requests in flight (default: %d when paced, 32 at --rate max)", loadtest.DefaultMaxWorkers))
 	fl.IntVar(&f.connections, "connections", 10000, "idle connections kept per ALB/host")
 	fl.IntVar(&f.maxConns, "max-connections", 0, "open connections per ALB/host at most (0: no limit)")
 	fl.BoolVar(&f.keepAlive, "keepalive", true, "reuse connections (false: one connection per request)")
 	fl.BoolVar(&f.http2, "http2", true, "negotiate HTTP/2 with https targets")
 	fl.BoolVarP(&f.insecure, "insecure", "k", false, "do not verify TLS certificates")
-	fl.DurationVar(&f.timeout, "timeout", 30*time.Second, "a request's time limit, response body included")
+	f.timeout = timeoutFlag{d: 30 * time.Second}
+	fl.Var(&f.timeout, "timeout", "a request's time limit, response body included (none: no limit); requests still in flight this long after --duration are cut")
 	fl.IntVar(&f.redirects, "redirects", 0, "redirects to follow (0: none, the 3xx is the result)")
 	fl.StringArrayVar(&f.resolve, "resolve", nil, "HOST:PORT:ADDR[:BINDPORT]: connect to ADDR for HOST:PORT, as curl (repeatable; LBCTL_RESOLVE adds the sandbox's)")
 	fl.StringArrayVar(&f.connectTo, "connect-to", nil, "HOST:PORT:CHOST:CPORT: send requests for HOST:PORT to CHOST:CPORT, as curl (an ALB not yet in DNS; repeatable)")
@@ -121,6 +122,35 @@ func (f *loadFlags) add(c *cobra.Command) {
 	fl.BoolVar(&f.stdClient, "std-client", false, "send plain-HTTP requests through net/http's Transport instead of lbctl's lighter HTTP/1.1 client")
 	_ = fl.MarkHidden("std-client")
 }
+
+// timeoutFlag is --timeout: a duration, or none for no limit (0, which
+// is refused when written as a duration: it is too easy to mean "default").
+type timeoutFlag struct {
+	d    time.Duration
+	none bool
+}
+
+func (t *timeoutFlag) String() string {
+	if t.none {
+		return "none"
+	}
+	return t.d.String()
+}
+
+func (t *timeoutFlag) Set(s string) error {
+	if strings.TrimSpace(s) == "none" {
+		*t = timeoutFlag{none: true}
+		return nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("want a duration such as 30s, or none")
+	}
+	*t = timeoutFlag{d: d}
+	return nil
+}
+
+func (t *timeoutFlag) Type() string { return "duration" }
 
 // shape turns the shape flags into a load shape.
 func (f *loadFlags) shape() (*loadtest.Shape, error) {
@@ -140,6 +170,9 @@ func (f *loadFlags) shape() (*loadtest.Shape, error) {
 	default:
 		if o.Rate, err = loadtest.ParseRate(f.rate); err != nil {
 			return nil, usageError(err.Error(), "")
+		}
+		if o.Rate == 0 && strings.TrimSpace(f.rate) != "max" {
+			return nil, usageError(fmt.Sprintf("--rate %s: a rate of 0 sends nothing", f.rate), "write --rate max to send as fast as --max-workers allow, or a rate such as 100/s")
 		}
 	}
 	s, err := loadtest.NewShape(o)
@@ -166,14 +199,17 @@ func (f *loadFlags) options(r *Root) (loadtest.Options, error) {
 		}
 		entries = append(entries, e)
 	}
-	if f.timeout < 0 || f.dnsTTL < 0 || f.progress < 0 {
+	if f.timeout.d < 0 || f.dnsTTL < 0 || f.progress < 0 {
 		return loadtest.Options{}, usageError("--timeout, --dns-ttl and --progress must not be negative", "")
+	}
+	if f.timeout.d == 0 && !f.timeout.none {
+		return loadtest.Options{}, usageError("--timeout 0: a request without a time limit can hang the run forever", "write --timeout none to wait for as long as a response takes, or a limit such as 30s")
 	}
 	return loadtest.Options{
 		Shape: shape, Workers: f.workers, MaxWorkers: f.maxWorkers,
 		Transport: loadtest.TransportOptions{
 			Connections: f.connections, MaxConnections: f.maxConns, KeepAlive: f.keepAlive, HTTP2: f.http2,
-			Insecure: f.insecure, Timeout: f.timeout, StdTransport: f.stdClient,
+			Insecure: f.insecure, Timeout: f.timeout.d, StdTransport: f.stdClient,
 		},
 		Redirects: f.redirects, Resolve: entries, Lookup: (&net.Resolver{}).LookupHost, DNSTTL: f.dnsTTL,
 		PodHeader: f.podHeader, Version: buildinfo.Version, CoarsePacing: !f.precise,
@@ -348,16 +384,6 @@ func lessGC(r *Root) func() {
 	}
 	old := debug.SetGCPercent(400)
 	return func() { debug.SetGCPercent(old) }
-}
-
-func countFailed(vs []loadtest.Verdict) int {
-	n := 0
-	for _, v := range vs {
-		if !v.Passed {
-			n++
-		}
-	}
-	return n
 }
 
 // writeRun prints a run in the report format (-o).

@@ -89,7 +89,7 @@ func (o *loadtestMergeOptions) run(_ context.Context, r *Root) error {
 		return err
 	}
 	if !passed {
-		return fmt.Errorf("%w: %d of %d threshold verdicts failed", exitcode.ErrCheckFailed, countFailed(verdicts), len(verdicts))
+		return fmt.Errorf("%w: %s", exitcode.ErrCheckFailed, loadtest.FailureSummary(verdicts))
 	}
 	return nil
 }

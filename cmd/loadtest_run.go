@@ -170,7 +170,7 @@ func (o *loadtestRunOptions) report(r *Root, run *loadtest.Run, interrupted bool
 	case run.Meta.Aborted != "":
 		return fmt.Errorf("%w: load test aborted: %s", exitcode.ErrCheckFailed, run.Meta.Aborted)
 	case !passed:
-		return fmt.Errorf("%w: %d of %d threshold verdicts failed", exitcode.ErrCheckFailed, countFailed(verdicts), len(verdicts))
+		return fmt.Errorf("%w: %s", exitcode.ErrCheckFailed, loadtest.FailureSummary(verdicts))
 	}
 	return nil
 }

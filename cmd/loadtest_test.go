@@ -49,6 +49,12 @@ func TestLoadtestBadInput(t *testing.T) {
 		{[]string{"--url", url, "-o", "yaml"}, "unknown output format"},
 		{[]string{"--url", url, "--start-at", "tomorrow"}, "RFC 3339"},
 		{[]string{"--url", url, "--abort-on-fail", "--threshold", "rate>1"}, "--abort-on-fail needs"},
+		{[]string{"--url", url, "--rate", "0"}, "--rate max"},
+		{[]string{"--url", url, "--rate", "0/s"}, "--rate max"},
+		{[]string{"--url", url, "--timeout", "0"}, "--timeout none"},
+		{[]string{"--url", url, "--timeout", "0s"}, "--timeout none"},
+		{[]string{"--url", url, "--threshold", "p99<Inf"}, `bad threshold "p99<Inf"`},
+		{[]string{"--url", url, "--threshold", "pNaN<1ms"}, `bad threshold "pNaN<1ms"`},
 	} {
 		code, _, stderr := runLoadtest(t, context.Background(), nil, append([]string{"loadtest", "run", "--progress", "0"}, tc.args...)...)
 		if code != exitcode.Usage {
@@ -165,4 +171,39 @@ func TestLoadtestAB(t *testing.T) {
 			t.Errorf("p50 B − A = %s (CI %v), want about −2 ms", d.Diff, d.Low)
 		}
 	}
+}
+
+// --rate max and --timeout none are the spellings of "as fast as possible"
+// and "no limit"; 0 is refused for both (TestLoadtestBadInput).
+func TestLoadtestMaxAndNoneSpellings(t *testing.T) {
+	streams, _, _, _ := TestStreams()
+	r := NewRoot(streams, NewFactory(), "kubectl lbctl")
+	f := loadFlags{rate: "max", duration: time.Second}
+	if err := f.timeout.Set("none"); err != nil {
+		t.Fatal(err)
+	}
+	o, err := f.options(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.Shape.Paced() || o.Transport.Timeout != 0 {
+		t.Errorf("paced = %v, timeout = %s; want max rate and no timeout", o.Shape.Paced(), o.Transport.Timeout)
+	}
+	if got := f.timeout.String(); got != "none" {
+		t.Errorf("--timeout reads back %q, want none", got)
+	}
+}
+
+// A run in which every request failed exits 1 and says so, with no
+// threshold given.
+func TestLoadtestEveryRequestFailed(t *testing.T) {
+	code, out, stderr := runLoadtest(t, context.Background(), nil, "loadtest", "run", "--url", "http://127.0.0.1:1/",
+		"--rate", "20/s", "--duration", "200ms", "--timeout", "1s", "--progress", "0", "--tui=false")
+	if code != exitcode.CheckFailed {
+		t.Fatalf("exit %d, want 1\n%s\n%s", code, out, stderr)
+	}
+	if !strings.Contains(out, "FAILED errors<100% (built in): every request failed") {
+		t.Errorf("the report's verdict does not say every request failed:\n%s", out)
+	}
+	assertOneLine(t, stderr, "every request failed")
 }

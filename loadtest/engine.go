@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"net/http"
 	"runtime"
@@ -22,7 +23,8 @@ type Options struct {
 	Targets []Target
 	Shape   *Shape
 	// Workers is the initial number of vegeta workers; MaxWorkers bounds
-	// them (0: unbounded when paced, 32 at max rate).
+	// them, and so the requests in flight (0: DefaultMaxWorkers when
+	// paced, 32 at max rate).
 	Workers    uint64
 	MaxWorkers uint64
 	Transport  TransportOptions
@@ -56,6 +58,18 @@ type Options struct {
 	// Version is recorded in the run's metadata.
 	Version string
 }
+
+// DefaultMaxWorkers bounds the requests in flight of a paced run unless
+// Options.MaxWorkers says otherwise: enough for 4,000 requests/s at a
+// second of latency, few enough that a generator that falls behind (or a
+// target that hangs) costs megabytes and a few thousand sockets, not
+// gigabytes and every file descriptor.
+const DefaultMaxWorkers = 4096
+
+// sendGrace is how late past the end of the schedule a due send may still
+// leave: the timer that wakes the generator for the last sends can run a
+// millisecond or so late, which is not a backlog.
+const sendGrace = 10 * time.Millisecond
 
 // Progress is a run's state, once a second.
 type Progress struct {
@@ -119,7 +133,7 @@ func Attack(ctx context.Context, o Options) ([]*Run, error) {
 		o.Workers = vegeta.DefaultWorkers
 	}
 	if o.MaxWorkers == 0 {
-		o.MaxWorkers = vegeta.DefaultMaxWorkers
+		o.MaxWorkers = DefaultMaxWorkers
 		if !shape.Paced() {
 			o.MaxWorkers = 32
 		}
@@ -169,6 +183,13 @@ func Attack(ctx context.Context, o Options) ([]*Run, error) {
 	if !shape.Paced() {
 		du = shape.Max
 	}
+	// The schedule ends at its duration whatever is still due: a generator
+	// that fell behind (a rate beyond what the workers or the machine can
+	// send) stops sending then, and what it did not send is reported as
+	// missed. Requests in flight get --timeout to finish, then are cut.
+	sendEnd := time.NewTimer(shape.Duration() + sendGrace)
+	defer sendEnd.Stop()
+	var drainEnd <-chan time.Time
 	results := atk.Attack(plan.targeter(pacer), pacer, du, "")
 
 	tick := time.NewTicker(time.Second)
@@ -176,13 +197,16 @@ func Attack(ctx context.Context, o Options) ([]*Run, error) {
 	done := ctx.Done()
 	var stopped time.Time
 	interrupted, aborted := false, ""
+	cut := func() {
+		rec.stopping = true
+		atk.Stop()
+		cancelRun() // ends requests in flight through net/http
+		rt.closeAll()
+	}
 	stop := func() {
 		if stopped.IsZero() {
 			stopped = time.Now()
-			rec.stopping = true
-			atk.Stop()
-			cancelRun() // ends requests in flight through net/http
-			rt.closeAll()
+			cut()
 		}
 	}
 loop:
@@ -197,6 +221,14 @@ loop:
 			done = nil
 			interrupted = true
 			stop()
+		case <-sendEnd.C:
+			atk.Stop()
+			if t := o.Transport.Timeout; t > 0 {
+				drainEnd = time.After(t)
+			}
+		case <-drainEnd:
+			drainEnd = nil
+			cut()
 		case <-tick.C:
 			if !rec.start() || !stopped.IsZero() {
 				continue
@@ -220,14 +252,36 @@ loop:
 		end = began.Add(shape.Duration())
 	}
 	runs := rec.runs(end, shape, o, plan)
+	missed := int64(0)
+	if stopped.IsZero() {
+		missed = missedSends(shape, rec.sent)
+	}
 	for _, r := range runs {
 		r.Meta.Interrupted = interrupted
 		r.Meta.Aborted = aborted
+		r.Meta.Missed = missed
 	}
 	if interrupted {
 		return runs, fmt.Errorf("%w after %s", ErrInterrupted, max(end.Sub(pacer.start()), 0).Round(time.Second))
 	}
 	return runs, nil
+}
+
+// missedSends is how many of a paced shape's scheduled requests were never
+// sent, given how many were.
+func missedSends(shape *Shape, sent uint64) int64 {
+	if !shape.Paced() {
+		return 0
+	}
+	shape.index()
+	left := math.Ceil(shape.hits[len(shape.hits)-1]) - float64(sent)
+	switch {
+	case left <= 0:
+		return 0
+	case left >= math.MaxInt64:
+		return math.MaxInt64
+	}
+	return int64(left)
 }
 
 // unbounded writes vegeta's "no limit" as 0.

@@ -105,10 +105,14 @@ func (s *Shape) Due(n uint64) (time.Duration, bool) {
 }
 
 // Pace implements vegeta.Pacer: wait until hit number hits is due, stop
-// when the schedule is over.
+// when the schedule is over, in hits or in time (a generator that fell
+// behind stops at the end of the schedule all the same).
 func (s *Shape) Pace(elapsed time.Duration, hits uint64) (time.Duration, bool) {
 	if !s.Paced() {
 		return 0, s.Max > 0 && elapsed >= s.Max
+	}
+	if elapsed >= s.Duration()+sendGrace {
+		return 0, true // the schedule is over: what is still due is missed
 	}
 	due, ok := s.Due(hits)
 	if !ok {

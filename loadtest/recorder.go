@@ -22,6 +22,9 @@ type recorder struct {
 	warmup      int64
 	canceled    int64
 	stopping    bool
+	// sent counts every result, warm-up and failed targeter included: one
+	// per request the generator sent.
+	sent uint64
 }
 
 func newRecorder(pacer *startPacer, targets []Target, p *plan, shape *Shape, podKey string) *recorder {
@@ -48,6 +51,7 @@ func (r *recorder) start() bool {
 
 func (r *recorder) add(res *vegeta.Result) {
 	r.start()
+	r.sent++
 	idx, ok := urlTag(res.URL)
 	if !ok || idx >= len(r.targets) {
 		return // the targeter failed before naming a target

@@ -26,6 +26,9 @@ func WriteText(w io.Writer, run *Run) error {
 	if run.Meta.Shape != nil {
 		ew.printf("shape: %s\n", run.Meta.Shape)
 	}
+	if m := missedNote(run); m != "" {
+		ew.printf("%s\n", m)
+	}
 	tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "\tmean\tp50\tp90\tp95\tp99\tp99.9\tmax\n")
 	for _, row := range []struct {
@@ -82,6 +85,15 @@ func stateNote(run *Run) string {
 	return ""
 }
 
+// missedNote says how many scheduled requests were never sent, "" when
+// none: the rate measured is then less than the rate asked.
+func missedNote(run *Run) string {
+	if run.Meta.Missed <= 0 {
+		return ""
+	}
+	return fmt.Sprintf("missed sends: %d scheduled requests were never sent (the generator fell behind; lower the rate, raise --max-workers, or spread the load with --workers)", run.Meta.Missed)
+}
+
 func orDefault(s, d string) string {
 	if s == "" {
 		return d
@@ -134,6 +146,9 @@ func WriteMarkdown(w io.Writer, run *Run) error {
 	ew.printf("| | mean | p50 | p90 | p95 | p99 | p99.9 | max |\n|---|---|---|---|---|---|---|---|\n")
 	ew.printf("| latency | %s |\n", strings.Join(latencyCells(run.Latency, true), " | "))
 	ew.printf("| wait for a worker | %s |\n\n", strings.Join(latencyCells(run.Wait, true), " | "))
+	if m := missedNote(run); m != "" {
+		ew.printf("%s\n\n", m)
+	}
 	ew.printf("Status codes: %s\n\n", fmtCounts(run.Codes, " × "))
 	if run.Errors > 0 {
 		ew.printf("Errors by kind: %s; by origin: %s\n\n", fmtCounts(run.Kinds, " "), fmtCounts(run.Origins, " "))

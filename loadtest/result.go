@@ -42,8 +42,13 @@ type Meta struct {
 	Options  RunOptions    `json:"options"`
 	// Warmup counts the requests of the warm-up, excluded from the metrics.
 	Warmup int64 `json:"warmupRequests,omitempty"`
-	// Canceled counts requests cut short by a stop, excluded too.
+	// Canceled counts requests cut short by a stop, or still in flight
+	// --timeout after the end of the schedule; excluded too.
 	Canceled int64 `json:"canceledRequests,omitempty"`
+	// Missed counts the requests a paced shape scheduled but that were
+	// never sent: the generator fell behind (a rate beyond what the workers
+	// or the machine can send) and the run ended at its duration anyway.
+	Missed int64 `json:"missedSends,omitempty"`
 	// Interrupted is set when the run was stopped before its end (Ctrl-C).
 	Interrupted bool `json:"interrupted,omitempty"`
 	// Aborted says why --abort-on-fail stopped the run.
@@ -218,7 +223,7 @@ func MergeRuns(runs ...*Run) (*Run, error) {
 		return nil, errors.New("merge: no run")
 	}
 	out := &Run{Schema: Schema, Meta: runs[0].Meta, Metrics: *NewMetrics(nil)}
-	out.Meta.Merged, out.Meta.Warmup, out.Meta.Canceled = 0, 0, 0
+	out.Meta.Merged, out.Meta.Warmup, out.Meta.Canceled, out.Meta.Missed = 0, 0, 0, 0
 	for _, r := range runs {
 		if r.Meta.Started.Before(out.Meta.Started) {
 			out.Meta.Started = r.Meta.Started
@@ -230,6 +235,7 @@ func MergeRuns(runs ...*Run) (*Run, error) {
 		out.Meta.Measured = max(out.Meta.Measured, r.Meta.Measured+time.Duration(shift)*time.Second)
 		out.Meta.Warmup += r.Meta.Warmup
 		out.Meta.Canceled += r.Meta.Canceled
+		out.Meta.Missed += r.Meta.Missed
 		out.Meta.Interrupted = out.Meta.Interrupted || r.Meta.Interrupted
 		if out.Meta.Aborted == "" {
 			out.Meta.Aborted = r.Meta.Aborted

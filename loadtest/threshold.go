@@ -3,6 +3,7 @@ package loadtest
 import (
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -105,7 +106,7 @@ func ParseThreshold(expr string) (Threshold, error) {
 		t.Limit, t.Count = v, count
 	case metricRate:
 		v, err := strconv.ParseFloat(strings.TrimSuffix(val, "/s"), 64)
-		if err != nil || v < 0 {
+		if err != nil || !finite(v) || v < 0 {
 			return bad(fmt.Sprintf("%q is not a rate in requests/s", val))
 		}
 		t.Limit = v
@@ -129,7 +130,7 @@ func (t *Threshold) normMetric() error {
 	case m == "mean" || m == "min" || m == "max":
 	case strings.HasPrefix(m, "p"):
 		q, err := strconv.ParseFloat(m[1:], 64)
-		if err != nil || q <= 0 || q > 100 {
+		if err != nil || !(q > 0 && q <= 100) { // NaN fails too
 			return fmt.Errorf("%q is not a percentile (p50, p99, p99.9)", t.Metric)
 		}
 	case prefix == "" && (isErrorMetric(m) || m == "rate" || m == "throughput"):
@@ -140,9 +141,18 @@ func (t *Threshold) normMetric() error {
 	return nil
 }
 
+// finite reports whether f is a number a limit can be: not NaN, not ±Inf.
+func finite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
+
 func parseLatencyValue(v string) (time.Duration, error) {
-	if f, err := strconv.ParseFloat(v, 64); err == nil && f >= 0 {
-		return time.Duration(f * float64(time.Millisecond)), nil
+	if f, err := strconv.ParseFloat(v, 64); err == nil {
+		ns := f * float64(time.Millisecond)
+		// A time.Duration holds up to 2^63-1 ns (292 years); beyond, the
+		// conversion wraps to a negative limit that nothing passes.
+		if !finite(ns) || ns < 0 || ns >= math.MaxInt64 {
+			return 0, fmt.Errorf("%q is not a latency lbctl can represent (0 to 292 years; 250ms, 1s, or milliseconds)", v)
+		}
+		return time.Duration(ns), nil
 	}
 	d, err := time.ParseDuration(v)
 	if err != nil || d < 0 {
@@ -154,13 +164,13 @@ func parseLatencyValue(v string) (time.Duration, error) {
 func parseErrorValue(v string) (float64, bool, error) {
 	if p, ok := strings.CutSuffix(v, "%"); ok {
 		f, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
-		if err != nil || f < 0 || f > 100 {
+		if err != nil || !(f >= 0 && f <= 100) { // NaN fails too
 			return 0, false, fmt.Errorf("%q is not a percentage", v)
 		}
 		return f / 100, false, nil
 	}
 	f, err := strconv.ParseFloat(v, 64)
-	if err != nil || f < 0 {
+	if err != nil || !finite(f) || f < 0 || f >= 1<<53 {
 		return 0, false, fmt.Errorf("%q is not a percentage (0.1%%), fraction (0.001) or count (5)", v)
 	}
 	if f < 1 {
@@ -217,7 +227,16 @@ type Verdict struct {
 	Passed bool   `json:"passed"`
 	// Value is the measured value, formatted like the threshold's.
 	Value string `json:"value"`
+	// Builtin marks the verdict lbctl adds itself, unasked: errors<100%
+	// (AllFailedThreshold), which fails a run in which every request
+	// failed, since such a run measured nothing but the failure.
+	Builtin bool `json:"builtin,omitempty"`
 }
+
+// AllFailedThreshold is the built-in criterion every run is judged on
+// unless a run-wide errors threshold is given: not every request failed.
+// Latency thresholds alone would pass a run of fast refusals.
+const AllFailedThreshold = "errors<100%"
 
 // String is how a verdict reads in a report line.
 func (v Verdict) String() string {
@@ -228,6 +247,9 @@ func (v Verdict) String() string {
 	scope := ""
 	if v.Scope != "" {
 		scope = " [" + v.Scope + "]"
+	}
+	if v.Builtin {
+		scope += " (built in)"
 	}
 	return fmt.Sprintf("%s %s%s: %s", state, v.Threshold, scope, v.Value)
 }
@@ -259,7 +281,48 @@ func Evaluate(run *Run, ths []Threshold) ([]Verdict, bool) {
 			ok = false
 		}
 	}
+	if v, failed := allFailed(run, ths); failed {
+		out = append(out, v)
+		ok = false
+	}
 	return out, ok
+}
+
+// allFailed returns the built-in verdict when every request of the run
+// failed and no run-wide errors threshold judges that already.
+func allFailed(run *Run, ths []Threshold) (Verdict, bool) {
+	if run.Requests == 0 || run.Errors < run.Requests {
+		return Verdict{}, false
+	}
+	for _, t := range ths {
+		if t.Rule == "" && t.Metric == "errors" {
+			return Verdict{}, false
+		}
+	}
+	return Verdict{Threshold: AllFailedThreshold, Builtin: true,
+		Value: fmt.Sprintf("every request failed (%d of %d): the run measured no response", run.Errors, run.Requests)}, true
+}
+
+// FailureSummary is the one line that says why verdicts failed: every
+// request failing first, then how many thresholds did.
+func FailureSummary(vs []Verdict) string {
+	var parts []string
+	failed, user := 0, 0
+	for _, v := range vs {
+		switch {
+		case v.Builtin && !v.Passed:
+			parts = append(parts, v.Value)
+		case !v.Builtin:
+			user++
+			if !v.Passed {
+				failed++
+			}
+		}
+	}
+	if failed > 0 {
+		parts = append(parts, fmt.Sprintf("%d of %d threshold verdicts failed", failed, user))
+	}
+	return strings.Join(parts, "; ")
 }
 
 // scope is what a threshold is judged on.

@@ -48,8 +48,29 @@ func TestParseThreshold(t *testing.T) {
 		{"rule:api", "followed by a space"},
 		{"wait.errors<1%", "unknown metric"},
 		{"rate>lots", "not a rate"},
+		// Values a limit cannot represent: they used to wrap to a negative
+		// latency (every run fails) or compare false with everything.
+		{"p99<Inf", "can represent"},
+		{"p99<+Inf", "can represent"},
+		{"p99<1e20", "can represent"},
+		{"p99<9.3e12", "can represent"},
+		{"p99<NaN", "can represent"},
+		{"p99<1e20s", "not a duration"},
+		{"pNaN<1ms", "not a percentile"},
+		{"p(NaN)<1ms", "not a percentile"},
+		{"errors<NaN%", "not a percentage"},
+		{"errors<Inf%", "not a percentage"},
+		{"errors<NaN", "not a percentage"},
+		{"errors<Inf", "not a percentage"},
+		{"errors<1e300", "not a percentage"},
+		{"rate>NaN", "not a rate"},
+		{"rate>Inf", "not a rate"},
+		{"throughput>NaN/s", "not a rate"},
 	} {
 		_, err := ParseThreshold(tc.in)
+		if err != nil && strings.Contains(err.Error(), "\n") {
+			t.Errorf("%q: the error is not one line: %q", tc.in, err)
+		}
 		if !errors.Is(err, ErrBadThreshold) || !strings.Contains(err.Error(), tc.says) || !strings.Contains(err.Error(), tc.in) {
 			t.Errorf("%q: error %v, want one naming the expression and saying %q", tc.in, err, tc.says)
 		}
@@ -120,5 +141,54 @@ func TestAbortWatch(t *testing.T) {
 	}
 	if AbortWatch(ths[1:], 3) != nil {
 		t.Error("a rule-scoped threshold alone cannot be watched")
+	}
+}
+
+// A run in which every request failed fails the built-in errors<100%
+// unless a run-wide errors threshold says otherwise: latency thresholds
+// alone pass a run of fast refusals.
+func TestEvaluateEveryRequestFailed(t *testing.T) {
+	run := func(requests, errs int64) *Run {
+		return &Run{Metrics: Metrics{Counts: Counts{Requests: requests, Errors: errs}, Latency: NewHistogram()}, Meta: Meta{Measured: time.Second}}
+	}
+	mustParse := func(exprs ...string) []Threshold {
+		ths, err := ParseThresholds(exprs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ths
+	}
+	for _, tc := range []struct {
+		name   string
+		run    *Run
+		ths    []Threshold
+		passed bool
+		says   string
+	}{
+		{"all failed, no threshold", run(12, 12), nil, false, "every request failed (12 of 12)"},
+		{"all failed, latency threshold", run(12, 12), mustParse("max<1h"), false, "every request failed (12 of 12)"},
+		{"all failed, the user allows it", run(12, 12), mustParse("errors<=100%"), true, ""},
+		{"one succeeded", run(12, 11), nil, true, ""},
+		{"no request", run(0, 0), nil, true, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			vs, passed := Evaluate(tc.run, tc.ths)
+			if passed != tc.passed {
+				t.Errorf("passed = %v, want %v (%v)", passed, tc.passed, vs)
+			}
+			sum := FailureSummary(vs)
+			if tc.says == "" {
+				for _, v := range vs {
+					if v.Builtin {
+						t.Errorf("built-in verdict %v, want none", v)
+					}
+				}
+				return
+			}
+			last := vs[len(vs)-1]
+			if !last.Builtin || last.Passed || !strings.Contains(last.String(), tc.says) || !strings.Contains(sum, tc.says) {
+				t.Errorf("verdict %q, summary %q; want a failed built-in verdict saying %q", last, sum, tc.says)
+			}
+		})
 	}
 }
