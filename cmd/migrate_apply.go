@@ -80,8 +80,12 @@ func (o *migrateApplyOptions) run(ctx context.Context, r *Root) error {
 		if err := plan.CheckDir(dir); err != nil {
 			return err
 		}
-		if err := plan.WriteDir(dir, p.Files()); err != nil {
+		kept, err := plan.WriteDir(dir, p.Files())
+		if err != nil {
 			return err
+		}
+		if n := plan.KeptNote(kept); n != "" {
+			fmt.Fprintln(r.Streams.ErrOut, "note: "+n)
 		}
 		files = map[string][]byte{}
 		for _, f := range p.Files() {

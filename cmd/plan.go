@@ -258,10 +258,14 @@ func (o *planOptions) run(ctx context.Context, r *Root) error {
 			}
 			files = append(append([]plan.File{}, files...), ov...)
 		}
-		if err := plan.WriteDir(o.outDir, files); err != nil {
+		kept, err := plan.WriteDir(o.outDir, files)
+		if err != nil {
 			return err
 		}
 		fmt.Fprintf(r.Streams.ErrOut, "wrote %d files to %s\n", len(files), o.outDir)
+		if n := plan.KeptNote(kept); n != "" {
+			fmt.Fprintln(r.Streams.ErrOut, "note: "+n)
+		}
 	}
 	out := r.Streams.Out
 	switch o.output {

@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -211,14 +212,33 @@ func TestPlanOutDir(t *testing.T) {
 			t.Errorf("missing %s: %v", f, err)
 		}
 	}
-	// A second run replaces the directory as a whole: no stale file stays.
-	stale := filepath.Join(dir, "05-shift-traffic", "99-stale.yaml")
+	// A second run replaces the files the first wrote and keeps, saying so,
+	// one it did not write.
+	stale := filepath.Join(dir, "05-shift-traffic", "99-mine.yaml")
 	os.WriteFile(stale, []byte("x"), 0o644)
-	if code, _, stderr := runCmd(t, "plan", "--no-aws", "-f", planScenario, "--out-dir", dir, "--steps", "100"); code != 0 {
+	code, _, stderr = runCmd(t, "plan", "--no-aws", "-f", planScenario, "--out-dir", dir, "--steps", "100")
+	if code != 0 {
 		t.Fatalf("rerun: exit %d: %s", code, stderr)
 	}
-	if _, err := os.Stat(stale); !os.IsNotExist(err) {
-		t.Errorf("stale file survived the rewrite: %v", err)
+	if b, err := os.ReadFile(stale); err != nil || string(b) != "x" {
+		t.Errorf("a file lbctl did not write was touched: %q %v", b, err)
+	}
+	if !strings.Contains(stderr, "note: kept 1 file lbctl did not write: 05-shift-traffic/99-mine.yaml\n") {
+		t.Errorf("stderr does not say what was kept:\n%s", stderr)
+	}
+	var wrote int
+	if _, err := fmt.Sscanf(stderr, "wrote %d files", &wrote); err != nil {
+		t.Fatalf("stderr does not start with the count written: %v\n%s", err, stderr)
+	}
+	n := 0
+	filepath.WalkDir(dir, func(_ string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			n++
+		}
+		return err
+	})
+	if n != wrote+1 {
+		t.Errorf("%d files in the directory, want the %d written and the one kept: the first plan's extra manifests stayed", n, wrote)
 	}
 	entries, _ := os.ReadDir(filepath.Dir(dir))
 	if len(entries) != 1 {

@@ -6,6 +6,8 @@
 // Kubernetes data alone.
 package awsapi
 
+import "time"
+
 // State is what was read from one region.
 type State struct {
 	Region        string         `json:"region,omitempty"`
@@ -47,18 +49,21 @@ type Problem struct {
 
 // LoadBalancer is an Application Load Balancer with its listeners and rules.
 type LoadBalancer struct {
-	ARN           string            `json:"arn"`
-	Name          string            `json:"name"`
-	DNSName       string            `json:"dnsName"`
-	Scheme        string            `json:"scheme"`
-	Type          string            `json:"type"`
-	State         string            `json:"state,omitempty"`
-	VpcID         string            `json:"vpcID,omitempty"`
-	IPAddressType string            `json:"ipAddressType,omitempty"`
-	Subnets       []string          `json:"subnets,omitempty"`
-	Zones         []string          `json:"zones,omitempty"`
-	Tags          map[string]string `json:"tags,omitempty"`
-	Listeners     []Listener        `json:"listeners,omitempty"`
+	ARN           string   `json:"arn"`
+	Name          string   `json:"name"`
+	DNSName       string   `json:"dnsName"`
+	Scheme        string   `json:"scheme"`
+	Type          string   `json:"type"`
+	State         string   `json:"state,omitempty"`
+	VpcID         string   `json:"vpcID,omitempty"`
+	IPAddressType string   `json:"ipAddressType,omitempty"`
+	Subnets       []string `json:"subnets,omitempty"`
+	Zones         []string `json:"zones,omitempty"`
+	// Created is the ALB's CreatedTime (nil when AWS did not give it): the
+	// age a finding about an orphan names as evidence.
+	Created   *time.Time        `json:"created,omitempty"`
+	Tags      map[string]string `json:"tags,omitempty"`
+	Listeners []Listener        `json:"listeners,omitempty"`
 }
 
 // Listener is a port on an ALB with its rules, default rule last.

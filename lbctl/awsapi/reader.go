@@ -260,6 +260,7 @@ func (r *Reader) loadBalancers(ctx context.Context) ([]LoadBalancer, error) {
 				ARN: aws.ToString(lb.LoadBalancerArn), Name: aws.ToString(lb.LoadBalancerName),
 				DNSName: aws.ToString(lb.DNSName), Scheme: string(lb.Scheme), Type: string(lb.Type),
 				VpcID: aws.ToString(lb.VpcId), IPAddressType: string(lb.IpAddressType),
+				Created: lb.CreatedTime,
 			}
 			if lb.State != nil {
 				l.State = string(lb.State.Code)

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
@@ -54,8 +55,17 @@ type Topology struct {
 	Ingresses []*Ingress
 	// Groups are the ALB groups of the controller's Ingresses, by ID.
 	Groups []*Group
-	// Orphans are AWS objects tagged for this cluster that no Ingress owns.
+	// Scope is what the Kubernetes side of the read covers. Only a read of
+	// the whole cluster can tell an orphan from an ALB that serves an
+	// Ingress outside the scope.
+	Scope Scope
+	// Orphans are AWS objects tagged for this cluster whose stack no
+	// Ingress in the cluster names; judged only when Scope.Whole.
 	Orphans []Orphan
+	// Unjudged are AWS objects tagged for this cluster that no Ingress read
+	// owns, when the scope is partial: they may serve Ingresses outside it,
+	// so they are counted, never called orphans.
+	Unjudged []Orphan
 
 	pods      map[types.NamespacedName]*corev1.Pod
 	podsByIP  map[string]*corev1.Pod
@@ -172,17 +182,62 @@ type Orphan struct {
 	Name  string `json:"name"`
 	ARN   string `json:"arn"`
 	Stack string `json:"stack"`
+	// Created is when AWS created the ALB (nil for target groups, whose
+	// creation time AWS does not give).
+	Created *time.Time `json:"created,omitempty"`
+}
+
+// Scope is what the Kubernetes side of a topology covers: manifests, one
+// namespace or all, Ingresses by label. The zero value is a partial read
+// (one unnamed namespace), so a caller that does not say judges no orphans.
+type Scope struct {
+	// Files is true when Kubernetes was read from manifests (-f, -k,
+	// stdin): they never show the whole cluster.
+	Files bool `json:"files,omitempty"`
+	// AllNamespaces is true when every namespace was read.
+	AllNamespaces bool `json:"allNamespaces,omitempty"`
+	// Namespace is the one namespace read (without AllNamespaces).
+	Namespace string `json:"namespace,omitempty"`
+	// Selector is the Ingress label selector (-l).
+	Selector string `json:"selector,omitempty"`
+}
+
+// Whole says whether the read covers every Ingress of the cluster: every
+// namespace of a cluster, no selector. Only then can an ALB no Ingress
+// names be judged an orphan.
+func (s Scope) Whole() bool { return !s.Files && s.AllNamespaces && s.Selector == "" }
+
+// String words the scope for messages: "manifests", "namespace team-a",
+// "all namespaces, Ingresses labelled app=cart".
+func (s Scope) String() string {
+	var out string
+	switch {
+	case s.Files:
+		out = "manifests"
+	case s.AllNamespaces:
+		out = "all namespaces"
+	case s.Namespace != "":
+		out = "namespace " + s.Namespace
+	default:
+		out = "one namespace"
+	}
+	if s.Selector != "" {
+		out += ", Ingresses labelled " + s.Selector
+	}
+	return out
 }
 
 // Options tune Build.
 type Options struct {
 	Defaults lbc.Defaults
+	// Scope is what objs cover (see Scope; the zero value judges no orphans).
+	Scope Scope
 }
 
 // Build joins objects and (optional) AWS state. It never fails: what cannot
 // be resolved is recorded on the object it concerns.
 func Build(objs *kube.Objects, aws *awsapi.State, o Options) *Topology {
-	t := &Topology{Cluster: o.Defaults.ClusterName, Objects: objs, AWS: aws}
+	t := &Topology{Cluster: o.Defaults.ClusterName, Objects: objs, AWS: aws, Scope: o.Scope}
 	t.index()
 	d := o.Defaults
 
@@ -406,6 +461,9 @@ func samePort(a, b intstr.IntOrString, sp *corev1.ServicePort) bool {
 	return match(a) && match(b)
 }
 
+// findOrphans sorts the AWS objects tagged for this cluster whose stack no
+// group read owns: orphans when the read covers the whole cluster, else
+// unjudged (they may belong to Ingresses outside the scope).
 func (t *Topology) findOrphans() {
 	if t.AWS == nil {
 		return
@@ -414,15 +472,21 @@ func (t *Topology) findOrphans() {
 	for _, g := range t.Groups {
 		owned[lbc.StackTag(g.ID)] = true
 	}
+	var found []Orphan
 	for _, lb := range t.AWS.LoadBalancers {
 		if st, ok := lb.Tags[lbc.TagStack]; ok && t.ownCluster(lb.Tags) && !owned[st] {
-			t.Orphans = append(t.Orphans, Orphan{Kind: "LoadBalancer", Name: lb.Name, ARN: lb.ARN, Stack: st})
+			found = append(found, Orphan{Kind: "LoadBalancer", Name: lb.Name, ARN: lb.ARN, Stack: st, Created: lb.Created})
 		}
 	}
 	for _, tg := range t.AWS.TargetGroups {
 		if st, ok := tg.Tags[lbc.TagStack]; ok && t.ownCluster(tg.Tags) && !owned[st] {
-			t.Orphans = append(t.Orphans, Orphan{Kind: "TargetGroup", Name: tg.Name, ARN: tg.ARN, Stack: st})
+			found = append(found, Orphan{Kind: "TargetGroup", Name: tg.Name, ARN: tg.ARN, Stack: st})
 		}
+	}
+	if t.Scope.Whole() {
+		t.Orphans = found
+	} else {
+		t.Unjudged = found
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	corev1 "k8s.io/api/core/v1"
@@ -426,14 +427,64 @@ func TestBuildPodsOfBackends(t *testing.T) {
 	})
 }
 
+// TestBuildOrphans: an ALB or target group tagged for the cluster whose
+// stack no group read owns is an orphan only when the read covers the whole
+// cluster; after any partial read it is unjudged, since it may serve an
+// Ingress outside the scope.
 func TestBuildOrphans(t *testing.T) {
-	topo := build("prod", fixtureObjects(), fixtureAWS())
-	want := []Orphan{
-		{Kind: "LoadBalancer", Name: "k8s-old-gone", ARN: "arn:lb/orphan", Stack: "old/gone"},
+	created := time.Date(2023, 4, 5, 6, 7, 0, 0, time.UTC)
+	unowned := []Orphan{
+		{Kind: "LoadBalancer", Name: "k8s-old-gone", ARN: "arn:lb/orphan", Stack: "old/gone", Created: &created},
 		{Kind: "TargetGroup", Name: "k8s-old-gone", ARN: "arn:tg/orphan", Stack: "old/gone"},
 	}
-	if diff := cmp.Diff(want, topo.Orphans); diff != "" {
-		t.Errorf("orphans (-want +got):\n%s", diff)
+	for _, tc := range []struct {
+		name     string
+		scope    Scope
+		orphans  []Orphan
+		unjudged []Orphan
+	}{
+		{"whole cluster", Scope{AllNamespaces: true}, unowned, nil},
+		{"one namespace", Scope{Namespace: "shop"}, nil, unowned},
+		{"all namespaces with a selector", Scope{AllNamespaces: true, Selector: "app=cart"}, nil, unowned},
+		{"manifests", Scope{Files: true}, nil, unowned},
+		{"scope not given", Scope{}, nil, unowned},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st := fixtureAWS()
+			for i := range st.LoadBalancers {
+				if st.LoadBalancers[i].ARN == "arn:lb/orphan" {
+					st.LoadBalancers[i].Created = &created
+				}
+			}
+			d := lbc.DefaultDefaults()
+			d.ClusterName = "prod"
+			topo := Build(fixtureObjects(), st, Options{Defaults: d, Scope: tc.scope})
+			if topo.Scope != tc.scope {
+				t.Errorf("scope %+v, want %+v", topo.Scope, tc.scope)
+			}
+			if diff := cmp.Diff(tc.orphans, topo.Orphans); diff != "" {
+				t.Errorf("orphans (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tc.unjudged, topo.Unjudged); diff != "" {
+				t.Errorf("unjudged (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestScopeString(t *testing.T) {
+	for _, tc := range []struct {
+		s    Scope
+		want string
+	}{
+		{Scope{Files: true}, "manifests"},
+		{Scope{AllNamespaces: true}, "all namespaces"},
+		{Scope{Namespace: "team-a"}, "namespace team-a"},
+		{Scope{AllNamespaces: true, Selector: "app=cart"}, "all namespaces, Ingresses labelled app=cart"},
+	} {
+		if got := tc.s.String(); got != tc.want {
+			t.Errorf("%+v: %q, want %q", tc.s, got, tc.want)
+		}
 	}
 }
 

@@ -77,7 +77,7 @@ func TestReadManifestsClasses(t *testing.T) {
 			if tc.note != "" && !strings.Contains(strings.Join(notes, "\n"), tc.note) {
 				t.Errorf("notes %q, want one saying %q", notes, tc.note)
 			}
-			tp := Join(objs, nil, "prod")
+			tp := Join(objs, nil, "prod", Scope{Files: []string{"testdata"}})
 			if got := len(tp.ALBIngresses()); got != tc.albIngs {
 				t.Errorf("%d ALB Ingresses, want %d", got, tc.albIngs)
 			}

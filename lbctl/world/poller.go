@@ -22,6 +22,7 @@ import (
 // target health.
 type Poller struct {
 	c        Clients
+	s        Scope // what the watch covers, recorded on each topology
 	o        Options
 	t        *topology.Topology
 	watcher  *kube.Watcher
@@ -56,7 +57,7 @@ func NewPoller(ctx context.Context, c Clients, s Scope, o Options, t *topology.T
 	if err != nil {
 		return nil, err
 	}
-	return &Poller{c: c, o: o, t: t, watcher: w, base: interval, interval: interval, awsDue: true}, nil
+	return &Poller{c: c, s: s, o: o, t: t, watcher: w, base: interval, interval: interval, awsDue: true}, nil
 }
 
 // Stop ends the informers.
@@ -136,7 +137,7 @@ func (p *Poller) Next(ctx context.Context) (*topology.Topology, error) {
 			p.readTargetHealth(ctx)
 		}
 	}
-	p.t = Join(objs, p.t.AWS, p.t.Cluster)
+	p.t = Join(objs, p.t.AWS, p.t.Cluster, p.s)
 	return p.t, nil
 }
 

@@ -92,6 +92,20 @@ func (s Scope) Kube() kube.Scope {
 	return k
 }
 
+// Topology is the scope as the topology records it, so scan and plan can
+// tell a read of the whole cluster (where an ALB no Ingress names is an
+// orphan) from a partial one. Manifests never show the whole cluster.
+func (s Scope) Topology() topology.Scope {
+	if s.FromFiles() {
+		return topology.Scope{Files: true}
+	}
+	ts := topology.Scope{AllNamespaces: s.AllNamespaces, Selector: s.Selector}
+	if !s.AllNamespaces {
+		ts.Namespace = s.Namespace
+	}
+	return ts
+}
+
 // Options say how to read AWS.
 type Options struct {
 	// NoAWS reads Kubernetes only (names predicted, health unknown).
@@ -139,7 +153,7 @@ func Read(ctx context.Context, c Clients, s Scope, o Options) (*topology.Topolog
 			return nil, err
 		}
 	}
-	return Join(objs, st, o.Cluster), nil
+	return Join(objs, st, o.Cluster, s), nil
 }
 
 // ReadKubeFirst reads Kubernetes, then AWS after a quick probe; AWS failing
@@ -156,7 +170,7 @@ func ReadKubeFirst(ctx context.Context, c Clients, s Scope, o Options) (t *topol
 			st, awsErr = ReadAWS(ctx, c, o, nil, false)
 		}
 	}
-	return Join(objs, st, o.Cluster), awsErr, nil
+	return Join(objs, st, o.Cluster, s), awsErr, nil
 }
 
 // ReadKube reads the Kubernetes side of the scope. Manifests get the
@@ -308,10 +322,10 @@ func Limiter(perSecond float64) *rate.Limiter {
 	return rate.NewLimiter(rate.Limit(perSecond), int(perSecond)+1)
 }
 
-// Join builds the topology of objs and st for cluster; without a cluster
-// name it takes the one the ALBs' tags name, and notes when they name
-// several.
-func Join(objs *kube.Objects, st *awsapi.State, cluster string) *topology.Topology {
+// Join builds the topology of objs and st for cluster, recording the scope
+// objs were read with; without a cluster name it takes the one the ALBs'
+// tags name, and notes when they name several.
+func Join(objs *kube.Objects, st *awsapi.State, cluster string, s Scope) *topology.Topology {
 	if cluster == "" && st != nil {
 		var clusters []string
 		cluster, clusters = topology.InferCluster(st)
@@ -324,7 +338,7 @@ func Join(objs *kube.Objects, st *awsapi.State, cluster string) *topology.Topolo
 	}
 	d := lbc.DefaultDefaults()
 	d.ClusterName = cluster
-	return topology.Build(objs, st, topology.Options{Defaults: d})
+	return topology.Build(objs, st, topology.Options{Defaults: d, Scope: s.Topology()})
 }
 
 // ProbeTimeout bounds Probe.

@@ -48,15 +48,15 @@ func TestJoinCluster(t *testing.T) {
 	one := &awsapi.State{LoadBalancers: []awsapi.LoadBalancer{lb("prod")}}
 	two := &awsapi.State{LoadBalancers: []awsapi.LoadBalancer{lb("prod"), lb("staging")}}
 
-	if got := Join(&kube.Objects{}, one, "").Cluster; got != "prod" {
+	if got := Join(&kube.Objects{}, one, "", Scope{}).Cluster; got != "prod" {
 		t.Errorf("one cluster's ALBs: cluster %q, want prod from the tags", got)
 	}
-	if got := Join(&kube.Objects{}, two, "given").Cluster; got != "given" {
+	if got := Join(&kube.Objects{}, two, "given", Scope{}).Cluster; got != "given" {
 		t.Errorf("a given name: cluster %q, want it kept", got)
 	}
 	objs := &kube.Objects{}
-	Join(objs, two, "")
-	tp := Join(objs, two, "") // a second join of the same objects adds no second note
+	Join(objs, two, "", Scope{})
+	tp := Join(objs, two, "", Scope{}) // a second join of the same objects adds no second note
 	if tp.Cluster != "" {
 		t.Errorf("several clusters' ALBs: cluster %q, want none guessed", tp.Cluster)
 	}

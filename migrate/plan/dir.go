@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
+	"strings"
 
 	"github.com/lbctl/lbctl/lbctl/buildinfo"
 	"github.com/lbctl/lbctl/lbctl/exitcode"
@@ -28,7 +30,7 @@ type Dir struct {
 	Files map[string][]byte
 }
 
-// CheckDir refuses a directory WriteDir must not replace: a file, or a
+// CheckDir refuses a directory WriteDir must not write into: a file, or a
 // directory that is neither empty nor a plan lbctl wrote (it holds no
 // plan.json). A missing directory is fine. The command calls it before it
 // reads the cluster, so a bad --out-dir fails at once.
@@ -51,62 +53,252 @@ func CheckDir(dir string) error {
 		return nil
 	}
 	if _, err := os.Stat(filepath.Join(dir, planFile)); err != nil {
-		return usageErr(fmt.Sprintf("--out-dir %s is not empty and holds no plan.json", dir), "choose a new or empty directory (lbctl replaces it as a whole)")
+		return usageErr(fmt.Sprintf("--out-dir %s is not empty and holds no plan.json", dir), "choose a new or empty directory, or an earlier plan's (lbctl replaces only the files it wrote there)")
 	}
 	return nil
 }
 
-// WriteDir makes dir hold exactly files (paths relative to it, slash
-// separated), replacing an earlier plan as a whole. It writes into a fresh
-// sibling directory and swaps that in, so a failure leaves dir as it was:
-// never a partial plan, never an old manifest beside a new plan.json.
-func WriteDir(dir string, files []File) (err error) {
+// WriteDir writes files (paths relative to dir, slash separated) into dir
+// and removes what the plan dir held before names as its own (its
+// plan.json's manifests, their overlays and the backups) that files no
+// longer hold. Every other file and directory stays — a journal.json, a
+// REVIEW.md, a .git directory — and kept lists them, sorted, a directory
+// with nothing of the plan's in it as one "name/" entry, so the caller can
+// say what it left.
+//
+// Each file is first written beside its final path and renamed into place
+// only once every file is written, plan.json last: a write that fails
+// leaves dir as it was, and plan.json is never half written nor newer than
+// the manifests it names.
+func WriteDir(dir string, files []File) (kept []string, err error) {
 	if err := CheckDir(dir); err != nil {
-		return err
+		return nil, err
 	}
 	dir = filepath.Clean(dir)
-	parent := filepath.Dir(dir)
-	if err := os.MkdirAll(parent, 0o755); err != nil {
-		return fmt.Errorf("write plan to %s: %w", dir, err)
-	}
-	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(dir)+".tmp-")
+	owned, err := previousFiles(dir)
 	if err != nil {
-		return fmt.Errorf("write plan to %s: %w", dir, err)
+		return nil, err
 	}
+	ordered := make([]File, 0, len(files))
+	var last []File
+	for _, f := range files {
+		if !localPath(f.Path) {
+			return nil, fmt.Errorf("write plan to %s: file %q is not a path inside it", dir, f.Path)
+		}
+		if f.Path == planFile {
+			last = append(last, f)
+		} else {
+			ordered = append(ordered, f)
+		}
+	}
+	ordered = append(ordered, last...)
+
+	var made []string // directories created, parents first
+	temps := make([]string, 0, len(ordered))
 	defer func() {
-		if err != nil {
-			os.RemoveAll(tmp)
+		if err == nil {
+			return
+		}
+		for _, tmp := range temps {
+			_ = os.Remove(tmp)
+		}
+		for i := len(made) - 1; i >= 0; i-- {
+			_ = os.Remove(made[i]) // only when empty
 		}
 	}()
+	for _, f := range ordered {
+		path := filepath.Join(dir, filepath.FromSlash(f.Path))
+		created, err := mkdirs(filepath.Dir(path))
+		made = append(made, created...)
+		if err != nil {
+			return nil, fmt.Errorf("write plan to %s: %w", dir, err)
+		}
+		tmp, err := writeTemp(path, f.Data)
+		if err != nil {
+			return nil, fmt.Errorf("write plan to %s: file %s: %w", dir, f.Path, err)
+		}
+		temps = append(temps, tmp)
+	}
+	for i, f := range ordered {
+		if err := os.Rename(temps[i], filepath.Join(dir, filepath.FromSlash(f.Path))); err != nil {
+			temps = temps[i:]
+			return nil, fmt.Errorf("write plan to %s: file %s: %w", dir, f.Path, err)
+		}
+	}
+	temps = nil
+
+	written := map[string]bool{}
 	for _, f := range files {
-		path := filepath.Join(tmp, filepath.FromSlash(f.Path))
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			return fmt.Errorf("write plan to %s: %w", dir, err)
+		written[path.Clean(f.Path)] = true
+	}
+	for p := range owned {
+		if written[p] {
+			continue
 		}
-		if err := os.WriteFile(path, f.Data, 0o644); err != nil {
-			return fmt.Errorf("write plan file %s: %w", f.Path, err)
+		if err := os.Remove(filepath.Join(dir, filepath.FromSlash(p))); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("write plan to %s: remove the earlier plan's %s: %w", dir, p, err)
+		}
+		removeEmptyParents(dir, p)
+	}
+	return keptEntries(dir, "", written)
+}
+
+// previousFiles are the files the plan in dir (if any) wrote, by slash path:
+// plan.json, each step's manifest with its kustomize overlay (the directory
+// named after it: kustomization.yaml, patches/, resources/), and the
+// backups. A plan.json that does not parse owns only itself.
+func previousFiles(dir string) (map[string]bool, error) {
+	owned := map[string]bool{planFile: true}
+	b, err := os.ReadFile(filepath.Join(dir, planFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return owned, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("write plan to %s: %w", dir, err)
+	}
+	var p Plan
+	if json.Unmarshal(b, &p) != nil {
+		return owned, nil
+	}
+	for _, name := range backupFiles {
+		owned[name] = true
+	}
+	for _, ph := range p.Phases {
+		for _, st := range ph.Steps {
+			if st.Manifest == "" || !localPath(st.Manifest) {
+				continue
+			}
+			m := path.Clean(st.Manifest)
+			owned[m] = true
+			overlay := strings.TrimSuffix(m, ".yaml")
+			owned[overlay+"/kustomization.yaml"] = true
+			for _, sub := range []string{"patches", "resources"} {
+				entries, _ := os.ReadDir(filepath.Join(dir, filepath.FromSlash(overlay), sub))
+				for _, e := range entries {
+					if !e.IsDir() && strings.HasSuffix(e.Name(), ".yaml") {
+						owned[overlay+"/"+sub+"/"+e.Name()] = true
+					}
+				}
+			}
 		}
 	}
-	if err := os.Chmod(tmp, 0o755); err != nil {
-		return fmt.Errorf("write plan to %s: %w", dir, err)
-	}
-	old := ""
-	if _, err := os.Stat(dir); err == nil {
-		old = tmp + ".old"
-		if err := os.Rename(dir, old); err != nil {
-			return fmt.Errorf("replace %s: %w", dir, err)
+	return owned, nil
+}
+
+// backupFiles are the backups a plan writes beside its steps' manifests.
+var backupFiles = []string{"backup/ingresses.yaml", "backup/services.yaml"}
+
+// localPath says whether p (slash separated) names a path inside the plan
+// directory.
+func localPath(p string) bool {
+	c := path.Clean(p)
+	return p != "" && !path.IsAbs(c) && c != "." && c != ".." && !strings.HasPrefix(c, "../") && !filepath.IsAbs(filepath.FromSlash(c))
+}
+
+// mkdirs makes dir and its missing parents, returning those it created,
+// parents first.
+func mkdirs(dir string) ([]string, error) {
+	var missing []string
+	for d := dir; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(d); err == nil {
+			break
+		} else if !errors.Is(err, os.ErrNotExist) {
+			return nil, err
+		}
+		missing = append(missing, d)
+		if filepath.Dir(d) == d {
+			break
 		}
 	}
-	if err := os.Rename(tmp, dir); err != nil {
-		if old != "" {
-			_ = os.Rename(old, dir)
+	var made []string
+	for i := len(missing) - 1; i >= 0; i-- {
+		if err := os.Mkdir(missing[i], 0o755); err != nil && !errors.Is(err, os.ErrExist) {
+			return made, err
 		}
-		return fmt.Errorf("replace %s: %w", dir, err)
+		made = append(made, missing[i])
 	}
-	if old != "" {
-		_ = os.RemoveAll(old)
+	return made, nil
+}
+
+// writeTemp writes data to a new file beside path and returns its name.
+func writeTemp(path string, data []byte) (string, error) {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-")
+	if err != nil {
+		return "", err
 	}
-	return nil
+	_, err = f.Write(data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(f.Name(), 0o644)
+	}
+	if err != nil {
+		_ = os.Remove(f.Name())
+		return "", err
+	}
+	return f.Name(), nil
+}
+
+// removeEmptyParents removes the directories of rel (slash path under dir)
+// that the removal of rel left empty, deepest first.
+func removeEmptyParents(dir, rel string) {
+	for d := path.Dir(rel); d != "." && d != "/"; d = path.Dir(d) {
+		if os.Remove(filepath.Join(dir, filepath.FromSlash(d))) != nil {
+			return
+		}
+	}
+}
+
+// keptEntries lists what under dir/rel the plan did not write: a file by
+// its path, a directory holding nothing written as "path/".
+func keptEntries(dir, rel string, written map[string]bool) ([]string, error) {
+	entries, err := os.ReadDir(filepath.Join(dir, filepath.FromSlash(rel)))
+	if err != nil {
+		return nil, fmt.Errorf("write plan to %s: %w", dir, err)
+	}
+	var out []string
+	for _, e := range entries {
+		p := path.Join(rel, e.Name())
+		if !e.IsDir() {
+			if !written[p] {
+				out = append(out, p)
+			}
+			continue
+		}
+		if !holdsWritten(p, written) {
+			out = append(out, p+"/")
+			continue
+		}
+		sub, err := keptEntries(dir, p, written)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, sub...)
+	}
+	return out, nil
+}
+
+// holdsWritten says whether a written file lies under the directory rel.
+func holdsWritten(rel string, written map[string]bool) bool {
+	for p := range written {
+		if strings.HasPrefix(p, rel+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+// KeptNote words what WriteDir kept for a note on stderr ("" when nothing).
+func KeptNote(kept []string) string {
+	if len(kept) == 0 {
+		return ""
+	}
+	what := "files"
+	if len(kept) == 1 {
+		what = "file"
+	}
+	return fmt.Sprintf("kept %d %s lbctl did not write: %s", len(kept), what, strings.Join(kept, ", "))
 }
 
 // ReadDir reads back a plan directory: path is the directory or its plan

@@ -38,7 +38,7 @@ func readTree(t *testing.T, dir string) map[string]string {
 func TestWriteDirReadDirRoundTrip(t *testing.T) {
 	p := Build(topoFiles(t, "", "../scan/testdata/estate"), Options{})
 	dir := filepath.Join(t.TempDir(), "migration")
-	if err := WriteDir(dir, p.Files()); err != nil {
+	if _, err := WriteDir(dir, p.Files()); err != nil {
 		t.Fatal(err)
 	}
 	want := map[string]string{}
@@ -82,8 +82,8 @@ func TestWriteDirReadDirRoundTrip(t *testing.T) {
 		}
 	}
 
-	// A second write replaces the plan as a whole: no file of the first is left.
-	if err := WriteDir(dir, []File{{Path: "plan.json", Data: []byte("{}\n")}}); err != nil {
+	// A second write replaces the plan: no file of the first is left.
+	if _, err := WriteDir(dir, []File{{Path: "plan.json", Data: []byte("{}\n")}}); err != nil {
 		t.Fatal(err)
 	}
 	if diff := cmp.Diff(map[string]string{"plan.json": "{}\n"}, readTree(t, dir)); diff != "" {
@@ -97,12 +97,12 @@ func TestWriteDirFailureKeepsPreviousPlan(t *testing.T) {
 	parent := t.TempDir()
 	dir := filepath.Join(parent, "migration")
 	before := []File{{Path: "phase-2-create/01.yaml", Data: []byte("kind: Ingress\n")}, {Path: "plan.json", Data: []byte("{\"old\":true}\n")}}
-	if err := WriteDir(dir, before); err != nil {
+	if _, err := WriteDir(dir, before); err != nil {
 		t.Fatal(err)
 	}
 	// "plan.json" is written as a file, so "plan.json/x" cannot be.
 	bad := []File{{Path: "plan.json", Data: []byte("{\"new\":true}\n")}, {Path: "plan.json/x", Data: []byte("x")}}
-	if err := WriteDir(dir, bad); err == nil || !strings.Contains(err.Error(), "write plan to "+dir) {
+	if _, err := WriteDir(dir, bad); err == nil || !strings.Contains(err.Error(), "write plan to "+dir) {
 		t.Fatalf("WriteDir = %v, want a write error", err)
 	}
 	want := map[string]string{"phase-2-create/01.yaml": "kind: Ingress\n", "plan.json": "{\"old\":true}\n"}
@@ -137,14 +137,14 @@ func TestWriteDirRefusesWhatIsNoPlan(t *testing.T) {
 		{name: "a directory without plan.json", setup: func(t *testing.T, path string) {
 			mustMkdir(t, path)
 			mustWrite(t, filepath.Join(path, "notes.txt"), "mine")
-		}, wantErr: "--out-dir %s is not empty and holds no plan.json; choose a new or empty directory (lbctl replaces it as a whole)"},
+		}, wantErr: "--out-dir %s is not empty and holds no plan.json; choose a new or empty directory, or an earlier plan's (lbctl replaces only the files it wrote there)"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "out")
 			tc.setup(t, path)
 			before := snapshot(t, path)
-			err := WriteDir(path, []File{{Path: "plan.json", Data: []byte("{}\n")}})
+			_, err := WriteDir(path, []File{{Path: "plan.json", Data: []byte("{}\n")}})
 			if cerr := CheckDir(path); tc.wantErr == "" && cerr != nil {
 				t.Errorf("CheckDir after the write: %v", cerr)
 			}
@@ -164,6 +164,109 @@ func TestWriteDirRefusesWhatIsNoPlan(t *testing.T) {
 				t.Errorf("refused path changed (-before +after):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestWriteDirKeepsWhatItDidNotWrite: a re-plan into an earlier plan's
+// directory replaces the files the new plan writes, removes those only the
+// earlier plan.json names (a manifest, its overlay, a backup), and keeps
+// everything else — a review, the local journal, a Git repository —
+// saying which.
+func TestWriteDirKeepsWhatItDidNotWrite(t *testing.T) {
+	planJSON := func(manifests ...string) string {
+		var steps []Step
+		for _, m := range manifests {
+			steps = append(steps, Step{Op: OpApply, Manifest: m})
+		}
+		b, err := json.Marshal(Plan{APIVersion: APIVersion, Kind: Kind, Phases: []Phase{{Name: "create", Steps: steps}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b) + "\n"
+	}
+	for _, tc := range []struct {
+		name   string
+		before map[string]string // besides the first plan's files
+		second []File
+		want   map[string]string
+		kept   []string
+	}{
+		{
+			name: "others' files survive, the earlier plan's extra manifest goes",
+			before: map[string]string{
+				"REVIEW.md": "looks good\n", "journal.json": "{\"step\":3}\n",
+				".git/HEAD": "ref: refs/heads/main\n", ".git/objects/ab/cdef": "x",
+				"02-create/NOTES.md": "mine\n",
+			},
+			second: []File{
+				{Path: "02-create/a.yaml", Data: []byte("kind: Ingress # new\n")},
+				{Path: "plan.json", Data: []byte(planJSON("02-create/a.yaml"))},
+			},
+			want: map[string]string{
+				"REVIEW.md": "looks good\n", "journal.json": "{\"step\":3}\n",
+				".git/HEAD": "ref: refs/heads/main\n", ".git/objects/ab/cdef": "x",
+				"02-create/NOTES.md": "mine\n",
+				"02-create/a.yaml":   "kind: Ingress # new\n",
+				"plan.json":          planJSON("02-create/a.yaml"),
+			},
+			kept: []string{".git/", "02-create/NOTES.md", "REVIEW.md", "journal.json"},
+		},
+		{
+			name: "nothing of others: nothing kept, emptied directories go",
+			second: []File{
+				{Path: "plan.json", Data: []byte(planJSON())},
+			},
+			want: map[string]string{"plan.json": planJSON()},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "migration")
+			first := []File{
+				{Path: "02-create/a.yaml", Data: []byte("kind: Ingress\n")},
+				{Path: "02-create/b.yaml", Data: []byte("kind: Ingress\n")},
+				{Path: "02-create/b/kustomization.yaml", Data: []byte("resources: []\n")},
+				{Path: "02-create/b/patches/ingress-b.yaml", Data: []byte("kind: Ingress\n")},
+				{Path: "06-cleanup/c.yaml", Data: []byte("kind: Ingress\n")},
+				{Path: "backup/ingresses.yaml", Data: []byte("kind: Ingress\n")},
+				{Path: "plan.json", Data: []byte(planJSON("02-create/a.yaml", "02-create/b.yaml", "06-cleanup/c.yaml"))},
+			}
+			if _, err := WriteDir(dir, first); err != nil {
+				t.Fatal(err)
+			}
+			for p, data := range tc.before {
+				mustWrite(t, filepath.Join(dir, filepath.FromSlash(p)), data)
+			}
+			kept, err := WriteDir(dir, tc.second)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.want, readTree(t, dir)); diff != "" {
+				t.Errorf("directory after the re-plan (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tc.kept, kept); diff != "" {
+				t.Errorf("kept (-want +got):\n%s", diff)
+			}
+			for _, gone := range []string{"06-cleanup", "backup", "02-create/b"} {
+				if _, err := os.Stat(filepath.Join(dir, gone)); !errors.Is(err, os.ErrNotExist) {
+					t.Errorf("the earlier plan's emptied directory %s is still there (%v)", gone, err)
+				}
+			}
+		})
+	}
+}
+
+func TestKeptNote(t *testing.T) {
+	for _, tc := range []struct {
+		kept []string
+		want string
+	}{
+		{nil, ""},
+		{[]string{"REVIEW.md"}, "kept 1 file lbctl did not write: REVIEW.md"},
+		{[]string{".git/", "REVIEW.md", "journal.json"}, "kept 3 files lbctl did not write: .git/, REVIEW.md, journal.json"},
+	} {
+		if got := KeptNote(tc.kept); got != tc.want {
+			t.Errorf("KeptNote(%q) = %q, want %q", tc.kept, got, tc.want)
+		}
 	}
 }
 

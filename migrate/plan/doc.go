@@ -8,8 +8,9 @@
 // Build is pure: a topology and options in, a Plan with findings out. No I/O,
 // no clocks, no printing; Files renders the manifests as bytes, and
 // WriteTable renders the table to an injected writer. The only I/O is the
-// plan directory's: WriteDir writes Files (atomically, replacing an earlier
-// plan as a whole) and ReadDir reads a plan and its manifests back.
+// plan directory's: WriteDir writes Files (each file atomically, plan.json
+// last, replacing only the files an earlier plan wrote and keeping the rest)
+// and ReadDir reads a plan and its manifests back.
 // Overlays renders, for manifests kept in Git, each step's state as a
 // kustomize overlay against the files the plan was read from. Every
 // prediction (ALB and target group names, rules, conflicts) comes from

@@ -20,11 +20,17 @@ import (
 
 var update = flag.Bool("update", false, "rewrite golden files")
 
-// build joins objects for cluster "prod".
+// build joins objects for cluster "prod", as read from every namespace of
+// a cluster (the fixtures stand for the whole cluster).
 func build(objs *kube.Objects, st *awsapi.State) *topology.Topology {
+	return buildScoped(objs, st, topology.Scope{AllNamespaces: true})
+}
+
+// buildScoped joins objects for cluster "prod" read with scope s.
+func buildScoped(objs *kube.Objects, st *awsapi.State, s topology.Scope) *topology.Topology {
 	d := lbc.DefaultDefaults()
 	d.ClusterName = "prod"
-	return topology.Build(objs, st, topology.Options{Defaults: d})
+	return topology.Build(objs, st, topology.Options{Defaults: d, Scope: s})
 }
 
 // topoYAML builds a topology from manifests in a string.

@@ -92,7 +92,7 @@ func writeOverlays(t *testing.T, c overlayCase) (*Plan, string, *kube.Objects) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteDir(dir, append(append([]File{}, p.Files()...), ov...)); err != nil {
+	if _, err := WriteDir(dir, append(append([]File{}, p.Files()...), ov...)); err != nil {
 		t.Fatal(err)
 	}
 	return p, dir, objs

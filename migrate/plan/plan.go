@@ -130,14 +130,15 @@ func (b *builder) settings() Settings {
 }
 
 // shared are the scan findings the plan repeats as they are: other
-// controllers' Ingresses it leaves alone, orphans that predate it, and what
+// controllers' Ingresses it leaves alone, orphans that predate it (or, after a
+// partial read, how many ALBs outside the scope were not judged), and what
 // it assumed about IngressClasses the manifests do not hold (an error among
 // those blocks the Ingress, and the plan says so itself).
 func (b *builder) shared() []scan.Finding {
 	var out []scan.Finding
 	for _, f := range b.scanned {
 		switch f.Code {
-		case scan.CodeOtherController, scan.CodeOrphanALB, scan.CodeOrphanTargetGroup:
+		case scan.CodeOtherController, scan.CodeOrphanALB, scan.CodeOrphanTargetGroup, scan.CodeOrphansNotJudged:
 			out = append(out, f)
 		case scan.CodeClassAssumed, scan.CodeClassMissing, scan.CodeParamsMissing:
 			if f.Severity != scan.Error {

@@ -60,6 +60,7 @@ const (
 	CodeClusterIPInstance  = "clusterip-instance"
 	CodeOrphanALB          = "orphan-alb"
 	CodeOrphanTargetGroup  = "orphan-target-group"
+	CodeOrphansNotJudged   = "orphans-not-judged"
 	CodeOtherController    = "other-controller"
 	CodeAnnotationInvalid  = "annotation-invalid"
 	CodeServiceMissing     = "backend-missing"
@@ -120,4 +121,12 @@ func joinKeys(keys []string) string {
 		return strings.Join(keys[:6], ", ") + fmt.Sprintf(" and %d more", len(keys)-6)
 	}
 	return strings.Join(keys, ", ")
+}
+
+// plural words a count: "1 ALB", "3 ALBs".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, one)
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }

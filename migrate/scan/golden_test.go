@@ -18,13 +18,21 @@ import (
 
 var update = flag.Bool("update", false, "rewrite golden files")
 
-// LoadEstate reads the example estate and, when withAWS, its AWS state.
+// LoadEstate reads the example estate and, when withAWS, its AWS state, as
+// a read of every namespace of the cluster.
 func loadEstate(t *testing.T, withAWS bool) *topology.Topology {
+	return loadEstateScoped(t, withAWS, topology.Scope{AllNamespaces: true})
+}
+
+// loadEstateScoped reads the example estate as a read with scope s would
+// (narrow keeps the Ingresses it lists).
+func loadEstateScoped(t *testing.T, withAWS bool, s topology.Scope) *topology.Topology {
 	t.Helper()
 	objs, err := kube.ReadFiles([]string{"testdata/estate"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
+	narrow(t, objs, s)
 	var st *awsapi.State
 	if withAWS {
 		b, err := os.ReadFile("testdata/estate-aws.json")
@@ -38,7 +46,7 @@ func loadEstate(t *testing.T, withAWS bool) *topology.Topology {
 	}
 	d := lbc.DefaultDefaults()
 	d.ClusterName = "prod"
-	return topology.Build(objs, st, topology.Options{Defaults: d})
+	return topology.Build(objs, st, topology.Options{Defaults: d, Scope: s})
 }
 
 func golden(t *testing.T, name string, got []byte) {

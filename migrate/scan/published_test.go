@@ -23,7 +23,7 @@ func loadPublished(t *testing.T) *topology.Topology {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return world.Join(objs, nil, "prod")
+	return world.Join(objs, nil, "prod", s)
 }
 
 // The published examples name ingressClassName alb and hold no IngressClass:
@@ -83,7 +83,7 @@ func TestPublishedExamplesStatedClass(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep := scan.Build(world.Join(objs, nil, "prod"), scan.Options{})
+	rep := scan.Build(world.Join(objs, nil, "prod", s), scan.Options{})
 	if rep.Summary.ALBIngresses != 0 {
 		t.Errorf("%d ALB Ingresses, want none: EKS Auto Mode's controller serves class alb", rep.Summary.ALBIngresses)
 	}
