@@ -93,7 +93,7 @@ Exit codes: 0 planned; 1 an error finding blocks part of the migration (the rest
 	o.topo.add(c)
 	fl := c.Flags()
 	fl.StringVarP(&o.output, "output", "o", "table", "output format: table, wide, json or yaml")
-	fl.StringVar(&o.outDir, "out-dir", "", "write the manifests per phase and plan.json into this directory (replaced as a whole)")
+	fl.StringVar(&o.outDir, "out-dir", "", "write the manifests per phase and plan.json into this directory (lbctl replaces only the files it wrote and keeps the rest)")
 	fl.StringVar(&o.outFormat, "out-format", "objects", "what --out-dir holds per step: objects (whole manifests) or patches (also a kustomize overlay against the -f files or -k kustomization)")
 	_ = c.RegisterFlagCompletionFunc("out-format", cobra.FixedCompletions([]string{"objects", "patches"}, cobra.ShellCompDirectiveNoFileComp))
 	o.addShapeFlags(fl)
