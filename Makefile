@@ -11,7 +11,7 @@ LDFLAGS     := -X github.com/lbctl/lbctl/lbctl/buildinfo.Version=$(VERSION) \
                -X github.com/lbctl/lbctl/lbctl/buildinfo.Commit=$(COMMIT) \
                -X github.com/lbctl/lbctl/lbctl/buildinfo.Date=$(shell date -u +%Y-%m-%dT%H:%M:%SZ)
 
-.PHONY: all build test unit lint vet envtest tools generate bench clean
+.PHONY: all build test unit lint vet envtest tools generate bench clean conformance
 
 all: build
 
@@ -26,6 +26,10 @@ test: tools envtest vet lint
 ## unit: tests only, no tool installs (integration tests skip without the API server)
 unit:
 	$(GO) test -race ./...
+
+## conformance: render every case of ../shared/lbc-conformance (or $$LBC_CONFORMANCE) and compare with what the real controller v3.5.0 built
+conformance: build
+	hack/conformance.sh ./kubectl-lbctl
 
 vet:
 	$(GO) vet ./...

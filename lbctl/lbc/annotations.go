@@ -46,6 +46,8 @@ const (
 	// SuffixActionsPrefix is followed by the action name, which a backend
 	// references as its service name with port name "use-annotation".
 	SuffixActionsPrefix = "actions."
+	// SuffixTargetControlPortPrefix starts target-control-port.SVC.PORT.
+	SuffixTargetControlPortPrefix = "target-control-port."
 	// SuffixConditionsPrefix is followed by the backend service name whose
 	// rules get the extra conditions.
 	SuffixConditionsPrefix = "conditions."

@@ -2,7 +2,6 @@ package lbc
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 
 	networkingv1 "k8s.io/api/networking/v1"
@@ -48,9 +47,11 @@ func DiscoveryHosts(ing *networkingv1.Ingress) []string {
 	return sortedKeys(set)
 }
 
-// DiscoverCertificates finds the certificate of each host as the controller
-// does: exactly one certificate must cover a host (no match, or several, is
-// an error that stops the whole group). The result is sorted and distinct.
+// DiscoverCertificates finds the certificates of each host as the
+// controller does: every issued certificate that covers a host is attached
+// (controller v3; earlier releases refused a host several certificates
+// cover), and a host no certificate covers is an error that stops the whole
+// group. The result is sorted and distinct.
 func DiscoverCertificates(ing *networkingv1.Ingress, certs []Certificate) ([]string, error) {
 	set := map[string]bool{}
 	for _, host := range DiscoveryHosts(ing) {
@@ -63,14 +64,11 @@ func DiscoverCertificates(ing *networkingv1.Ingress, certs []Certificate) ([]str
 				}
 			}
 		}
-		sort.Strings(found)
-		switch len(found) {
-		case 0:
+		if len(found) == 0 {
 			return nil, fmt.Errorf("ingress %s/%s listens on HTTPS without certificate-arn and no issued ACM certificate covers host %s: the controller cannot build its group (set certificate-arn, or issue a certificate for the host)", ing.Namespace, ing.Name, host)
-		case 1:
-			set[found[0]] = true
-		default:
-			return nil, fmt.Errorf("ingress %s/%s listens on HTTPS without certificate-arn and %d ACM certificates cover host %s (%s): the controller refuses to choose (set certificate-arn)", ing.Namespace, ing.Name, len(found), host, strings.Join(found, ", "))
+		}
+		for _, arn := range found {
+			set[arn] = true
 		}
 	}
 	return sortedKeys(set), nil

@@ -27,7 +27,7 @@ type Ownership struct {
 	// it wins over spec.ingressClassName and brings no IngressClassParams.
 	Legacy bool
 	// Defaulted is true when ClassName came from the cluster's default
-	// IngressClass (only ClassOfNew and AdmitDefault do that).
+	// IngressClass.
 	Defaulted bool
 	// ParamsName is the IngressClassParams the class references, if any.
 	ParamsName string
@@ -43,30 +43,23 @@ type ClassOptions struct {
 	// default). When empty the controller also owns Ingresses without any
 	// class, and the legacy annotation value "alb".
 	IngressClass string
-	// AdmitDefault applies the API server's DefaultIngressClass admission
-	// plugin: an Ingress with neither the annotation nor
-	// spec.ingressClassName gets the newest IngressClass annotated
-	// is-default-class "true". It happens only when an Ingress is created, so
-	// set it for manifests about to be applied, not for stored objects.
-	AdmitDefault bool
 }
 
 // DefaultClassOptions are the controller's defaults for stored Ingresses.
 func DefaultClassOptions() ClassOptions { return ClassOptions{IngressClass: IngressClassALB} }
 
 // ClassOf reports the ownership of a stored Ingress under the controller's
-// default flags. The controller itself never consults the default
-// IngressClass: a stored Ingress without a class is not reconciled.
+// default flags. An Ingress without any class is the default IngressClass's
+// (the controller's class loader does so since v2.5).
 func ClassOf(ing *networkingv1.Ingress, classes []networkingv1.IngressClass) Ownership {
 	return ClassOfWith(ing, classes, DefaultClassOptions())
 }
 
 // ClassOfNew reports the ownership an Ingress manifest will have once
-// created, including the default IngressClass the API server assigns.
+// created: the API server's admission gives it the default IngressClass,
+// which is also what the controller assumes for a stored one (ClassOf).
 func ClassOfNew(ing *networkingv1.Ingress, classes []networkingv1.IngressClass) Ownership {
-	o := DefaultClassOptions()
-	o.AdmitDefault = true
-	return ClassOfWith(ing, classes, o)
+	return ClassOf(ing, classes)
 }
 
 // ClassOfWith is ClassOf with explicit options (classifyIngress in the controller).
@@ -83,10 +76,10 @@ func ClassOfWith(ing *networkingv1.Ingress, classes []networkingv1.IngressClass,
 	defaulted := false
 	if ing.Spec.IngressClassName != nil {
 		name = *ing.Spec.IngressClassName
-	} else if opts.AdmitDefault {
-		if def := DefaultIngressClass(classes); def != nil {
-			name, defaulted = def.Name, true
-		}
+	} else if def := DefaultIngressClass(classes); def != nil {
+		// The API server's admission gives a new Ingress the default class;
+		// the controller (v2.5+) also takes it for a stored Ingress without one.
+		name, defaulted = def.Name, true
 	}
 	if name == "" {
 		if opts.IngressClass == "" {

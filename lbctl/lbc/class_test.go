@@ -62,22 +62,22 @@ func TestClassOf(t *testing.T) {
 			Ownership{Controller: "k8s.io/ingress-nginx", ClassName: "nginx"}, false},
 		{"missing class", withClass(ingress("ns", "a", nil), "gone"), classes, DefaultClassOptions(),
 			Ownership{ClassName: "gone"}, true},
-		{"no class, stored object: controller ignores it", ingress("ns", "a", nil), classes, DefaultClassOptions(),
-			Ownership{}, false},
-		{"no class, --ingress-class empty: owned", ingress("ns", "a", nil), classes, ClassOptions{},
+		{"no class, stored object: the default class's (controller v2.5+)", ingress("ns", "a", nil), classes, DefaultClassOptions(),
+			Ownership{Controller: "k8s.io/ingress-nginx", ClassName: "nginx", Defaulted: true}, false},
+		{"no class, --ingress-class empty: owned", ingress("ns", "a", nil), classes[:3], ClassOptions{},
 			Ownership{Owned: true, Controller: "alb"}, false},
 		{"legacy alb with --ingress-class empty", ingress("ns", "a", map[string]string{IngressClassAnnotation: "alb"}), classes, ClassOptions{},
 			Ownership{Owned: true, Controller: "alb", ClassName: "alb", Legacy: true}, false},
 		{"custom --ingress-class", ingress("ns", "a", map[string]string{IngressClassAnnotation: "alb"}), classes, ClassOptions{IngressClass: "public"},
 			Ownership{Controller: "alb", ClassName: "alb", Legacy: true}, false},
-		{"new manifest gets default class", ingress("ns", "a", nil), classes, ClassOptions{IngressClass: "alb", AdmitDefault: true},
+		{"new manifest gets default class", ingress("ns", "a", nil), classes, ClassOptions{IngressClass: "alb"},
 			Ownership{Controller: "k8s.io/ingress-nginx", ClassName: "nginx", Defaulted: true}, false},
 		{"newest default wins", ingress("ns", "a", nil), []networkingv1.IngressClass{
 			ingressClass("old", "k8s.io/ingress-nginx", true, t0, nil),
 			ingressClass("new", ControllerName, true, t0.Add(time.Hour), nil),
-		}, ClassOptions{IngressClass: "alb", AdmitDefault: true},
+		}, ClassOptions{IngressClass: "alb"},
 			Ownership{Owned: true, Controller: "alb", ClassName: "new", Defaulted: true}, false},
-		{"no default class", ingress("ns", "a", nil), classes[:3], ClassOptions{IngressClass: "alb", AdmitDefault: true},
+		{"no default class", ingress("ns", "a", nil), classes[:3], ClassOptions{IngressClass: "alb"},
 			Ownership{}, false},
 	}
 	for _, tt := range tests {
@@ -101,7 +101,7 @@ func TestClassOfAndClassOfNew(t *testing.T) {
 		fn   func(*networkingv1.Ingress, []networkingv1.IngressClass) Ownership
 		want Ownership
 	}{
-		{"stored", ClassOf, Ownership{}},
+		{"stored: the default class's, as the controller (v2.5+) takes it", ClassOf, Ownership{Owned: true, Controller: "alb", ClassName: "alb", Defaulted: true}},
 		{"new", ClassOfNew, Ownership{Owned: true, Controller: "alb", ClassName: "alb", Defaulted: true}},
 	}
 	for _, tt := range tests {

@@ -163,7 +163,15 @@ func GroupConflicts(members []Member) []Conflict {
 		suffix string
 		get    func(Member) map[string]string
 	}{
-		{SuffixLoadBalancerAttributes, func(m Member) map[string]string { return m.Config.AnnotationLoadBalancerAttributes }},
+		{SuffixLoadBalancerAttributes, func(m Member) map[string]string {
+			out := map[string]string{}
+			for k, v := range m.Config.AnnotationLoadBalancerAttributes {
+				if !m.Config.ParamsAttributeKeys[k] {
+					out[k] = v
+				}
+			}
+			return out
+		}},
 		{SuffixTags, func(m Member) map[string]string { return m.Config.Tags }},
 	} {
 		byKey := map[string]map[string][]string{}

@@ -87,6 +87,9 @@ type TargetGroupKey struct {
 	TargetType      v1beta1.TargetType
 	Protocol        string
 	ProtocolVersion string
+	// TargetControlPort is the target-control-port.SVC.PORT value, 0 when
+	// unset; hashed last when set (controller v2.16+).
+	TargetControlPort int32
 }
 
 // TargetGroupName is the name the controller gives a target group:
@@ -96,8 +99,12 @@ type TargetGroupKey struct {
 // those (e.g. instance → ip, or moving the Ingress to another group) creates
 // a new target group and TargetGroupBinding.
 func TargetGroupName(k TargetGroupKey) string {
-	hash := hashHex(k.Cluster, k.Group.String(), k.Ingress.Namespace, k.Ingress.Name, string(k.ServiceUID),
-		k.Port.String(), strconv.Itoa(int(k.TargetPort)), string(k.TargetType), k.Protocol, k.ProtocolVersion)
+	parts := []string{k.Cluster, k.Group.String(), k.Ingress.Namespace, k.Ingress.Name, string(k.ServiceUID),
+		k.Port.String(), strconv.Itoa(int(k.TargetPort)), string(k.TargetType), k.Protocol, k.ProtocolVersion}
+	if k.TargetControlPort != 0 {
+		parts = append(parts, strconv.Itoa(int(k.TargetControlPort)))
+	}
+	hash := hashHex(parts...)
 	return fmt.Sprintf("k8s-%.8s-%.8s-%.10s", sanitizeName(k.Service.Namespace), sanitizeName(k.Service.Name), hash)
 }
 

@@ -46,6 +46,9 @@ type Rule struct {
 	// Conditions are the other conditions from conditions.NAME
 	// (http-header, http-request-method, query-string, source-ip).
 	Conditions []RuleCondition
+	// BackendName is the path's backend service name, which also keys its
+	// conditions.NAME, actions.NAME and transforms.NAME annotations.
+	BackendName string
 	Target
 }
 
@@ -313,7 +316,7 @@ func (b *ruleBuilder) rule(host string, p networkingv1.HTTPIngressPath) (Rule, e
 	if err != nil {
 		return Rule{}, err
 	}
-	r := Rule{Ingress: b.key, Target: t}
+	r := Rule{Ingress: b.key, Target: t, BackendName: p.Backend.Service.Name}
 	if host != "" {
 		r.Hosts = append(r.Hosts, host)
 	}

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 )
@@ -126,7 +127,12 @@ func TestRulesOf(t *testing.T) {
 				t.Fatalf("settings: %v", errs)
 			}
 			got, errs := RulesOf(tt.ing, cfg)
-			if diff := cmp.Diff(tt.want, got); diff != "" {
+			for i := range got {
+				if svcs := pathServices(tt.ing); !svcs[got[i].BackendName] {
+					t.Errorf("rule %d: BackendName %q is not the service of any path (%v)", i, got[i].BackendName, svcs)
+				}
+			}
+			if diff := cmp.Diff(tt.want, got, cmpopts.IgnoreFields(Rule{}, "BackendName")); diff != "" {
 				t.Errorf("rules (-want +got):\n%s", diff)
 			}
 			if diff := cmp.Diff(tt.wantErrs, errStrings(errs)); diff != "" {
@@ -264,4 +270,20 @@ func TestServiceBackends(t *testing.T) {
 			t.Errorf("backends (-want +got):\n%s", diff)
 		}
 	})
+}
+
+// pathServices are the service names of an Ingress's paths.
+func pathServices(ing *networkingv1.Ingress) map[string]bool {
+	out := map[string]bool{}
+	for _, ir := range ing.Spec.Rules {
+		if ir.HTTP == nil {
+			continue
+		}
+		for _, p := range ir.HTTP.Paths {
+			if p.Backend.Service != nil {
+				out[p.Backend.Service.Name] = true
+			}
+		}
+	}
+	return out
 }

@@ -23,7 +23,9 @@ const (
 
 // Load balancer IP address types.
 const (
-	IPAddressTypeIPv4                       = "ipv4"
+	IPAddressTypeIPv4 = "ipv4"
+	// IPAddressTypeIPv6 is a target group address type (IPv6 Services, ip targets).
+	IPAddressTypeIPv6                       = "ipv6"
 	IPAddressTypeDualStack                  = "dualstack"
 	IPAddressTypeDualStackWithoutPublicIPv4 = "dualstack-without-public-ipv4"
 )
@@ -76,6 +78,32 @@ type Defaults struct {
 	// BackendProtocol and BackendProtocolVersion are built-in target group defaults.
 	BackendProtocol        string
 	BackendProtocolVersion string
+	// IngressClass is --ingress-class ("alb"): the legacy class annotation
+	// value the controller owns. Empty makes it also own Ingresses without
+	// any class.
+	IngressClass string
+	// DefaultTags are --default-tags, on every AWS resource below the
+	// Ingress's own; ExternalManagedTags are --external-managed-tags, keys
+	// the controller leaves to others (an Ingress may not set them).
+	DefaultTags         map[string]string
+	ExternalManagedTags []string
+	// FeatureGates are --feature-gates as given.
+	FeatureGates map[string]bool
+	// BackendSecurityGroup is --enable-backend-security-group (on by
+	// default); BackendSecurityGroupID is --backend-security-group.
+	BackendSecurityGroup   bool
+	BackendSecurityGroupID string
+	// DisableClassAnnotation and DisableGroupNameAnnotation are
+	// --disable-ingress-class-annotation and
+	// --disable-ingress-group-name-annotation.
+	DisableClassAnnotation     bool
+	DisableGroupNameAnnotation bool
+	// TolerateMissingService and TolerateMissingAction are
+	// --tolerate-non-existent-backend-service and -action (on by default):
+	// a rule whose Service or action is missing answers 503 instead of
+	// failing the group.
+	TolerateMissingService bool
+	TolerateMissingAction  bool
 }
 
 // DefaultDefaults returns the controller's out-of-the-box Defaults (with an
@@ -88,6 +116,10 @@ func DefaultDefaults() Defaults {
 		SSLPolicy:              DefaultSSLPolicy,
 		BackendProtocol:        ProtocolHTTP,
 		BackendProtocolVersion: ProtocolVersionHTTP1,
+		IngressClass:           IngressClassALB,
+		BackendSecurityGroup:   true,
+		TolerateMissingService: true,
+		TolerateMissingAction:  true,
 	}
 }
 
@@ -124,6 +156,9 @@ type IngressConfig struct {
 	// AnnotationLoadBalancerAttributes are the annotation's attributes alone;
 	// the controller checks group conflicts on these only.
 	AnnotationLoadBalancerAttributes map[string]string
+	// ParamsAttributeKeys are the attribute keys IngressClassParams sets:
+	// members' annotations never conflict on them (controller v2.10.1+).
+	ParamsAttributeKeys map[string]bool
 	// InboundCIDRs are the explicit inbound CIDRs; empty means 0.0.0.0/0 and ::/0.
 	InboundCIDRs []string
 	// SSLPolicy applies to this Ingress's HTTPS listeners.
@@ -256,14 +291,24 @@ func IngressSettings(ing *networkingv1.Ingress, params *v1beta1.IngressClassPara
 	if params != nil {
 		for _, a := range params.LoadBalancerAttributes {
 			cfg.LoadBalancerAttributes[a.Key] = a.Value
+			if cfg.ParamsAttributeKeys == nil {
+				cfg.ParamsAttributeKeys = map[string]bool{}
+			}
+			cfg.ParamsAttributeKeys[a.Key] = true
 		}
 	}
 
-	// load-balancer-name
-	if v, ok := ann[Key(SuffixLoadBalancerName)]; ok {
+	// load-balancer-name: IngressClassParams win
+	lbName, lbNameKey, lbNameSet := "", Key(SuffixLoadBalancerName), false
+	if params != nil && params.LoadBalancerName != "" {
+		lbName, lbNameKey, lbNameSet = params.LoadBalancerName, paramsField+"loadBalancerName", true
+	} else if v, ok := ann[Key(SuffixLoadBalancerName)]; ok {
+		lbName, lbNameSet = v, true
+	}
+	if v := lbName; lbNameSet {
 		cfg.Exclusive[SuffixLoadBalancerName] = v
 		if len(v) > MaxLoadBalancerNameLength {
-			add(annErr(Key(SuffixLoadBalancerName), v, expectedLoadBalancerName, errors.New("load balancer name cannot be longer than 32 characters")))
+			add(annErr(lbNameKey, v, expectedLoadBalancerName, errors.New("load balancer name cannot be longer than 32 characters")))
 		} else {
 			cfg.LoadBalancerName = v
 		}
@@ -289,14 +334,20 @@ func IngressSettings(ing *networkingv1.Ingress, params *v1beta1.IngressClassPara
 		cfg.SSLPolicy = v
 	}
 
-	// ssl-redirect
-	if v, ok := ann[Key(SuffixSSLRedirect)]; ok {
+	// ssl-redirect: IngressClassParams win
+	redirect, redirectKey, redirectSet := "", Key(SuffixSSLRedirect), false
+	if params != nil && params.SSLRedirectPort != "" {
+		redirect, redirectKey, redirectSet = params.SSLRedirectPort, paramsField+"sslRedirectPort", true
+	} else if v, ok := ann[Key(SuffixSSLRedirect)]; ok {
+		redirect, redirectSet = v, true
+	}
+	if v := redirect; redirectSet {
 		cfg.Exclusive[SuffixSSLRedirect] = v
-		n, err := ParseInt(v, Key(SuffixSSLRedirect))
+		n, err := ParseInt(v, redirectKey)
 		add(err)
 		if err == nil {
 			if n < 1 || n > 65535 {
-				add(annErr(Key(SuffixSSLRedirect), v, "an HTTPS listen port", errors.New("port out of range")))
+				add(annErr(redirectKey, v, "an HTTPS listen port", errors.New("port out of range")))
 			} else {
 				cfg.SSLRedirectPort = int32(n)
 			}
@@ -356,6 +407,8 @@ type BackendConfig struct {
 	TargetNodeLabels map[string]string
 	// Tags are the target group's tags from annotations and IngressClassParams.
 	Tags map[string]string
+	// TargetControlPort is target-control-port.SVC.PORT (TargetControlPort), 0 when unset.
+	TargetControlPort int32
 }
 
 // HealthCheck is a target group health check.
@@ -640,4 +693,28 @@ func oneOf(v string, options ...string) bool {
 		}
 	}
 	return false
+}
+
+// TargetControlPort is the target-control-port.SVC.PORT annotation of a
+// backend (the Service's annotation winning over the Ingress's): the port
+// of the target optimizer's control agent, 0 when unset. It becomes the
+// target group's targetControlPort and is part of its name's hash.
+func TargetControlPort(ing *networkingv1.Ingress, svc *corev1.Service, service string, port intstr.IntOrString) (int32, error) {
+	var svcAnn map[string]string
+	if svc != nil {
+		svcAnn = svc.Annotations
+	}
+	key := Key(SuffixTargetControlPortPrefix + service + "." + port.String())
+	v, ok := mergeAnnotations(svcAnn, ing.Annotations)[key]
+	if !ok {
+		return 0, nil
+	}
+	n, err := ParseInt(v, key)
+	if err != nil {
+		return 0, err
+	}
+	if n < 1 || n > 65535 {
+		return 0, annErr(key, v, "a port from 1 to 65535", errors.New("port out of range"))
+	}
+	return int32(n), nil
 }

@@ -117,6 +117,7 @@ func TestIngressSettings(t *testing.T) {
 				c.Tags = map[string]string{"team": "platform", "owner": "me"}
 				c.LoadBalancerAttributes = map[string]string{"deletion_protection.enabled": "true"}
 				c.AnnotationLoadBalancerAttributes = map[string]string{"deletion_protection.enabled": "false"}
+				c.ParamsAttributeKeys = map[string]bool{"deletion_protection.enabled": true}
 				c.InboundCIDRs = []string{"192.168.0.0/16"}
 				c.SSLPolicy = "ELBSecurityPolicy-FS-1-2-Res-2020-10"
 				c.Exclusive = map[string]string{

@@ -48,7 +48,9 @@ type Topology struct {
 	// Cluster is the controller's --cluster-name: part of every name it
 	// makes and of the tags that tie AWS objects to this cluster.
 	Cluster string
-	Objects *kube.Objects
+	// Defaults are the controller settings the topology was built under.
+	Defaults lbc.Defaults
+	Objects  *kube.Objects
 	// AWS is nil when AWS was not read.
 	AWS *awsapi.State
 	// Ingresses are every Ingress read, in namespace/name order.
@@ -237,14 +239,14 @@ type Options struct {
 // Build joins objects and (optional) AWS state. It never fails: what cannot
 // be resolved is recorded on the object it concerns.
 func Build(objs *kube.Objects, aws *awsapi.State, o Options) *Topology {
-	t := &Topology{Cluster: o.Defaults.ClusterName, Objects: objs, AWS: aws, Scope: o.Scope}
+	t := &Topology{Cluster: o.Defaults.ClusterName, Defaults: o.Defaults, Objects: objs, AWS: aws, Scope: o.Scope}
 	t.index()
 	d := o.Defaults
 
 	groups := map[lbc.GroupID]*Group{}
 	for i := range objs.Ingresses {
 		ing := &objs.Ingresses[i]
-		in := &Ingress{Object: ing, Ownership: lbc.ClassOf(ing, objs.IngressClasses)}
+		in := &Ingress{Object: ing, Ownership: lbc.ClassOfWith(ing, objs.IngressClasses, lbc.ClassOptions{IngressClass: d.IngressClass})}
 		t.Ingresses = append(t.Ingresses, in)
 		if in.Ownership.Controller != "alb" {
 			continue
@@ -257,6 +259,16 @@ func Build(objs *kube.Objects, aws *awsapi.State, o Options) *Topology {
 			if p := t.params[name]; p != nil {
 				in.Params = p
 				spec = &p.Spec
+				if ns := t.ns[ing.Namespace]; ns != nil {
+					ok, err := lbc.ParamsSelectsNamespace(spec, ns.Labels)
+					if err == nil && !ok {
+						err = fmt.Errorf("invalid ingress class: namespaceSelector of IngressClassParams %s does not match namespace %s", name, ing.Namespace)
+					}
+					if err != nil {
+						in.Ownership.Problem = err
+						in.Errors = append(in.Errors, err)
+					}
+				}
 			} else {
 				in.ParamsMissing = true
 				if objs.ClassesFromCluster {
@@ -396,11 +408,17 @@ func (t *Topology) buildBackends(in *Ingress, d lbc.Defaults) {
 				if err != nil && !errors.Is(err, lbc.ErrNoNodePort) {
 					b.Err = err
 				}
+				control, err := lbc.TargetControlPort(in.Object, b.Service, ref.Service, ref.Port)
+				if err != nil {
+					in.Errors = append(in.Errors, err)
+				}
+				b.Config.TargetControlPort = control
 				b.TargetGroupName = lbc.TargetGroupName(lbc.TargetGroupKey{
 					Cluster: t.Cluster, Group: in.Group.ID,
 					Ingress: types.NamespacedName{Namespace: in.Object.Namespace, Name: in.Object.Name},
 					Service: key, ServiceUID: b.Service.UID, Port: ref.Port, TargetPort: tgPort,
 					TargetType: cfg.TargetType, Protocol: cfg.BackendProtocol, ProtocolVersion: cfg.ProtocolVersion,
+					TargetControlPort: control,
 				})
 			}
 			b.Pods = t.podsOf(b.Service)

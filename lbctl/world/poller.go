@@ -137,7 +137,7 @@ func (p *Poller) Next(ctx context.Context) (*topology.Topology, error) {
 			p.readTargetHealth(ctx)
 		}
 	}
-	p.t = Join(objs, p.t.AWS, p.t.Cluster, p.s)
+	p.t = JoinWith(objs, p.t.AWS, p.t.Defaults, p.s)
 	return p.t, nil
 }
 

@@ -123,6 +123,22 @@ type Options struct {
 	Note func(string)
 	// Explain words an error in one line for a note (nil: its first line).
 	Explain func(error) string
+	// Controller holds the controller's settings (its flags) when known;
+	// nil means its defaults.
+	Controller *lbc.Defaults
+}
+
+// defaults are the controller settings the topology is built under:
+// Controller (else the controller's defaults), with Cluster when set.
+func (o Options) defaults() lbc.Defaults {
+	d := lbc.DefaultDefaults()
+	if o.Controller != nil {
+		d = *o.Controller
+	}
+	if o.Cluster != "" {
+		d.ClusterName = o.Cluster
+	}
+	return d
 }
 
 func (o Options) note(msg string) {
@@ -153,7 +169,7 @@ func Read(ctx context.Context, c Clients, s Scope, o Options) (*topology.Topolog
 			return nil, err
 		}
 	}
-	return Join(objs, st, o.Cluster, s), nil
+	return JoinWith(objs, st, o.defaults(), s), nil
 }
 
 // ReadKubeFirst reads Kubernetes, then AWS after a quick probe; AWS failing
@@ -170,7 +186,7 @@ func ReadKubeFirst(ctx context.Context, c Clients, s Scope, o Options) (t *topol
 			st, awsErr = ReadAWS(ctx, c, o, nil, false)
 		}
 	}
-	return Join(objs, st, o.Cluster, s), awsErr, nil
+	return JoinWith(objs, st, o.defaults(), s), awsErr, nil
 }
 
 // ReadKube reads the Kubernetes side of the scope. Manifests get the
@@ -322,22 +338,29 @@ func Limiter(perSecond float64) *rate.Limiter {
 	return rate.NewLimiter(rate.Limit(perSecond), int(perSecond)+1)
 }
 
-// Join builds the topology of objs and st for cluster, recording the scope
-// objs were read with; without a cluster name it takes the one the ALBs'
-// tags name, and notes when they name several.
+// Join builds the topology of objs and st for cluster under the
+// controller's default flags (JoinWith).
 func Join(objs *kube.Objects, st *awsapi.State, cluster string, s Scope) *topology.Topology {
-	if cluster == "" && st != nil {
+	d := lbc.DefaultDefaults()
+	d.ClusterName = cluster
+	return JoinWith(objs, st, d, s)
+}
+
+// JoinWith builds the topology of objs and st as a controller with the
+// settings d would, recording the scope objs were read with; without a
+// cluster name it takes the one the ALBs' tags name, and notes when they
+// name several.
+func JoinWith(objs *kube.Objects, st *awsapi.State, d lbc.Defaults, s Scope) *topology.Topology {
+	if d.ClusterName == "" && st != nil {
 		var clusters []string
-		cluster, clusters = topology.InferCluster(st)
-		if cluster == "" && len(clusters) > 1 {
+		d.ClusterName, clusters = topology.InferCluster(st)
+		if d.ClusterName == "" && len(clusters) > 1 {
 			n := kube.Note{Source: "aws", Message: fmt.Sprintf("ALBs of several clusters found (%s); pass --cluster-name to tell orphans apart", strings.Join(clusters, ", "))}
 			if !slices.Contains(objs.Notes, n) {
 				objs.Notes = append(objs.Notes, n)
 			}
 		}
 	}
-	d := lbc.DefaultDefaults()
-	d.ClusterName = cluster
 	return topology.Build(objs, st, topology.Options{Defaults: d, Scope: s.Topology()})
 }
 

@@ -30,8 +30,8 @@ func (e *Emulator) certificates() (*awsapi.State, []lbc.Certificate) {
 // discoveryFailure says, in the controller's words, why it cannot discover
 // the certificates of an Ingress that listens on HTTPS and names none: the
 // first host (in sorted order, as the controller looks them up) that no
-// issued certificate covers, or several do. It is "" when discovery
-// succeeds or the Ingress does not discover.
+// issued certificate covers. It is "" when discovery succeeds or the
+// Ingress does not discover.
 func discoveryFailure(in *topology.Ingress, certs []lbc.Certificate) string {
 	if !lbc.DiscoversCertificates(in.Config) {
 		return ""
@@ -47,11 +47,8 @@ func discoveryFailure(in *topology.Ingress, certs []lbc.Certificate) string {
 				arns = append(arns, c.ARN)
 			}
 		}
-		switch {
-		case len(arns) == 0:
+		if len(arns) == 0 {
 			return fmt.Sprintf("ingress: %s: no certificate found for host: %s", in.Key(), host)
-		case len(arns) > 1:
-			return fmt.Sprintf("ingress: %s: multiple certificate found for host: %s, certARNs: %v", in.Key(), host, arns)
 		}
 	}
 	return err.Error()

@@ -1,7 +1,6 @@
 package emulator
 
 import (
-	"fmt"
 	"strings"
 	"testing"
 
@@ -83,9 +82,9 @@ func reconcileOnce(t *testing.T, objs *kube.Objects, certs []acmtypes.Certificat
 }
 
 // TestListenerCertificates: the HTTPS listener gets the certificate-arn
-// certificates, else those discovered by host among the issued ones; a host
-// no issued certificate covers, or several do, stops the group as the
-// controller's build does; HTTP listeners have none.
+// certificates, else every issued one that covers a host (controller v3); a
+// host no issued certificate covers stops the group as the controller's
+// build does; HTTP listeners have none.
 func TestListenerCertificates(t *testing.T) {
 	issued := func(name, domain string) acmtypes.CertificateDetail {
 		return acmtypes.CertificateDetail{CertificateArn: aws.String(certARN(name)), DomainName: aws.String(domain), Status: acmtypes.CertificateStatusIssued}
@@ -113,8 +112,8 @@ func TestListenerCertificates(t *testing.T) {
 			wantEvent: "FailedBuildModel: Failed build model due to ingress: shop/web: no certificate found for host: web.shop.example.com"},
 		{name: "a one-label wildcard only", host: "a.web.shop.example.com", certs: []acmtypes.CertificateDetail{shop},
 			wantEvent: "FailedBuildModel: Failed build model due to ingress: shop/web: no certificate found for host: a.web.shop.example.com"},
-		{name: "several cover the host", host: "web.shop.example.com", certs: []acmtypes.CertificateDetail{shop, other, exact},
-			wantEvent: fmt.Sprintf("FailedBuildModel: Failed build model due to ingress: shop/web: multiple certificate found for host: web.shop.example.com, certARNs: [%s %s]", certARN("shop"), certARN("exact"))},
+		{name: "several cover the host: all attached (controller v3)", host: "web.shop.example.com", certs: []acmtypes.CertificateDetail{shop, other, exact},
+			want: []elbv2types.Certificate{{CertificateArn: aws.String(certARN("exact"))}, {CertificateArn: aws.String(certARN("shop")), IsDefault: aws.Bool(false)}}},
 		{name: "no host to discover for", certs: []acmtypes.CertificateDetail{shop}, wantErrHas: "A certificate must be specified for HTTPS listeners"},
 	}
 	for _, tt := range tests {

@@ -138,6 +138,12 @@ type IngressClassParamsSpec struct {
 	Tags                   []Tag                 `json:"tags,omitempty"`
 	LoadBalancerAttributes []Attribute           `json:"loadBalancerAttributes,omitempty"`
 	TargetType             *TargetType           `json:"targetType,omitempty"`
+	// LoadBalancerName names the ALB (controller v2.14+), over the
+	// load-balancer-name annotation.
+	LoadBalancerName string `json:"loadBalancerName,omitempty"`
+	// SSLRedirectPort redirects HTTP listeners to this HTTPS port
+	// (controller v2.14+), over the ssl-redirect annotation.
+	SSLRedirectPort string `json:"sslRedirectPort,omitempty"`
 }
 
 // IngressClassParams is the cluster-scoped parameters object an IngressClass
