@@ -18,6 +18,7 @@ type Command string
 // The commands that talk to a user's cluster or AWS account.
 const (
 	Scan     Command = "scan"
+	Render   Command = "render"
 	Health   Command = "health"
 	Plan     Command = "plan"
 	Loadtest Command = "loadtest"
@@ -31,7 +32,9 @@ const (
 )
 
 // Commands returns the commands that need permissions, in help order.
-func Commands() []Command { return []Command{Scan, Health, Plan, Loadtest, Migrate, Doctor} }
+func Commands() []Command {
+	return []Command{Scan, Render, Health, Plan, Loadtest, Migrate, Doctor}
+}
 
 // ParseCommand returns the command named s, or an error naming the choices.
 func ParseCommand(s string) (Command, error) {
@@ -100,14 +103,14 @@ const (
 // test lists every call site it finds that is missing here, and every entry
 // here the code no longer calls.
 func Sources() []Source {
-	all := []Command{Scan, Health, Plan, Loadtest, Migrate}
+	all := []Command{Scan, Render, Health, Plan, Loadtest, Migrate}
 	list := func(group, resource string) KubeRule { return KubeRule{group, resource, "list"} }
 	watch := func(group, resource string) KubeRule { return KubeRule{group, resource, "watch"} }
 	doctor := []Command{Doctor}
 	mig := []Command{Migrate}
 	get := func(group, resource string) KubeRule { return KubeRule{group, resource, "get"} }
 	return []Source{
-		// Reads: scan, health, loadtest and plan/migrate read the topology
+		// Reads: scan, render, health, loadtest and plan/migrate read the topology
 		// through world.Read → kube.ReadCluster and awsapi.Reader.Read.
 		{Func: "lbctl/kube.ReadCluster", Commands: all, Kube: []KubeRule{
 			list("networking.k8s.io", "ingresses"),
@@ -163,6 +166,8 @@ func Sources() []Source {
 		// objects, the caller's identity and one cheap call per action.
 		// doctor and plan's preflight share the live reads of lbctl/preflight.
 		{Func: "lbctl/preflight.AccessReviews", Commands: []Command{Plan, Doctor}, Kube: []KubeRule{{"authorization.k8s.io", "selfsubjectaccessreviews", "create"}}},
+		// render reads the controller's flags from its Deployment.
+		{Func: "lbctl/world.ControllerSettings", Commands: []Command{Render}, Kube: []KubeRule{list("apps", "deployments")}},
 		{Func: "lbctl/preflight.ControllerDeployments", Commands: []Command{Plan, Doctor}, Kube: []KubeRule{list("apps", "deployments")}},
 		{Func: "lbctl/preflight.ReadWebhook", Commands: []Command{Plan, Doctor}, Kube: []KubeRule{{"admissionregistration.k8s.io", "mutatingwebhookconfigurations", "get"}}},
 		{Func: "lbctl/preflight.ExternalDNSDeployments", Commands: []Command{Plan}, Kube: []KubeRule{list("apps", "deployments")}},
