@@ -329,3 +329,31 @@ func TestViewEscapesControlCharacters(t *testing.T) {
 		t.Errorf("control characters reached the terminal: %q", buf.String())
 	}
 }
+
+func TestDiffKinds(t *testing.T) {
+	limits := lbc.DefaultLimits()
+	limits.RulesPerALB = 1
+	before := build(t, nil, nil, svc, ingress("a", ""), ingress("b", ""))
+	twoRules := strings.Replace(ingress("a", ""), "      - {path: /,", "      - {path: /x, pathType: Prefix, backend: {service: {name: web, port: {name: http}}}}\n      - {path: /,", 1)
+	after := build(t, nil, nil, svc, twoRules, strings.Replace(ingress("c", ""), "kubernetes.io/ingress.class: alb", "kubernetes.io/ingress.class: nginx", 1))
+	rep := Diff(before, after, limits, map[ChangeKind]bool{ALBDeleted: true})
+	kinds := map[ChangeKind]Change{}
+	for _, c := range rep.Changes {
+		kinds[c.Kind] = c
+	}
+	if c, ok := kinds[ALBDeleted]; !ok || c.Group != "shop/b" || c.Blocking {
+		t.Errorf("shop/b's ALB goes, allowed: %+v", c)
+	}
+	if c, ok := kinds[QuotaExceeded]; !ok || !c.Blocking || c.Group != "shop/a" {
+		t.Errorf("two rules over a quota of one: %+v", c)
+	}
+	if c, ok := kinds[RuleAdded]; !ok || c.Blocking {
+		t.Errorf("rule added: %+v", c)
+	}
+	if rep.Blocking() != 1 {
+		t.Errorf("blocking %d, want 1 (the quota): %+v", rep.Blocking(), rep.Changes)
+	}
+	if same := Diff(before, before, lbc.DefaultLimits(), nil); len(same.Changes) != 0 {
+		t.Errorf("a model against itself: %+v", same.Changes)
+	}
+}

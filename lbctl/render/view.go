@@ -29,15 +29,15 @@ func WriteView(w io.Writer, m *Model) error {
 		fmt.Fprintln(tw)
 		fmt.Fprintln(tw, "REJECTED INGRESSES (the controller loads them into no group)")
 		for _, e := range m.IngressErrors {
-			fmt.Fprintf(tw, "  %s\t%s\n", esc(e.Ingress), esc(e.Error))
+			fmt.Fprintf(tw, "  %s\t%s\n", Escape(e.Ingress), Escape(e.Error))
 		}
 	}
 	return tw.Flush()
 }
 
-// esc makes a value from a manifest safe for a terminal: control and other
+// Escape makes a value from a manifest safe for a terminal: control and other
 // non-printable characters are written as Go escapes.
-func esc(s string) string {
+func Escape(s string) string {
 	var b strings.Builder
 	for _, r := range s {
 		if unicode.IsPrint(r) {
@@ -51,15 +51,15 @@ func esc(s string) string {
 }
 
 func writeGroup(w io.Writer, g Group) {
-	fmt.Fprintf(w, "GROUP %s\tmembers: %s\n", esc(g.ID), esc(strings.Join(g.Members, ", ")))
+	fmt.Fprintf(w, "GROUP %s\tmembers: %s\n", Escape(g.ID), Escape(strings.Join(g.Members, ", ")))
 	if g.Error != "" {
-		fmt.Fprintf(w, "  FAILS TO BUILD\t%s\n", esc(g.Error))
+		fmt.Fprintf(w, "  FAILS TO BUILD\t%s\n", Escape(g.Error))
 		return
 	}
 	res := g.Stack.Resources
 	var lb LoadBalancerSpec
 	decode(res[TypeLoadBalancer][lbcLoadBalancer], &lb)
-	fmt.Fprintf(w, "  ALB %s\t%s, %s\n", esc(lb.Name), esc(lb.Scheme), esc(lb.IPAddressType))
+	fmt.Fprintf(w, "  ALB %s\t%s, %s\n", Escape(lb.Name), Escape(lb.Scheme), Escape(lb.IPAddressType))
 	rulesByPort := map[string][]ListenerRuleSpec{}
 	for id, raw := range res[TypeListenerRule] {
 		port, _, _ := strings.Cut(id, ":")
@@ -83,11 +83,11 @@ func writeGroup(w io.Writer, g Group) {
 		if n := len(l.Certificates); n > 0 {
 			extra += fmt.Sprintf(", %d certificate(s)", n)
 		}
-		fmt.Fprintf(w, "  LISTENER %s:%d%s\tdefault: %s\n", l.Protocol, l.Port, esc(extra), esc(actionText(l.DefaultActions, tgNames)))
+		fmt.Fprintf(w, "  LISTENER %s:%d%s\tdefault: %s\n", l.Protocol, l.Port, Escape(extra), Escape(actionText(l.DefaultActions, tgNames)))
 		rules := rulesByPort[port]
 		sort.Slice(rules, func(i, j int) bool { return rules[i].Priority < rules[j].Priority })
 		for _, r := range rules {
-			fmt.Fprintf(w, "    %d\t%s\t→ %s\n", r.Priority, esc(conditionText(r.Conditions)), esc(actionText(r.Actions, tgNames)))
+			fmt.Fprintf(w, "    %d\t%s\t→ %s\n", r.Priority, Escape(conditionText(r.Conditions)), Escape(actionText(r.Actions, tgNames)))
 		}
 	}
 	ids := make([]string, 0, len(res[TypeTargetGroup]))
@@ -106,8 +106,8 @@ func writeGroup(w io.Writer, g Group) {
 		if hc.Matcher != nil {
 			codes = hc.Matcher.HTTPCode + hc.Matcher.GRPCCode
 		}
-		fmt.Fprintf(w, "    %s\t%s %s:%d %s\tcheck %s %v %s → %s every %ds\t(%s)\n", esc(tg.Name), tg.TargetType, tg.Protocol, tg.Port, tg.ProtocolVersion,
-			hc.Protocol, hc.Port, esc(hc.Path), esc(codes), hc.IntervalSeconds, esc(id))
+		fmt.Fprintf(w, "    %s\t%s %s:%d %s\tcheck %s %v %s → %s every %ds\t(%s)\n", Escape(tg.Name), tg.TargetType, tg.Protocol, tg.Port, tg.ProtocolVersion,
+			hc.Protocol, hc.Port, Escape(hc.Path), Escape(codes), hc.IntervalSeconds, Escape(id))
 	}
 }
 
