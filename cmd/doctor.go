@@ -10,6 +10,7 @@ import (
 
 	"github.com/lbctl/lbctl/lbctl/exitcode"
 	"github.com/lbctl/lbctl/lbctl/preflight"
+	"github.com/lbctl/lbctl/lbctl/render"
 )
 
 type doctorOptions struct {
@@ -77,6 +78,19 @@ func (o *doctorOptions) run(ctx context.Context, r *Root) error {
 		AWSConfig: r.Factory.AWSConfig,
 		AWS:       r.doctorAWS,
 		Explain:   explainLine,
+	}
+	in.CompareModel = func(ctx context.Context) ([]string, []string, error) {
+		f := &topologyFlags{AllNamespaces: true, NoAWS: o.noAWS, AWSRate: 20}
+		t, err := renderTopology(ctx, r, f, "", nil)
+		if err != nil {
+			return nil, nil, err
+		}
+		checked, mismatches := render.CompareWithController(t, render.Render(t, render.Options{DefaultTags: t.Defaults.DefaultTags}))
+		diffs := make([]string, 0, len(mismatches))
+		for _, m := range mismatches {
+			diffs = append(diffs, render.Escape(m.String()))
+		}
+		return checked, diffs, nil
 	}
 	if cfg, err := r.Factory.RESTConfig(); err == nil {
 		in.Host = cfg.Host

@@ -16,8 +16,11 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/lbctl/lbctl/lbctl/exitcode"
+	"github.com/lbctl/lbctl/lbctl/lbc"
 	"github.com/lbctl/lbctl/lbctl/permissions"
 	"github.com/lbctl/lbctl/lbctl/preflight"
+	"github.com/lbctl/lbctl/lbctl/render"
+	"github.com/lbctl/lbctl/lbctl/sandbox"
 )
 
 func TestDoctorBadOutput(t *testing.T) {
@@ -129,6 +132,61 @@ func TestDoctorAgainstSandbox(t *testing.T) {
 	code, out, _ = runCmd(t, "--kubeconfig", kubeconfig, "doctor", "--no-aws")
 	if code != exitcode.OK || !strings.HasPrefix(doctorLine(out, "aws"), "not-checked") {
 		t.Errorf("--no-aws: exit %d\n%s", code, out)
+	}
+
+	checkModelAgainstController(t, sb, kubeconfig)
+}
+
+// checkModelAgainstController: the sandbox's controller writes each
+// group's model into the dry-run-plan annotation, render's model equals
+// it byte for byte, and doctor reports a seeded difference: the
+// controller's Deployment given a flag the running controller does not
+// have (as after an edit nobody rolled out).
+func checkModelAgainstController(t *testing.T, sb *sandbox.Sandbox, kubeconfig string) {
+	t.Helper()
+	ctx := context.Background()
+	for _, kv := range sb.Env() {
+		t.Setenv(kv[0], kv[1])
+	}
+	code, out, stderr := runCmd(t, "--kubeconfig", kubeconfig, "render", "-A", "-o", "json")
+	if code != exitcode.OK {
+		t.Fatalf("render -A: exit %d\n%s", code, stderr)
+	}
+	var m render.Model
+	if err := json.Unmarshal([]byte(out), &m); err != nil {
+		t.Fatal(err)
+	}
+	compared := 0
+	for _, g := range m.Groups {
+		if g.Stack == nil {
+			continue
+		}
+		ns, name, _ := strings.Cut(g.Members[0], "/")
+		in, err := sb.Kube.NetworkingV1().Ingresses(ns).Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		mine, _ := json.Marshal(g.Stack)
+		if theirs := in.Annotations[lbc.PlanAnnotation]; theirs != string(mine) {
+			t.Errorf("group %s: render's stack and the controller's %s differ:\n%s\n%s", g.ID, lbc.PlanAnnotation, mine, theirs)
+		}
+		compared++
+	}
+	if compared == 0 {
+		t.Fatal("no group built: nothing compared")
+	}
+	dep, err := sb.Kube.AppsV1().Deployments("kube-system").Get(ctx, lbc.ControllerNameLabel, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dep.Spec.Template.Spec.Containers[0].Args = append(dep.Spec.Template.Spec.Containers[0].Args, "--default-target-type=ip")
+	if _, err := sb.Kube.AppsV1().Deployments("kube-system").Update(ctx, dep, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	code, rep, _ := doctorJSON(t, "--kubeconfig", kubeconfig)
+	c := byCheck(rep)["controller/model"]
+	if code != exitcode.CheckFailed || c.Status != preflight.DoctorFail || !strings.Contains(c.Message, "targetType") {
+		t.Errorf("seeded difference: exit %d, controller/model %s: %s", code, c.Status, c.Message)
 	}
 }
 

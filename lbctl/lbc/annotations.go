@@ -114,6 +114,15 @@ func MergedALBAnnotations() []string {
 // over spec.ingressClassName (classifyIngress).
 const IngressClassAnnotation = "kubernetes.io/ingress.class"
 
+// PlanAnnotation is where the controller, run with the
+// IngressPlanAnnotation feature gate, writes the model it built for a group
+// (on the group's first member). The controller owns it; copies of an
+// Ingress never carry it.
+const PlanAnnotation = AnnotationPrefix + "dry-run-plan"
+
+// PlanFeatureGate is the controller feature gate that writes PlanAnnotation.
+const PlanFeatureGate = "IngressPlanAnnotation"
+
 // IngressClassALB is the legacy class annotation value the controller owns
 // with its default --ingress-class.
 const IngressClassALB = "alb"

@@ -103,7 +103,9 @@ const (
 // test lists every call site it finds that is missing here, and every entry
 // here the code no longer calls.
 func Sources() []Source {
-	all := []Command{Scan, Render, Health, Plan, Loadtest, Migrate}
+	// doctor reads the topology too, to compare lbctl's model with the
+	// controller's dry-run-plan annotation.
+	all := []Command{Scan, Render, Health, Plan, Loadtest, Migrate, Doctor}
 	list := func(group, resource string) KubeRule { return KubeRule{group, resource, "list"} }
 	watch := func(group, resource string) KubeRule { return KubeRule{group, resource, "watch"} }
 	doctor := []Command{Doctor}
@@ -167,7 +169,7 @@ func Sources() []Source {
 		// doctor and plan's preflight share the live reads of lbctl/preflight.
 		{Func: "lbctl/preflight.AccessReviews", Commands: []Command{Plan, Doctor}, Kube: []KubeRule{{"authorization.k8s.io", "selfsubjectaccessreviews", "create"}}},
 		// render reads the controller's flags from its Deployment.
-		{Func: "lbctl/world.ControllerSettings", Commands: []Command{Render}, Kube: []KubeRule{list("apps", "deployments")}},
+		{Func: "lbctl/world.ControllerSettings", Commands: []Command{Render, Doctor}, Kube: []KubeRule{list("apps", "deployments")}},
 		{Func: "lbctl/preflight.ControllerDeployments", Commands: []Command{Plan, Doctor}, Kube: []KubeRule{list("apps", "deployments")}},
 		{Func: "lbctl/preflight.ReadWebhook", Commands: []Command{Plan, Doctor}, Kube: []KubeRule{{"admissionregistration.k8s.io", "mutatingwebhookconfigurations", "get"}}},
 		{Func: "lbctl/preflight.ExternalDNSDeployments", Commands: []Command{Plan}, Kube: []KubeRule{list("apps", "deployments")}},

@@ -119,6 +119,11 @@ type DoctorInput struct {
 	AWS       func(context.Context) (*DoctorAWS, error)
 	// Explain words an error in one line (nil: its text).
 	Explain func(error) string
+	// CompareModel compares lbctl's model of every group with the one the
+	// controller wrote in its dry-run-plan annotation (when it runs with
+	// the IngressPlanAnnotation gate): the groups compared and each
+	// difference in words. nil skips the check.
+	CompareModel func(context.Context) (checked []string, differences []string, err error)
 }
 
 // doctorCallTimeout bounds each API call doctor makes.
@@ -262,6 +267,7 @@ func (d *doctor) checkController(ctx context.Context, kc kubernetes.Interface) {
 		d.add("controller/features", DoctorNotChecked, "no controller, no version to check", "")
 	default:
 		d.checkControllerDeployment(deps)
+		d.checkModel(ctx, deps[0])
 	}
 
 	wh, err := ReadWebhook(cctx, kc)
@@ -287,6 +293,45 @@ func (d *doctor) checkController(ctx context.Context, kc kubernetes.Interface) {
 		d.add("controller/ingressclass", DoctorFail, fmt.Sprintf("IngressClass %s belongs to controller %q, not %s", lbc.IngressClassALB, ic.Spec.Controller, lbc.ControllerName), classFix)
 	default:
 		d.add("controller/ingressclass", DoctorOK, fmt.Sprintf("IngressClass %s → %s", lbc.IngressClassALB, lbc.ControllerName), "")
+	}
+}
+
+// checkModel compares lbctl's model of each group with the controller's
+// own, when the controller writes it (IngressPlanAnnotation).
+func (d *doctor) checkModel(ctx context.Context, dep appsv1.Deployment) {
+	const check = "controller/model"
+	var args []string
+	for _, c := range dep.Spec.Template.Spec.Containers {
+		args = append(append(args, c.Command...), c.Args...)
+	}
+	settings, err := lbc.ApplyControllerArgs(lbc.DefaultDefaults(), args)
+	switch {
+	case err != nil:
+		d.add(check, DoctorWarn, "cannot read the controller's flags: "+err.Error(), "")
+		return
+	case !settings.FeatureGates[lbc.PlanFeatureGate]:
+		d.add(check, DoctorNotChecked, "the controller does not write its model (no "+lbc.PlanFeatureGate+" feature gate), so lbctl's predictions are not compared with it",
+			"run the controller with --feature-gates="+lbc.PlanFeatureGate+"=true to have doctor and plan compare them")
+		return
+	case d.in.CompareModel == nil:
+		d.add(check, DoctorNotChecked, "not compared", "")
+		return
+	}
+	checked, diffs, err := d.in.CompareModel(ctx)
+	switch {
+	case err != nil:
+		d.add(check, DoctorWarn, "cannot compare with the controller's model: "+d.in.Explain(err), "")
+	case len(checked) == 0:
+		d.add(check, DoctorNotChecked, "no group carries the controller's "+lbc.PlanAnnotation+" annotation yet", "")
+	case len(diffs) > 0:
+		shown := diffs
+		if len(shown) > 10 {
+			shown = append(append([]string{}, shown[:10]...), fmt.Sprintf("and %d more", len(diffs)-10))
+		}
+		d.add(check, DoctorFail, fmt.Sprintf("lbctl's model differs from the controller's in %d field(s) over %d group(s): %s", len(diffs), len(checked), strings.Join(shown, "; ")),
+			"give lbctl the controller's flags (render reads them from its Deployment; --controller-args overrides) or report the difference to lbctl: plans built on a wrong model wait for resources the controller never makes")
+	default:
+		d.add(check, DoctorOK, fmt.Sprintf("lbctl's model agrees with the controller's on all %d group(s) it wrote", len(checked)), "")
 	}
 }
 

@@ -17,7 +17,16 @@ import (
 // ControllerImage is the controller release the sandbox's emulator stands
 // in for; tools that read the controller's version from its Deployment
 // (doctor, plan's preflight) see this tag.
-const ControllerImage = "public.ecr.aws/eks/aws-load-balancer-controller:v2.13.0"
+const ControllerImage = "public.ecr.aws/eks/aws-load-balancer-controller:v3.5.0"
+
+// ControllerArgs are the flags the sandbox's controller runs with: its
+// Deployment lists them and the emulator takes its settings from them, so
+// what render reads from the Deployment is what the emulator does. The
+// IngressPlanAnnotation gate makes it write each group's model into the
+// alb.ingress.kubernetes.io/dry-run-plan annotation.
+func ControllerArgs() []string {
+	return []string{"--cluster-name=" + ClusterName, "--ingress-class=" + lbc.IngressClassALB, "--feature-gates=IngressPlanAnnotation=true"}
+}
 
 // controllerNamespace is where the upstream Helm chart is usually installed.
 const controllerNamespace = "kube-system"
@@ -46,7 +55,7 @@ func installController(ctx context.Context, kc kubernetes.Interface, roleARN str
 				ObjectMeta: metav1.ObjectMeta{Labels: labels},
 				Spec: corev1.PodSpec{ServiceAccountName: sa.Name, Containers: []corev1.Container{{
 					Name: lbc.ControllerNameLabel, Image: ControllerImage,
-					Args:  []string{"--cluster-name=" + ClusterName, "--ingress-class=" + lbc.IngressClassALB},
+					Args:  ControllerArgs(),
 					Ports: []corev1.ContainerPort{{Name: "webhook-server", ContainerPort: 9443}},
 				}}},
 			},

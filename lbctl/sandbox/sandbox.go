@@ -212,8 +212,10 @@ func Start(ctx context.Context, o Options) (s *Sandbox, err error) {
 		ko.ProcessEnv = append(ko.ProcessEnv, "LBCTL_RESOLVE_FILE="+f) // the cluster DNS of process pods
 	}
 	s.Kubelet = kubelet.New(s.Kube, ko).WithDynamic(s.Dynamic)
-	d := lbc.DefaultDefaults()
-	d.ClusterName = ClusterName
+	d, err := lbc.ApplyControllerArgs(lbc.DefaultDefaults(), ControllerArgs())
+	if err != nil {
+		return nil, err
+	}
 	em = emulator.New(s.Kube, s.Dynamic, state, namer, s.Plane, emulator.Options{Defaults: d, PortOffset: o.PortOffset,
 		TimeScale: o.TimeScale, VpcID: vpc, Subnets: subnets, Loopback: kubelet.LoopbackMap(octet),
 		ALBAddressBase: fmt.Sprintf("127.%d.200", octet), Logf: o.Logf})

@@ -30,7 +30,8 @@ const (
 // would make the copy look like the tool's own object.
 func stripped(k string) bool {
 	switch k {
-	case "kubectl.kubernetes.io/last-applied-configuration", "argocd.argoproj.io/tracking-id", "deployment.kubernetes.io/revision":
+	case "kubectl.kubernetes.io/last-applied-configuration", "argocd.argoproj.io/tracking-id", "deployment.kubernetes.io/revision",
+		lbc.PlanAnnotation: // the controller's own model of the group, written by it
 		return true
 	}
 	return strings.HasPrefix(k, "meta.helm.sh/")

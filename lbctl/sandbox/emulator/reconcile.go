@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -24,6 +25,7 @@ import (
 	"github.com/lbctl/lbctl/lbctl/kube"
 	"github.com/lbctl/lbctl/lbctl/kube/elbv2/v1beta1"
 	"github.com/lbctl/lbctl/lbctl/lbc"
+	"github.com/lbctl/lbctl/lbctl/render"
 	"github.com/lbctl/lbctl/lbctl/sandbox/dataplane"
 	"github.com/lbctl/lbctl/lbctl/topology"
 )
@@ -103,7 +105,41 @@ func (e *Emulator) Reconcile(ctx context.Context) error {
 	}
 	e.plane.SetRecords(e.zone(top))
 	e.syncHealth(ctx, objs)
+	if e.o.Defaults.FeatureGates[render.PlanFeatureGate] {
+		e.writePlans(ctx, top)
+	}
 	return errors.Join(errs...)
+}
+
+// writePlans writes each built group's model into the dry-run-plan
+// annotation of its first member, as the controller does with the
+// IngressPlanAnnotation gate: the same JSON its stack marshaller writes,
+// patched only when it changed.
+func (e *Emulator) writePlans(ctx context.Context, top *topology.Topology) {
+	m := render.Render(top, render.Options{DefaultTags: e.o.Defaults.DefaultTags})
+	for _, g := range m.Groups {
+		if g.Stack == nil || len(g.Members) == 0 {
+			continue
+		}
+		ns, name, _ := strings.Cut(g.Members[0], "/")
+		plan, err := json.Marshal(g.Stack)
+		if err != nil {
+			continue
+		}
+		var cur string
+		for _, in := range top.Ingresses {
+			if in.Key() == g.Members[0] {
+				cur = in.Object.Annotations[render.PlanAnnotation]
+			}
+		}
+		if cur == string(plan) {
+			continue
+		}
+		patch, _ := json.Marshal(map[string]any{"metadata": map[string]any{"annotations": map[string]string{render.PlanAnnotation: string(plan)}}})
+		if _, err := e.kc.NetworkingV1().Ingresses(ns).Patch(ctx, name, types.MergePatchType, patch, metav1.PatchOptions{}); err != nil {
+			e.logf("controller: write %s on %s: %v", render.PlanAnnotation, g.Members[0], err)
+		}
+	}
 }
 
 // zone is what ExternalDNS would publish in Route53 for the ALB-class
