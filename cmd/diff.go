@@ -28,7 +28,7 @@ type diffOptions struct {
 }
 
 func newDiffCmd(r *Root) *cobra.Command {
-	o := &diffOptions{}
+	o := &diffOptions{render: renderOptions{topo: topologyFlags{noteController: true}}}
 	c := &cobra.Command{
 		Use:   "diff -f NEW [--from OLD]",
 		Short: "What a change to manifests does to the controller's ALBs, target groups and rules; exit 1 on replacements and failures",
@@ -63,7 +63,6 @@ $GITHUB_STEP_SUMMARY.`,
 	o.render.topo.add(c)
 	fl := c.Flags()
 	fl.StringVarP(&o.render.output, "output", "o", "table", "output format: table, json or yaml")
-	fl.StringVar(&o.render.controllerArgs, "controller-args", "", "the controller's flags, space-separated; win over those read from its Deployment")
 	fl.StringVar(&o.render.certificates, "certificates", "", "a JSON file listing the issued ACM certificates discovery may pick ([{\"arn\": …, \"domains\": […]}])")
 	fl.StringSliceVar(&o.from, "from", nil, "the manifests before the change (files, directories); default: the cluster")
 	fl.StringSliceVar(&o.allow, "allow", nil, "kinds of change that do not fail the check: "+kindNames(true))
@@ -137,42 +136,32 @@ func (o *diffOptions) models(ctx context.Context, r *Root) (before, after *rende
 	if err != nil {
 		return nil, nil, err
 	}
-	d, err := lbc.ApplyControllerArgs(lbc.DefaultDefaults(), lbc.SplitControllerArgs(o.render.controllerArgs))
-	if err != nil {
-		return nil, nil, usageError("--controller-args: "+err.Error(), "fix the flag's value as the controller would take it")
-	}
 	newObjs, err := world.ReadKube(ctx, r.worldClients(), s)
 	if err != nil {
 		return nil, nil, err
 	}
 	var oldObjs *kube.Objects
+	var wo world.Options
 	if len(o.from) > 0 {
 		fs := s
 		fs.Files, fs.Kustomize, fs.Stdin = o.from, "", nil
 		if oldObjs, err = world.ReadKube(ctx, r.worldClients(), fs); err != nil {
 			return nil, nil, err
 		}
-	} else {
-		cs := world.Scope{AllNamespaces: true}
-		cd, note, err := world.ControllerSettings(ctx, r.worldClients())
-		if err != nil {
+		if wo, err = r.readOptions(ctx, f, s); err != nil {
 			return nil, nil, err
 		}
-		if note != "" {
-			fmt.Fprintln(r.Streams.ErrOut, "note: "+note)
-		}
-		if d, err = lbc.ApplyControllerArgs(cd, lbc.SplitControllerArgs(o.render.controllerArgs)); err != nil {
-			return nil, nil, usageError("--controller-args: "+err.Error(), "fix the flag's value as the controller would take it")
+	} else {
+		cs := world.Scope{AllNamespaces: true}
+		if wo, err = r.readOptions(ctx, f, cs); err != nil { // the controller's flags from its Deployment
+			return nil, nil, err
 		}
 		if oldObjs, err = world.ReadKube(ctx, r.worldClients(), cs); err != nil {
 			return nil, nil, err
 		}
 		newObjs = kube.Overlay(oldObjs, newObjs)
 	}
-	wo := r.worldOptions(f, s)
-	if wo.Cluster == "" {
-		wo.Cluster = d.ClusterName
-	}
+	d := *wo.Controller
 	d.ClusterName = wo.Cluster
 	var st *awsapi.State
 	if !f.NoAWS {

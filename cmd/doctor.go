@@ -81,7 +81,7 @@ func (o *doctorOptions) run(ctx context.Context, r *Root) error {
 	}
 	in.CompareModel = func(ctx context.Context) ([]string, []string, error) {
 		f := &topologyFlags{AllNamespaces: true, NoAWS: o.noAWS, AWSRate: 20}
-		t, err := renderTopology(ctx, r, f, "", nil)
+		t, err := renderTopology(ctx, r, f, nil)
 		if err != nil {
 			return nil, nil, err
 		}

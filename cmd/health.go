@@ -176,7 +176,10 @@ func (o *healthOptions) run(ctx context.Context, r *Root) error {
 	if err != nil {
 		return err
 	}
-	wo := r.worldOptions(&o.topo, s)
+	wo, err := r.readOptions(ctx, &o.topo, s)
+	if err != nil {
+		return err
+	}
 	var t *topology.Topology
 	var awsErr error
 	if tui {

@@ -347,7 +347,11 @@ func (f *targetFlags) ruleTargets(ctx context.Context, r *Root, sel loadtest.Sel
 			s.Namespace = ns
 		}
 	}
-	t, err := world.Read(ctx, r.worldClients(), s, r.worldOptions(&topo, s))
+	wo, err := r.readOptions(ctx, &topo, s)
+	if err != nil {
+		return nil, err
+	}
+	t, err := world.Read(ctx, r.worldClients(), s, wo)
 	if err != nil {
 		return nil, err
 	}

@@ -40,6 +40,9 @@ metadata:
   labels:
     app.kubernetes.io/name: lbctl
 rules:
+- apiGroups: ["apps"]
+  resources: [deployments]
+  verbs: [list]
 - apiGroups: ["discovery.k8s.io"]
   resources: [endpointslices]
   verbs: [list]

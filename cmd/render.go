@@ -16,15 +16,14 @@ import (
 )
 
 type renderOptions struct {
-	topo           topologyFlags
-	output         string
-	controllerArgs string
-	certificates   string
-	certs          []awsapi.Certificate
+	topo         topologyFlags
+	output       string
+	certificates string
+	certs        []awsapi.Certificate
 }
 
 func newRenderCmd(r *Root) *cobra.Command {
-	o := &renderOptions{}
+	o := &renderOptions{topo: topologyFlags{noteController: true}}
 	c := &cobra.Command{
 		Use:   "render [-n NAMESPACE | -A | -f FILE...]",
 		Short: "Show the model the AWS Load Balancer Controller will build for each ingress group",
@@ -58,7 +57,6 @@ uses --certificates (a JSON list of {"arn", "domains"}), else it is not predicte
 	}
 	o.topo.add(c)
 	c.Flags().StringVarP(&o.output, "output", "o", "table", "output format: table, json or yaml")
-	c.Flags().StringVar(&o.controllerArgs, "controller-args", "", "the controller's flags, space-separated (e.g. \"--default-target-type=ip\"); win over those read from its Deployment")
 	c.Flags().StringVar(&o.certificates, "certificates", "", "a JSON file listing the issued ACM certificates discovery may pick ([{\"arn\": …, \"domains\": […]}]); implies ACM is not read")
 	return c
 }
@@ -91,14 +89,14 @@ func (o *renderOptions) validate() error {
 	default:
 		return usageError(fmt.Sprintf("unknown output format %q", o.output), "use -o table, json or yaml")
 	}
-	if _, err := lbc.ApplyControllerArgs(lbc.DefaultDefaults(), lbc.SplitControllerArgs(o.controllerArgs)); err != nil {
+	if _, err := lbc.ApplyControllerArgs(lbc.DefaultDefaults(), lbc.SplitControllerArgs(o.topo.ControllerArgs)); err != nil {
 		return usageError("--controller-args: "+err.Error(), "fix the flag's value as the controller would take it")
 	}
 	return nil
 }
 
 func (o *renderOptions) run(ctx context.Context, r *Root) error {
-	t, err := renderTopology(ctx, r, &o.topo, o.controllerArgs, o.certs)
+	t, err := renderTopology(ctx, r, &o.topo, o.certs)
 	if err != nil {
 		return err
 	}
@@ -110,54 +108,37 @@ func (o *renderOptions) run(ctx context.Context, r *Root) error {
 	return render.WriteView(r.Streams.Out, m)
 }
 
-// renderTopology reads the topology under the controller's settings: its
-// Deployment's flags when reading a cluster, then --controller-args; with
-// certs, discovery picks from them instead of ACM.
-func renderTopology(ctx context.Context, r *Root, f *topologyFlags, controllerArgs string, certs []awsapi.Certificate) (*topology.Topology, error) {
+// renderTopology reads the topology under the controller's settings
+// (readOptions); with certs, discovery picks from them instead of ACM.
+func renderTopology(ctx context.Context, r *Root, f *topologyFlags, certs []awsapi.Certificate) (*topology.Topology, error) {
 	s, err := r.scope(f)
 	if err != nil {
 		return nil, err
 	}
-	wo := r.worldOptions(f, s)
-	d := lbc.DefaultDefaults()
-	if !s.FromFiles() {
-		cd, note, err := world.ControllerSettings(ctx, r.worldClients())
-		if err != nil {
-			return nil, err
-		}
-		d = cd
-		if note != "" {
-			fmt.Fprintln(r.Streams.ErrOut, "note: "+note)
-		}
-	}
-	d, err = lbc.ApplyControllerArgs(d, lbc.SplitControllerArgs(controllerArgs))
+	wo, err := r.readOptions(ctx, f, s)
 	if err != nil {
-		return nil, usageError("--controller-args: "+err.Error(), "fix the flag's value as the controller would take it")
+		return nil, err
 	}
-	if f.ClusterName == "" && d.ClusterName != "" {
-		wo.Cluster = d.ClusterName
+	if certs == nil {
+		return world.Read(ctx, r.worldClients(), s, wo)
 	}
-	wo.Controller = &d
-	if certs != nil {
-		objs, err := world.ReadKube(ctx, r.worldClients(), s)
-		if err != nil {
+	objs, err := world.ReadKube(ctx, r.worldClients(), s)
+	if err != nil {
+		return nil, err
+	}
+	var st *awsapi.State
+	if !f.NoAWS {
+		if st, err = world.ReadAWS(ctx, r.worldClients(), wo, objs.Nodes, s.FromFiles()); err != nil {
 			return nil, err
 		}
-		var st *awsapi.State
-		if !f.NoAWS {
-			if st, err = world.ReadAWS(ctx, r.worldClients(), wo, objs.Nodes, s.FromFiles()); err != nil {
-				return nil, err
-			}
-		}
-		if st == nil {
-			st = &awsapi.State{}
-		}
-		st.Certificates, st.CertificatesRead = certs, true
-		dd := d
-		if wo.Cluster != "" {
-			dd.ClusterName = wo.Cluster
-		}
-		return world.JoinWith(objs, st, dd, s), nil
 	}
-	return world.Read(ctx, r.worldClients(), s, wo)
+	if st == nil {
+		st = &awsapi.State{}
+	}
+	st.Certificates, st.CertificatesRead = certs, true
+	d := *wo.Controller
+	if wo.Cluster != "" {
+		d.ClusterName = wo.Cluster
+	}
+	return world.JoinWith(objs, st, d, s), nil
 }

@@ -8,6 +8,7 @@ import (
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/lbctl/lbctl/lbctl/lbc"
 	"github.com/lbctl/lbctl/lbctl/topology"
 	"github.com/lbctl/lbctl/lbctl/world"
 )
@@ -23,6 +24,12 @@ type topologyFlags struct {
 	NoAWS          bool
 	ClusterName    string
 	AWSRate        float64
+	// ControllerArgs are --controller-args: the controller's flags, over
+	// those its Deployment lists.
+	ControllerArgs string
+	// noteController says on stderr when the controller's Deployment could
+	// not be read (render and diff, whose output is the model itself).
+	noteController bool
 	// preflight (plan's) also reads the nodes' instances, the security
 	// groups and the Route53 hosted zones.
 	preflight bool
@@ -49,6 +56,7 @@ func (f *topologyFlags) add(c *cobra.Command) {
 	fl.BoolVar(&f.NoAWS, "no-aws", false, "do not read AWS (names are predicted, health unknown)")
 	fl.StringVar(&f.ClusterName, "cluster-name", "", "the controller's --cluster-name (default: "+world.EnvClusterName+", the kubeconfig's EKS cluster ARN, or the ALBs' tags)")
 	fl.Float64Var(&f.AWSRate, "aws-rate", 20, "AWS API calls per second at most")
+	fl.StringVar(&f.ControllerArgs, "controller-args", "", "the AWS Load Balancer Controller's flags, space-separated (e.g. \"--default-target-type=ip\"), over those read from its Deployment; they change names, schemes and target types")
 }
 
 // worldClients hands the world reader the factory's lazily built clients.
@@ -128,13 +136,43 @@ func (r *Root) worldOptions(f *topologyFlags, s world.Scope) world.Options {
 	}
 }
 
+// readOptions are worldOptions with the controller's settings: its
+// Deployment's flags when the flags read a cluster, then --controller-args.
+func (r *Root) readOptions(ctx context.Context, f *topologyFlags, s world.Scope) (world.Options, error) {
+	wo := r.worldOptions(f, s)
+	d := lbc.DefaultDefaults()
+	if !s.FromFiles() {
+		cd, note, err := world.ControllerSettings(ctx, r.worldClients())
+		if err != nil {
+			return wo, err
+		}
+		d = cd
+		if note != "" && f.ControllerArgs == "" && f.noteController {
+			fmt.Fprintln(r.Streams.ErrOut, "note: "+note)
+		}
+	}
+	d, err := lbc.ApplyControllerArgs(d, lbc.SplitControllerArgs(f.ControllerArgs))
+	if err != nil {
+		return wo, usageError("--controller-args: "+err.Error(), "fix the flag's value as the controller would take it")
+	}
+	if f.ClusterName == "" && d.ClusterName != "" {
+		wo.Cluster = d.ClusterName
+	}
+	wo.Controller = &d
+	return wo, nil
+}
+
 // readTopology reads what the flags select through the world reader.
 func (r *Root) readTopology(ctx context.Context, f *topologyFlags) (*topology.Topology, error) {
 	s, err := r.scope(f)
 	if err != nil {
 		return nil, err
 	}
-	return world.Read(ctx, r.worldClients(), s, r.worldOptions(f, s))
+	wo, err := r.readOptions(ctx, f, s)
+	if err != nil {
+		return nil, err
+	}
+	return world.Read(ctx, r.worldClients(), s, wo)
 }
 
 func firstLineOf(err error) string {

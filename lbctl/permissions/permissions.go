@@ -168,8 +168,9 @@ func Sources() []Source {
 		// objects, the caller's identity and one cheap call per action.
 		// doctor and plan's preflight share the live reads of lbctl/preflight.
 		{Func: "lbctl/preflight.AccessReviews", Commands: []Command{Plan, Doctor}, Kube: []KubeRule{{"authorization.k8s.io", "selfsubjectaccessreviews", "create"}}},
-		// render reads the controller's flags from its Deployment.
-		{Func: "lbctl/world.ControllerSettings", Commands: []Command{Render, Doctor}, Kube: []KubeRule{list("apps", "deployments")}},
+		// The controller's flags change its model: the readers take them from
+		// its Deployment (forbidden: its defaults, with a note).
+		{Func: "lbctl/world.ControllerSettings", Commands: []Command{Scan, Render, Health, Plan, Loadtest, Doctor}, Kube: []KubeRule{list("apps", "deployments")}},
 		{Func: "lbctl/preflight.ControllerDeployments", Commands: []Command{Plan, Doctor}, Kube: []KubeRule{list("apps", "deployments")}},
 		{Func: "lbctl/preflight.ReadWebhook", Commands: []Command{Plan, Doctor}, Kube: []KubeRule{{"admissionregistration.k8s.io", "mutatingwebhookconfigurations", "get"}}},
 		{Func: "lbctl/preflight.ExternalDNSDeployments", Commands: []Command{Plan}, Kube: []KubeRule{list("apps", "deployments")}},
