@@ -124,6 +124,7 @@ func (r *Root) worldOptions(f *topologyFlags, s world.Scope) world.Options {
 		Rate:    f.AWSRate,
 		Network: f.preflight,
 		Note:    func(msg string) { fmt.Fprintln(r.Streams.ErrOut, "note: "+msg) },
+		Warn:    func(msg string) { fmt.Fprintln(r.Streams.ErrOut, "warning: "+msg) },
 		Explain: firstLineOf,
 	}
 }

@@ -121,6 +121,10 @@ type Options struct {
 	// Note receives what the user should be told about the read (AWS not
 	// read from manifests, ALBs of several clusters); nil drops it.
 	Note func(string)
+	// Warn receives what the input holds that it likely did not mean (a
+	// key a manifest's mapping holds twice), "FILE: OBJECT: what"; nil
+	// drops it.
+	Warn func(string)
 	// Explain words an error in one line for a note (nil: its first line).
 	Explain func(error) string
 }
@@ -128,6 +132,16 @@ type Options struct {
 func (o Options) note(msg string) {
 	if o.Note != nil {
 		o.Note(msg)
+	}
+}
+
+// warn passes the input's warnings to Warn.
+func (o Options) warn(objs *kube.Objects) {
+	if o.Warn == nil {
+		return
+	}
+	for _, w := range objs.Warnings {
+		o.Warn(w.Source + ": " + w.Message)
 	}
 }
 
@@ -147,6 +161,7 @@ func Read(ctx context.Context, c Clients, s Scope, o Options) (*topology.Topolog
 	if err != nil {
 		return nil, err
 	}
+	o.warn(objs)
 	var st *awsapi.State
 	if !o.NoAWS {
 		if st, err = ReadAWS(ctx, c, o, objs.Nodes, s.FromFiles()); err != nil {
@@ -164,6 +179,7 @@ func ReadKubeFirst(ctx context.Context, c Clients, s Scope, o Options) (t *topol
 	if err != nil {
 		return nil, nil, err
 	}
+	o.warn(objs)
 	var st *awsapi.State
 	if !o.NoAWS {
 		if awsErr = Probe(ctx, c); awsErr == nil {
