@@ -177,6 +177,7 @@ func (o *healthOptions) run(ctx context.Context, r *Root) error {
 		return err
 	}
 	wo := r.worldOptions(&o.topo, s)
+	wo.RequireAWS = true // target health is AWS's: a verdict over nothing read must not pass
 	var t *topology.Topology
 	var awsErr error
 	if tui {

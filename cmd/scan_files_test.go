@@ -96,3 +96,13 @@ func TestScanKustomizeAndHelm(t *testing.T) {
 		t.Errorf("--ingress-class without manifests: exit %d: %s", code, stderr)
 	}
 }
+
+// health judges AWS's target health: from manifests without AWS
+// credentials or a region it must not pass over an empty snapshot.
+func TestHealthFromFilesWithoutAWSFails(t *testing.T) {
+	noKubeconfig(t)
+	code, out, stderr := runCmd(t, "health", "-f", "../migrate/scan/testdata/published", "-n", "echo")
+	if code == 0 || strings.Count(strings.TrimSpace(stderr), "\n") > 1 || !strings.Contains(stderr, "AWS") || out != "" {
+		t.Errorf("health -f without AWS: exit %d, want non-zero with one line on AWS\nstdout: %s\nstderr: %s", code, out, stderr)
+	}
+}

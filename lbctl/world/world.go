@@ -110,6 +110,10 @@ func (s Scope) Topology() topology.Scope {
 type Options struct {
 	// NoAWS reads Kubernetes only (names predicted, health unknown).
 	NoAWS bool
+	// RequireAWS makes AWS that is not configured an error with manifests
+	// too, for a verdict that is nothing without AWS (health): an empty
+	// read must not pass.
+	RequireAWS bool
 	// Cluster is the controller's cluster name as ClusterName resolved it;
 	// "" takes the one the ALBs' tags name.
 	Cluster string
@@ -155,7 +159,8 @@ func (o Options) explain(err error) string {
 
 // Read reads Kubernetes (the cluster or manifests) and, unless NoAWS, AWS,
 // and joins them. With manifests, AWS that is not configured is noted and
-// skipped; with a cluster it is an error (the caller suggests --no-aws).
+// skipped (unless RequireAWS); with a cluster it is an error (the caller
+// suggests --no-aws).
 func Read(ctx context.Context, c Clients, s Scope, o Options) (*topology.Topology, error) {
 	objs, err := ReadKube(ctx, c, s)
 	if err != nil {
@@ -164,7 +169,7 @@ func Read(ctx context.Context, c Clients, s Scope, o Options) (*topology.Topolog
 	o.warn(objs)
 	var st *awsapi.State
 	if !o.NoAWS {
-		if st, err = ReadAWS(ctx, c, o, objs.Nodes, s.FromFiles()); err != nil {
+		if st, err = ReadAWS(ctx, c, o, objs.Nodes, s.FromFiles() && !o.RequireAWS); err != nil {
 			return nil, err
 		}
 	}
