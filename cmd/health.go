@@ -180,6 +180,7 @@ func (o *healthOptions) run(ctx context.Context, r *Root) error {
 	if err != nil {
 		return err
 	}
+	wo.RequireAWS = true // target health is AWS's: a verdict over nothing read must not pass
 	var t *topology.Topology
 	var awsErr error
 	if tui {

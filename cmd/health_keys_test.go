@@ -2,7 +2,9 @@ package cmd
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -49,5 +51,27 @@ func TestHealthKeyMapFile(t *testing.T) {
 	code, msg := Explain(err)
 	if code != exitcode.Usage || !strings.Contains(msg, filepath.Join(xdg, "lbctl", "keys.yaml")) || !strings.Contains(msg, `key "q" is bound to both sort and quit`) {
 		t.Errorf("a conflicting keymap: exit %d %q, want 2 naming the file and the conflict", code, msg)
+	}
+
+	// A misspelt key is refused in one line naming the file, the key and
+	// the fix, rather than leaving the view without a way out.
+	write(xdg, "quit: [ctlr+c]\n")
+	_, err = loadKeyMap(s)
+	code, msg = Explain(err)
+	if code != exitcode.Usage || strings.Contains(msg, "\n") || !strings.Contains(msg, filepath.Join(xdg, "lbctl", "keys.yaml")+`: keymap: quit: "ctlr+c" is not a key name`) || !strings.Contains(msg, "ctrl+c") {
+		t.Errorf("a misspelt key: exit %d %q, want 2 naming the file, the key and the fix", code, msg)
+	}
+	if runtime.GOOS != "windows" {
+		fifo := filepath.Join(t.TempDir(), "lbctl", "keys.yaml")
+		if err := os.MkdirAll(filepath.Dir(fifo), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := exec.Command("mkfifo", fifo).Run(); err == nil {
+			s, _, _, _ = TestStreams("XDG_CONFIG_HOME=" + filepath.Dir(filepath.Dir(fifo)))
+			_, err = loadKeyMap(s)
+			if code, msg := Explain(err); code != exitcode.Usage || !strings.Contains(msg, "is a FIFO, not a regular file") {
+				t.Errorf("a FIFO keymap: exit %d %q", code, msg)
+			}
+		}
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io/fs"
 	"net"
-	"os"
 	"path/filepath"
 
 	tea "charm.land/bubbletea/v2"
@@ -18,6 +17,7 @@ import (
 	"github.com/lbctl/lbctl/lbctl/exitcode"
 	"github.com/lbctl/lbctl/lbctl/health"
 	"github.com/lbctl/lbctl/lbctl/topology"
+	"github.com/lbctl/lbctl/lbctl/userfile"
 	"github.com/lbctl/lbctl/lbctl/world"
 	"github.com/lbctl/lbctl/tui/healthview"
 )
@@ -119,18 +119,19 @@ func keyMapPath(s *Streams) string {
 }
 
 // loadKeyMap reads the user's keymap over the default keys; without a file
-// the defaults stand.
+// the defaults stand. The file is read bounded (userfile.SmallLimit); a
+// device or FIFO there is refused.
 func loadKeyMap(s *Streams) (healthview.KeyMap, error) {
 	path := keyMapPath(s)
 	if path == "" {
 		return healthview.DefaultKeyMap(), nil
 	}
-	data, err := os.ReadFile(path)
+	data, err := userfile.Read(path, userfile.SmallLimit)
 	if errors.Is(err, fs.ErrNotExist) {
 		return healthview.DefaultKeyMap(), nil
 	}
 	if err != nil {
-		return healthview.KeyMap{}, exitcode.New(exitcode.Usage, fmt.Sprintf("cannot read the keymap %s: %v", path, err), "", err)
+		return healthview.KeyMap{}, exitcode.New(exitcode.Usage, fmt.Sprintf("cannot read the keymap: %v", err), "make it a file, or remove it for the default keys", err)
 	}
 	km, err := healthview.ParseKeyMap(data)
 	if err != nil {

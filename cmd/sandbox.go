@@ -1,12 +1,16 @@
 package cmd
 
 import (
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/lbctl/lbctl/lbctl/userfile"
 )
 
 // sandboxFlags are the sandbox command's own flags, which its leaves share.
@@ -65,20 +69,33 @@ AWS SDK talks to, and ALBs that are real reverse proxies. Only loopback addresse
 
 // runningPid returns the pid of a live sandbox in dir, 0 when none, and
 // whether a stale pid file was found.
+//
+// The sandbox holds a lock on its pid file for as long as it runs
+// (claimPidFile), so a pid file nobody holds is stale whatever process
+// now has its pid: after a reboot or a crash that may be any process, and
+// it must not be signalled.
 func runningPid(dir string) (pid int, stale bool) {
-	b, err := os.ReadFile(filepath.Join(dir, "pid"))
-	if err != nil {
+	path := filepath.Join(dir, "pid")
+	b, err := userfile.Read(path, userfile.SmallLimit)
+	if errors.Is(err, fs.ErrNotExist) {
 		return 0, false
 	}
-	pid, err = strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil {
+		return 0, true
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	pid, err = strconv.Atoi(strings.TrimSpace(line))
 	if err != nil || pid <= 0 {
 		return 0, true
 	}
-	if !processAlive(pid) {
+	if !pidFileHeld(path, pid) {
 		return 0, true
 	}
 	return pid, false
 }
+
+// errPidFileHeld is claimPidFile's answer when a sandbox holds the pid file.
+var errPidFileHeld = errors.New("a sandbox holds the pid file")
 
 func cleanDir(dir string) {
 	for _, f := range []string{"pid", "ready", "env", "kubeconfig", "env.tmp", "kubeconfig.tmp"} {

@@ -38,7 +38,7 @@ func (o *sandboxDownOptions) run(_ context.Context, r *Root) error {
 		os.Remove(filepath.Join(dir, "sandbox.log"))
 		msg := "no sandbox is running in " + dir
 		if stale {
-			msg = "removed a stale sandbox in " + dir
+			msg = "the pid file in " + dir + " is stale (no sandbox holds it); removed it and what the sandbox left, signalling no process"
 		}
 		fmt.Fprintln(r.Streams.ErrOut, msg)
 		return nil

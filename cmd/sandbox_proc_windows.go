@@ -3,8 +3,25 @@ package cmd
 import (
 	"os"
 	"os/exec"
+	"path/filepath"
+	"strconv"
 	"syscall"
 )
+
+// claimPidFile writes this process's pid to path. Windows has no flock:
+// pidFileHeld trusts the pid.
+func claimPidFile(path string) (release func(), err error) {
+	if pid, stale := runningPid(filepath.Dir(path)); pid != 0 && !stale {
+		return nil, errPidFileHeld
+	}
+	if err := os.WriteFile(path, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o600); err != nil {
+		return nil, err
+	}
+	return func() {}, nil
+}
+
+// pidFileHeld says whether the process the pid file names is alive.
+func pidFileHeld(_ string, pid int) bool { return processAlive(pid) }
 
 // processAlive reports whether a process with this pid exists.
 func processAlive(pid int) bool {

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/lbctl/lbctl/lbctl/exitcode"
+	"github.com/lbctl/lbctl/lbctl/userfile"
 )
 
 type sandboxStatusOptions struct {
@@ -43,7 +44,7 @@ func (o *sandboxStatusOptions) run(_ context.Context, r *Root) error {
 		state = "ready"
 	}
 	fmt.Fprintf(r.Streams.Out, "sandbox %s (pid %d) in %s\n", state, pid, dir)
-	if b, err := os.ReadFile(filepath.Join(dir, "env")); err == nil {
+	if b, err := userfile.Read(filepath.Join(dir, "env"), userfile.SmallLimit); err == nil {
 		fmt.Fprint(r.Streams.Out, string(b))
 	}
 	return nil

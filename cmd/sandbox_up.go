@@ -3,6 +3,7 @@ package cmd
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -10,7 +11,6 @@ import (
 	"os/signal"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -84,9 +84,15 @@ func (o *sandboxUpOptions) run(ctx context.Context, r *Root) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return exitcode.New(exitcode.Usage, fmt.Sprintf("cannot create %s: %v", dir, err), "pass another --dir", err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "pid"), []byte(strconv.Itoa(os.Getpid())), 0o600); err != nil {
+	release, err := claimPidFile(filepath.Join(dir, "pid"))
+	if errors.Is(err, errPidFileHeld) {
+		pid, _ := runningPid(dir)
+		return usageError(fmt.Sprintf("a sandbox is already running in %s (pid %d)", dir, pid), "run `kubectl lbctl sandbox down` first, or pass another --dir")
+	}
+	if err != nil {
 		return err
 	}
+	defer release()
 	defer cleanDir(dir)
 
 	start := time.Now()

@@ -96,3 +96,25 @@ func TestScanKustomizeAndHelm(t *testing.T) {
 		t.Errorf("--ingress-class without manifests: exit %d: %s", code, stderr)
 	}
 }
+
+// health judges AWS's target health: from manifests without AWS
+// credentials or a region it must not pass over an empty snapshot.
+func TestHealthFromFilesWithoutAWSFails(t *testing.T) {
+	noKubeconfig(t)
+	code, out, stderr := runCmd(t, "health", "-f", "../migrate/scan/testdata/published", "-n", "echo")
+	if code == 0 || strings.Count(strings.TrimSpace(stderr), "\n") > 1 || !strings.Contains(stderr, "AWS") || out != "" {
+		t.Errorf("health -f without AWS: exit %d, want non-zero with one line on AWS\nstdout: %s\nstderr: %s", code, out, stderr)
+	}
+}
+
+// A negative or not-a-number --aws-rate is bad usage, refused before
+// anything is read.
+func TestAWSRateRefused(t *testing.T) {
+	noKubeconfig(t)
+	for _, rate := range []string{"-1", "NaN", "+Inf"} {
+		code, _, stderr := runCmd(t, "scan", "-f", "../migrate/scan/testdata/published", "--aws-rate", rate)
+		if code != exitcode.Usage || !strings.Contains(stderr, "--aws-rate") || strings.Count(strings.TrimSpace(stderr), "\n") > 0 {
+			t.Errorf("--aws-rate %s: exit %d %q, want 2 naming the flag in one line", rate, code, stderr)
+		}
+	}
+}

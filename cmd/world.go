@@ -3,6 +3,7 @@ package cmd
 import (
 	"context"
 	"fmt"
+	"math"
 
 	"github.com/spf13/cobra"
 	"k8s.io/client-go/dynamic"
@@ -55,7 +56,7 @@ func (f *topologyFlags) add(c *cobra.Command) {
 	fl.StringVarP(&f.Selector, "selector", "l", "", "label selector for Ingresses (the objects they use are read whole)")
 	fl.BoolVar(&f.NoAWS, "no-aws", false, "do not read AWS (names are predicted, health unknown)")
 	fl.StringVar(&f.ClusterName, "cluster-name", "", "the controller's --cluster-name (default: "+world.EnvClusterName+", the kubeconfig's EKS cluster ARN, or the ALBs' tags)")
-	fl.Float64Var(&f.AWSRate, "aws-rate", 20, "AWS API calls per second at most")
+	fl.Float64Var(&f.AWSRate, "aws-rate", 20, "AWS API calls per second at most (0: unpaced)")
 	fl.StringVar(&f.ControllerArgs, "controller-args", "", "the AWS Load Balancer Controller's flags, space-separated (e.g. \"--default-target-type=ip\"), over those read from its Deployment; they change names, schemes and target types")
 }
 
@@ -76,6 +77,9 @@ func (r *Root) worldClients() world.Clients {
 // else the cluster's when a kubeconfig names one, else the chart's default.
 func (r *Root) scope(f *topologyFlags) (world.Scope, error) {
 	s := world.Scope{Files: f.Filenames, Kustomize: f.Kustomize, Stdin: r.Streams.In, AllNamespaces: f.AllNamespaces, Selector: f.Selector}
+	if f.AWSRate < 0 || math.IsNaN(f.AWSRate) || math.IsInf(f.AWSRate, 0) {
+		return world.Scope{}, usageError(fmt.Sprintf("--aws-rate %v is not a number of calls per second", f.AWSRate), "pass a positive rate such as --aws-rate 20, or 0 for no pacing")
+	}
 	if len(f.Filenames) > 0 && f.Kustomize != "" {
 		return world.Scope{}, usageError("-f and --kustomize both name manifests", "pass one of them (a kustomization can list the files as resources)")
 	}
@@ -132,6 +136,7 @@ func (r *Root) worldOptions(f *topologyFlags, s world.Scope) world.Options {
 		Rate:    f.AWSRate,
 		Network: f.preflight,
 		Note:    func(msg string) { fmt.Fprintln(r.Streams.ErrOut, "note: "+msg) },
+		Warn:    func(msg string) { fmt.Fprintln(r.Streams.ErrOut, "warning: "+msg) },
 		Explain: firstLineOf,
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"al.essio.dev/pkg/shellescape"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -196,7 +197,7 @@ func (s *Story) followPreStopAdvice(ctx context.Context) (string, error) {
 			metav1.PatchOptions{FieldManager: "kubectl-patch"}); err != nil {
 			return "", fmt.Errorf("patch %s: %w", d, err)
 		}
-		cmds = append(cmds, fmt.Sprintf("kubectl patch deployment %s -n %s --type strategic -p '%s'", d.Name, d.Namespace, patch))
+		cmds = append(cmds, shellescape.QuoteCommand([]string{"kubectl", "patch", "deployment", d.Name, "-n", d.Namespace, "--type", "strategic", "-p", patch}))
 	}
 	if len(cmds) == 0 {
 		return "", nil

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"fmt"
+
 	appsv1 "k8s.io/api/apps/v1"
 
 	corev1 "k8s.io/api/core/v1"

@@ -1,11 +1,20 @@
 package kube
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 
+	"al.essio.dev/pkg/shellescape"
+	"golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/transform"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
@@ -14,9 +23,12 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/cli-runtime/pkg/resource"
+	"sigs.k8s.io/kustomize/api/krusty"
+	"sigs.k8s.io/kustomize/kyaml/filesys"
 
 	"github.com/lbctl/lbctl/lbctl/exitcode"
 	"github.com/lbctl/lbctl/lbctl/kube/elbv2/v1beta1"
+	"github.com/lbctl/lbctl/lbctl/userfile"
 )
 
 // Manifests say which manifests ReadManifests reads, and the namespace of
@@ -45,61 +57,201 @@ func ReadFiles(paths []string, stdin io.Reader) (*Objects, error) {
 // ReadManifests reads manifests through cli-runtime's resource builder, as
 // kubectl does: multi-document YAML, JSON and List kinds such as `kubectl get
 // … -o yaml` output, Helm template output, or a kustomization. Kinds lbctl
-// does not use are skipped with a note. A malformed file is an error naming
-// the file (and line, where the decoder knows it), wrapped with
+// does not use are skipped with one note counting them; keys a YAML mapping
+// holds twice are warnings (Objects.Warnings). A malformed file, an object
+// whose name the API server would refuse, or input without a single object
+// is an error naming the file (and line, or object), wrapped with
 // exitcode.ErrUsage.
+//
+// Every file, and stdin, is read whole first, bounded
+// (userfile.ManifestLimit): a device, FIFO or socket where a file is
+// expected is refused, and so is a file a kustomization names.
 func ReadManifests(m Manifests) (*Objects, error) {
-	r := manifestReader{o: &Objects{FromFiles: true}, ns: m.Namespace}
+	r := manifestReader{o: &Objects{FromFiles: true}, ns: m.Namespace, skipped: map[string]int{}}
 	if r.ns == "" {
 		r.ns = metav1.NamespaceDefault
 	}
-	var files []string
-	useStdin := false
-	for _, p := range m.Files {
-		if p == "-" {
-			useStdin = true
-			continue
-		}
-		files = append(files, p)
-	}
 	what, fix := "manifests", "fix the file or leave it out of -f"
 	if m.Kustomize != "" {
-		what, fix = "the kustomization "+m.Kustomize, "fix it until `kubectl kustomize "+m.Kustomize+"` builds"
+		what, fix = "the kustomization "+m.Kustomize, "fix it until `"+shellescape.QuoteCommand([]string{"kubectl", "kustomize", m.Kustomize})+"` builds"
 		if len(m.Files) > 0 {
 			return nil, exitcode.New(exitcode.Usage, "-f and -k cannot be combined", "read the files or the kustomization, as kubectl does", exitcode.ErrUsage)
 		}
 	}
-	b := resource.NewLocalBuilder().Unstructured().ContinueOnError().Flatten()
-	if len(files) > 0 {
-		b = b.FilenameParam(false, &resource.FilenameOptions{Filenames: files, Recursive: true})
-	}
-	if m.Kustomize != "" {
-		b = b.FilenameParam(false, &resource.FilenameOptions{Kustomize: m.Kustomize})
-	}
-	if useStdin {
-		b = b.Stream(m.Stdin, "STDIN")
-	}
-	res := b.Do()
-	seen := map[string]bool{}
-	err := res.Visit(func(info *resource.Info, err error) error {
-		if err != nil {
-			return err
-		}
-		if !seen[info.Source] {
-			seen[info.Source] = true
-			r.o.Sources = append(r.o.Sources, info.Source)
-		}
-		u, ok := info.Object.(*unstructured.Unstructured)
-		if !ok {
-			return fmt.Errorf("%s: unexpected object type %T", info.Source, info.Object)
-		}
-		return r.add(u, info.Source)
-	})
+	inputs, urls, err := readInputs(m)
 	if err != nil {
 		return nil, exitcode.New(exitcode.Usage, "cannot read "+what+": "+firstLine(err), fix, errors.Join(exitcode.ErrUsage, err))
 	}
+	b := resource.NewLocalBuilder().Unstructured().ContinueOnError().Flatten()
+	if len(urls) > 0 {
+		b = b.FilenameParam(false, &resource.FilenameOptions{Filenames: urls})
+	}
+	for _, in := range inputs {
+		b = b.Stream(bytes.NewReader(in.data), in.source)
+		r.o.Warnings = append(r.o.Warnings, duplicateKeys(in.source, in.data)...)
+	}
+	read := 0
+	seen := map[string]bool{}
+	if len(inputs) > 0 || len(urls) > 0 {
+		err = b.Do().Visit(func(info *resource.Info, err error) error {
+			if err != nil {
+				return err
+			}
+			read++
+			if !seen[info.Source] {
+				seen[info.Source] = true
+				r.o.Sources = append(r.o.Sources, info.Source)
+			}
+			u, ok := info.Object.(*unstructured.Unstructured)
+			if !ok {
+				return fmt.Errorf("%s: unexpected object type %T", info.Source, info.Object)
+			}
+			return r.add(u, info.Source)
+		})
+	}
+	if r.invalid != nil {
+		return nil, r.invalid
+	}
+	if err != nil {
+		return nil, exitcode.New(exitcode.Usage, "cannot read "+what+": "+firstLine(err), fix, errors.Join(exitcode.ErrUsage, err))
+	}
+	if read == 0 {
+		return nil, exitcode.New(exitcode.Usage, "no objects passed: "+inputNames(m)+" held no Kubernetes object",
+			"pass manifests with apiVersion and kind (kubectl get … -o yaml writes them), or check the path", exitcode.ErrUsage)
+	}
+	r.noteSkipped()
 	r.o.Sort()
 	return r.o, nil
+}
+
+// input is one manifest stream read whole: a file, stdin, or the output of
+// a kustomization.
+type input struct {
+	source string
+	data   []byte
+}
+
+// readInputs reads what m names: each file, each file of a directory
+// (recursively, .json, .yaml and .yml as kubectl takes them), glob
+// patterns, stdin for "-", or the kustomization built over a bounded file
+// system. A path named twice is read once. http(s) URLs are left to the
+// resource builder, which fetches them as kubectl does.
+func readInputs(m Manifests) (inputs []input, urls []string, err error) {
+	if m.Kustomize != "" {
+		data, err := buildKustomization(m.Kustomize)
+		if err != nil {
+			return nil, nil, err
+		}
+		return []input{{source: m.Kustomize, data: data}}, nil, nil
+	}
+	read := map[string]bool{}
+	add := func(source string, raw []byte) error {
+		data, _, err := transform.Bytes(unicode.BOMOverride(unicode.UTF8.NewDecoder()), raw) // UTF-16 with a BOM, as kubectl reads files
+		if err != nil {
+			return fmt.Errorf("%s: %w", source, err)
+		}
+		inputs = append(inputs, input{source: source, data: data})
+		return nil
+	}
+	for _, p := range m.Files {
+		switch {
+		case p == "-":
+			if read[p] {
+				continue
+			}
+			read[p] = true
+			if m.Stdin == nil {
+				return nil, nil, errors.New("-f - reads stdin, but there is none")
+			}
+			data, err := userfile.ReadAll(m.Stdin, "STDIN", userfile.ManifestLimit)
+			if err != nil {
+				return nil, nil, err
+			}
+			if err := add("STDIN", data); err != nil {
+				return nil, nil, err
+			}
+			continue
+		case strings.HasPrefix(p, "http://") || strings.HasPrefix(p, "https://"):
+			urls = append(urls, p)
+			continue
+		}
+		matches := []string{p}
+		if _, err := os.Stat(p); err != nil && strings.ContainsAny(p, "*?[") {
+			if matches, err = filepath.Glob(p); err != nil || len(matches) == 0 {
+				return nil, nil, fmt.Errorf("the path %q matches no file", p)
+			}
+		}
+		for _, root := range matches {
+			err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+				if err != nil {
+					if errors.Is(err, fs.ErrNotExist) && path == root {
+						return fmt.Errorf("the path %q does not exist", root)
+					}
+					return err
+				}
+				if d.IsDir() {
+					return nil
+				}
+				if path != root && !slices.Contains(resource.FileExtensions, filepath.Ext(path)) {
+					return nil
+				}
+				if read[filepath.Clean(path)] {
+					return nil
+				}
+				read[filepath.Clean(path)] = true
+				data, err := userfile.Read(path, userfile.ManifestLimit)
+				if err != nil {
+					return err
+				}
+				return add(path, data)
+			})
+			if err != nil {
+				return nil, nil, err
+			}
+		}
+	}
+	return inputs, urls, nil
+}
+
+// buildKustomization builds dir as kubectl -k does, every file it reads
+// bounded as -f's are.
+func buildKustomization(dir string) ([]byte, error) {
+	opts := krusty.MakeDefaultOptions()
+	opts.Reorder = krusty.ReorderOptionLegacy
+	res, err := krusty.MakeKustomizer(opts).Run(boundedFS{filesys.MakeFsOnDisk()}, dir)
+	if err != nil {
+		return nil, err
+	}
+	return res.AsYaml()
+}
+
+// boundedFS is the disk as kustomize reads it, each file through
+// userfile's bounds.
+type boundedFS struct{ filesys.FileSystem }
+
+func (b boundedFS) ReadFile(path string) ([]byte, error) {
+	return userfile.Read(path, userfile.ManifestLimit)
+}
+
+func (b boundedFS) Open(path string) (filesys.File, error) {
+	if fi, err := os.Stat(path); err == nil && !fi.IsDir() {
+		if err := userfile.Check(path, fi, userfile.ManifestLimit); err != nil {
+			return nil, err
+		}
+	}
+	return b.FileSystem.Open(path)
+}
+
+// inputNames words what m names for a message: "-f a.yaml, dir" or "-k dir".
+func inputNames(m Manifests) string {
+	if m.Kustomize != "" {
+		return "-k " + m.Kustomize
+	}
+	names := make([]string, len(m.Files))
+	for i, f := range m.Files {
+		names[i] = printable(f)
+	}
+	return "-f " + strings.Join(names, ", ")
 }
 
 // manifestReader collects objects, giving namespaced ones without a
@@ -107,6 +259,13 @@ func ReadManifests(m Manifests) (*Objects, error) {
 type manifestReader struct {
 	o  *Objects
 	ns string
+	// skipped counts the objects of kinds lbctl does not use, by kind;
+	// skippedOne names the first.
+	skipped    map[string]int
+	skippedOne string
+	skippedSrc map[string]bool
+	// invalid is the first object whose name the API server would refuse.
+	invalid error
 }
 
 // namespace gives a namespaced object without one the reader's namespace
@@ -131,6 +290,12 @@ func firstLine(err error) string {
 func (r *manifestReader) add(u *unstructured.Unstructured, source string) error {
 	o := r.o
 	gvk := u.GroupVersionKind()
+	if err := validName(gvk.GroupKind().String(), u, source); err != nil {
+		if r.invalid == nil {
+			r.invalid = err
+		}
+		return nil
+	}
 	into := func(dst any) error {
 		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, dst); err != nil {
 			return fmt.Errorf("%s: %s %s/%s: %w", source, gvk.Kind, u.GetNamespace(), u.GetName(), err)
@@ -205,9 +370,41 @@ func (r *manifestReader) add(u *unstructured.Unstructured, source string) error 
 		}
 		o.IngressClassParams = append(o.IngressClassParams, x)
 	default:
-		o.Notes = append(o.Notes, Note{Source: source, Message: fmt.Sprintf("skipped %s %s: lbctl does not use this kind", gvk.Kind, objectName(u))})
+		if len(r.skipped) == 0 {
+			r.skippedOne = printable(gvk.Kind) + " " + printable(objectName(u))
+			r.skippedSrc = map[string]bool{}
+		}
+		r.skipped[printable(gvk.Kind)]++
+		r.skippedSrc[source] = true
 	}
 	return nil
+}
+
+// noteSkipped adds one note for the objects of kinds lbctl does not use:
+// the object when there is one, else how many of each kind.
+func (r *manifestReader) noteSkipped() {
+	n := 0
+	for _, c := range r.skipped {
+		n += c
+	}
+	if n == 0 {
+		return
+	}
+	source := "manifests"
+	if len(r.skippedSrc) == 1 {
+		for s := range r.skippedSrc {
+			source = s
+		}
+	}
+	if n == 1 {
+		r.o.Notes = append(r.o.Notes, Note{Source: source, Message: "skipped " + r.skippedOne + ": lbctl does not use this kind"})
+		return
+	}
+	kinds := make([]string, 0, len(r.skipped))
+	for _, k := range slices.Sorted(maps.Keys(r.skipped)) {
+		kinds = append(kinds, fmt.Sprintf("%s (%d)", k, r.skipped[k]))
+	}
+	r.o.Notes = append(r.o.Notes, Note{Source: source, Message: fmt.Sprintf("skipped %d objects of kinds lbctl does not use: %s", n, strings.Join(kinds, ", "))})
 }
 
 func objectName(u *unstructured.Unstructured) string {

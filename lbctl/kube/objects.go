@@ -32,6 +32,10 @@ type Objects struct {
 	Deployments []appsv1.Deployment `json:"deployments,omitempty"`
 	// Notes say what was skipped or could not be read, and why.
 	Notes []Note `json:"notes,omitempty"`
+	// Warnings are what the input holds that it likely did not mean, such
+	// as a key a YAML mapping holds twice: the command prints them on
+	// stderr.
+	Warnings []Note `json:"warnings,omitempty"`
 	// FromFiles is true when the objects came from manifests, not a cluster.
 	FromFiles bool `json:"fromFiles,omitempty"`
 	// NoNamespace are the namespaced objects whose manifests had no

@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"al.essio.dev/pkg/shellescape"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/acm"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
@@ -351,7 +352,7 @@ func (d *doctor) checkControllerDeployment(deps []appsv1.Deployment) {
 		msg += fmt.Sprintf("; %d more controller Deployments found", len(deps)-1)
 	}
 	if dep.Status.AvailableReplicas == 0 {
-		d.add("controller/deployment", DoctorWarn, msg, "kubectl -n "+dep.Namespace+" describe deployment "+dep.Name+" and its pods' events")
+		d.add("controller/deployment", DoctorWarn, msg, shellescape.QuoteCommand([]string{"kubectl", "-n", dep.Namespace, "describe", "deployment", dep.Name})+" and its pods' events")
 	} else {
 		d.add("controller/deployment", DoctorOK, msg, "")
 	}

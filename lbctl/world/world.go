@@ -110,6 +110,10 @@ func (s Scope) Topology() topology.Scope {
 type Options struct {
 	// NoAWS reads Kubernetes only (names predicted, health unknown).
 	NoAWS bool
+	// RequireAWS makes AWS that is not configured an error with manifests
+	// too, for a verdict that is nothing without AWS (health): an empty
+	// read must not pass.
+	RequireAWS bool
 	// Cluster is the controller's cluster name as ClusterName resolved it;
 	// "" takes the one the ALBs' tags name.
 	Cluster string
@@ -121,6 +125,10 @@ type Options struct {
 	// Note receives what the user should be told about the read (AWS not
 	// read from manifests, ALBs of several clusters); nil drops it.
 	Note func(string)
+	// Warn receives what the input holds that it likely did not mean (a
+	// key a manifest's mapping holds twice), "FILE: OBJECT: what"; nil
+	// drops it.
+	Warn func(string)
 	// Explain words an error in one line for a note (nil: its first line).
 	Explain func(error) string
 	// Controller holds the controller's settings (its flags) when known;
@@ -147,6 +155,16 @@ func (o Options) note(msg string) {
 	}
 }
 
+// warn passes the input's warnings to Warn.
+func (o Options) warn(objs *kube.Objects) {
+	if o.Warn == nil {
+		return
+	}
+	for _, w := range objs.Warnings {
+		o.Warn(w.Source + ": " + w.Message)
+	}
+}
+
 func (o Options) explain(err error) string {
 	if o.Explain != nil {
 		return o.Explain(err)
@@ -157,15 +175,17 @@ func (o Options) explain(err error) string {
 
 // Read reads Kubernetes (the cluster or manifests) and, unless NoAWS, AWS,
 // and joins them. With manifests, AWS that is not configured is noted and
-// skipped; with a cluster it is an error (the caller suggests --no-aws).
+// skipped (unless RequireAWS); with a cluster it is an error (the caller
+// suggests --no-aws).
 func Read(ctx context.Context, c Clients, s Scope, o Options) (*topology.Topology, error) {
 	objs, err := ReadKube(ctx, c, s)
 	if err != nil {
 		return nil, err
 	}
+	o.warn(objs)
 	var st *awsapi.State
 	if !o.NoAWS {
-		if st, err = ReadAWS(ctx, c, o, objs.Nodes, s.FromFiles()); err != nil {
+		if st, err = ReadAWS(ctx, c, o, objs.Nodes, s.FromFiles() && !o.RequireAWS); err != nil {
 			return nil, err
 		}
 	}
@@ -180,6 +200,7 @@ func ReadKubeFirst(ctx context.Context, c Clients, s Scope, o Options) (t *topol
 	if err != nil {
 		return nil, nil, err
 	}
+	o.warn(objs)
 	var st *awsapi.State
 	if !o.NoAWS {
 		if awsErr = Probe(ctx, c); awsErr == nil {

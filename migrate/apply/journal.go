@@ -15,6 +15,8 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/util/retry"
+
+	"github.com/lbctl/lbctl/lbctl/userfile"
 )
 
 // Journal states.
@@ -132,7 +134,7 @@ func (s *Store) Load(ctx context.Context, id string) (*Journal, error) {
 	if s.File == "" {
 		return nil, nil
 	}
-	b, err := os.ReadFile(s.File)
+	b, err := userfile.Read(s.File, userfile.PlanLimit)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"al.essio.dev/pkg/shellescape"
 	coordinationv1 "k8s.io/api/coordination/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -97,7 +98,7 @@ func (l *lease) acquire(ctx context.Context, now func() time.Time) error {
 			if now().Before(renewed.Add(dur)) {
 				return exitcode.New(exitcode.Usage,
 					fmt.Sprintf("migration journal %s/%s is held by %s (renewed %s): another migrate is running", l.namespace, l.name, holder, renewed.UTC().Format(time.RFC3339)),
-					fmt.Sprintf("wait for it, or once it is surely gone: kubectl delete lease -n %s %s", l.namespace, l.name), nil)
+					"wait for it, or once it is surely gone: "+shellescape.QuoteCommand([]string{"kubectl", "delete", "lease", "-n", l.namespace, l.name}), nil)
 			}
 		}
 		cur.Spec.HolderIdentity = &l.holder

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/lbctl/lbctl/lbctl/buildinfo"
 	"github.com/lbctl/lbctl/lbctl/exitcode"
+	"github.com/lbctl/lbctl/lbctl/userfile"
 )
 
 // The plan directory is what a reviewer commits and what migrate runs: the
@@ -149,7 +151,7 @@ func WriteDir(dir string, files []File) (kept []string, err error) {
 // backups. A plan.json that does not parse owns only itself.
 func previousFiles(dir string) (map[string]bool, error) {
 	owned := map[string]bool{planFile: true}
-	b, err := os.ReadFile(filepath.Join(dir, planFile))
+	b, err := userfile.Read(filepath.Join(dir, planFile), userfile.PlanLimit)
 	if errors.Is(err, os.ErrNotExist) {
 		return owned, nil
 	}
@@ -304,15 +306,18 @@ func KeptNote(kept []string) string {
 // ReadDir reads back a plan directory: path is the directory or its plan
 // file. It checks the plan's apiVersion and kind and reads every manifest a
 // step names, so a run never starts on half a plan. Every error is a usage
-// error (exitcode.ErrUsage) that says how to get a whole plan.
+// error (exitcode.ErrUsage) that says how to get a whole plan. plan.json is
+// read up to userfile.PlanLimit and each manifest up to
+// userfile.ManifestLimit; a device or FIFO is refused, and so is a step
+// manifest outside the directory.
 func ReadDir(path string) (*Dir, error) {
 	dir, file := path, filepath.Join(path, planFile)
 	if fi, err := os.Stat(path); err == nil && !fi.IsDir() {
 		dir, file = filepath.Dir(path), path
 	}
-	b, err := os.ReadFile(file)
+	b, err := userfile.Read(file, userfile.PlanLimit)
 	if err != nil {
-		return nil, usageErr(fmt.Sprintf("cannot read the plan %s: %v", file, errors.Unwrap(err)), "pass the directory "+buildinfo.Command()+" plan --out-dir wrote")
+		return nil, usageErr(fmt.Sprintf("cannot read the plan %s: %v", file, readReason(err)), "pass the directory "+buildinfo.Command()+" plan --out-dir wrote")
 	}
 	var p Plan
 	if err := json.Unmarshal(b, &p); err != nil {
@@ -327,14 +332,34 @@ func ReadDir(path string) (*Dir, error) {
 			if st.Manifest == "" {
 				continue
 			}
-			data, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(st.Manifest)))
-			if err != nil {
+			if !localPath(st.Manifest) {
+				return nil, usageErr(fmt.Sprintf("the plan %s names manifest %q, which is not a path inside %s", file, st.Manifest, dir), "write the plan again with "+buildinfo.Command()+" plan --out-dir")
+			}
+			data, err := userfile.Read(filepath.Join(dir, filepath.FromSlash(st.Manifest)), userfile.ManifestLimit)
+			if errors.Is(err, os.ErrNotExist) {
 				return nil, usageErr(fmt.Sprintf("the plan's manifest %s is missing in %s", st.Manifest, dir), "pass the whole directory "+buildinfo.Command()+" plan --out-dir wrote")
+			}
+			if err != nil {
+				return nil, usageErr(fmt.Sprintf("cannot read the plan's manifest %s: %v", st.Manifest, readReason(err)), "pass the directory "+buildinfo.Command()+" plan --out-dir wrote")
 			}
 			files[st.Manifest] = data
 		}
 	}
 	return &Dir{Path: dir, Plan: &p, Files: files}, nil
+}
+
+// readReason is why a read failed, without the path the message already
+// names when the error carries it.
+func readReason(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	var ue *userfile.Error
+	if errors.As(err, &ue) {
+		return errors.New(ue.Reason)
+	}
+	return err
 }
 
 func usageErr(msg, hint string) error {

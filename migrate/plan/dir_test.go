@@ -4,9 +4,12 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -345,5 +348,41 @@ func TestReadDirErrors(t *testing.T) {
 	}
 	if diff := cmp.Diff(map[string][]byte{"phase-2-create/01.yaml": []byte("kind: Ingress\n")}, d.Files); diff != "" {
 		t.Errorf("files (-want +got):\n%s", diff)
+	}
+}
+
+// A plan that is a device or a FIFO, or that names a manifest outside its
+// directory or one that is not a file, is refused before it is read.
+func TestReadDirRefusesWhatIsNotAFile(t *testing.T) {
+	usage := func(t *testing.T, err error, want string) {
+		t.Helper()
+		if !errors.Is(err, exitcode.ErrUsage) || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("ReadDir: %v, want one usage line with %q", err, want)
+		}
+	}
+	outside := `{"apiVersion":"lbctl.dev/v1alpha1","kind":"MigrationPlan","phases":[{"name":"create","steps":[{"op":"apply","action":"create","manifest":"../secret.yaml"}]}]}`
+	dir := t.TempDir()
+	mustWrite(t, filepath.Join(dir, "plan", "plan.json"), outside)
+	mustWrite(t, filepath.Join(dir, "secret.yaml"), "kind: Secret\n")
+	_, err := ReadDir(filepath.Join(dir, "plan"))
+	usage(t, err, `names manifest "../secret.yaml", which is not a path inside`)
+
+	if runtime.GOOS == "windows" {
+		return
+	}
+	_, err = ReadDir("/dev/zero")
+	usage(t, err, "cannot read the plan /dev/zero: is a character device, not a regular file")
+
+	fifoDir := t.TempDir()
+	if err := exec.Command("mkfifo", filepath.Join(fifoDir, "plan.json")).Run(); err != nil {
+		t.Skip(err)
+	}
+	done := make(chan error, 1)
+	go func() { _, err := ReadDir(fifoDir); done <- err }()
+	select {
+	case err := <-done:
+		usage(t, err, "is a FIFO, not a regular file")
+	case <-time.After(10 * time.Second):
+		t.Fatal("ReadDir blocked on a FIFO plan.json")
 	}
 }

@@ -95,9 +95,9 @@ func (b *builder) createSteps(p *phaser) []Step {
 		path := p.file(2, PhaseCreate, "namespaces", fixed(objs))
 		steps = append(steps, Step{
 			Op:       OpApply,
-			Action:   fmt.Sprintf("label namespace(s) %s with %s=%s (kubectl apply -f %s)", joinShort(b.labelNS), lbc.LabelReadinessGateInject, lbc.ReadinessGateInjectEnabled, path),
+			Action:   fmt.Sprintf("label namespace(s) %s with %s=%s (%s)", joinShort(b.labelNS), lbc.LabelReadinessGateInject, lbc.ReadinessGateInjectEnabled, kubectl("apply", "-f", path)),
 			Objects:  refs,
-			Undo:     fmt.Sprintf("kubectl label namespace %s %s-", strings.Join(b.labelNS, " "), lbc.LabelReadinessGateInject),
+			Undo:     kubectl(append(append([]string{"label", "namespace"}, b.labelNS...), lbc.LabelReadinessGateInject+"-")...),
 			Manifest: path,
 		})
 	}
@@ -124,12 +124,12 @@ func (b *builder) createSteps(p *phaser) []Step {
 			lb = bn.after.LoadBalancerName
 		}
 		st := Step{Op: OpApply, Objects: ingressRefs(bn.moves, true), Manifest: path,
-			Undo: fmt.Sprintf("kubectl delete -f %s (the controller deletes what the copies made)", path)}
+			Undo: kubectl("delete", "-f", path) + " (the controller deletes what the copies made)"}
 		if bn.inPlace {
-			st.Action = fmt.Sprintf("create the ip-mode copies in group %s on its ALB %s, each just before its original with all weight still on the old target groups (kubectl apply -f %s)", bn.displayName(), lb, path)
+			st.Action = fmt.Sprintf("create the ip-mode copies in group %s on its ALB %s, each just before its original with all weight still on the old target groups (%s)", bn.displayName(), lb, kubectl("apply", "-f", path))
 			st.WaitFor = fmt.Sprintf("the copies' rules are on ALB %s and TargetGroupBindings %s exist; no request moves yet", lb, joinShort(tgs))
 		} else {
-			st.Action = fmt.Sprintf("create the ip-mode copies in new group %s: the controller creates ALB %s beside the old ones (kubectl apply -f %s)", bn.displayName(), lb, path)
+			st.Action = fmt.Sprintf("create the ip-mode copies in new group %s: the controller creates ALB %s beside the old ones (%s)", bn.displayName(), lb, kubectl("apply", "-f", path))
 			st.WaitFor = fmt.Sprintf("ALB %s is active, the copies' status shows its DNS name, and TargetGroupBindings %s exist", lb, joinShort(tgs))
 		}
 		steps = append(steps, st)
@@ -161,14 +161,14 @@ func (b *builder) dnsStep(p *phaser, bn *bin) (Step, bool) {
 	var undo []string
 	for _, m := range weighted {
 		if _, had := m.in.Object.Annotations[AnnotationSetIdentifier]; !had {
-			undo = append(undo, fmt.Sprintf("kubectl annotate ingress %s -n %s %s- %s-", m.in.Object.Name, m.in.Object.Namespace, AnnotationSetIdentifier, AnnotationAWSWeight))
+			undo = append(undo, kubectl("annotate", "ingress", m.in.Object.Name, "-n", m.in.Object.Namespace, AnnotationSetIdentifier+"-", AnnotationAWSWeight+"-"))
 		}
 	}
 	path := p.file(2, PhaseCreate, "dns-weights-"+bn.displayName(), gen)
 	bn.undoShift = append(bn.undoShift, path)
 	st := Step{
 		Op:       OpApply,
-		Action:   fmt.Sprintf("give the DNS records of group %s's old Ingresses a set identifier and all the weight, so the copies can add weighted records beside them (kubectl apply -f %s)", bn.displayName(), path),
+		Action:   fmt.Sprintf("give the DNS records of group %s's old Ingresses a set identifier and all the weight, so the copies can add weighted records beside them (%s)", bn.displayName(), kubectl("apply", "-f", path)),
 		Objects:  ingressRefs(weighted, false),
 		WaitFor:  "ExternalDNS has replaced the hosts' simple records with weighted ones pointing at the old ALBs (Route53 shows the set identifiers; answers unchanged)",
 		Undo:     strings.Join(undo, "; "),
@@ -197,7 +197,7 @@ func (b *builder) renumberStep(p *phaser, bn *bin) (Step, bool) {
 	path := p.file(2, PhaseCreate, "renumber-"+bn.displayName(), fixed(objs))
 	return Step{
 		Op:       OpApply,
-		Action:   fmt.Sprintf("renumber group.order in group %s, keeping the evaluation sequence, to make room for the copies (kubectl apply -f %s)", bn.displayName(), path),
+		Action:   fmt.Sprintf("renumber group.order in group %s, keeping the evaluation sequence, to make room for the copies (%s)", bn.displayName(), kubectl("apply", "-f", path)),
 		Objects:  sortedRefs(refs),
 		WaitFor:  "the ALB's rule priorities follow the new numbers (the order of evaluation is unchanged)",
 		Undo:     "kubectl apply -f backup/ingresses.yaml",
@@ -235,9 +235,9 @@ func (b *builder) restartSteps() []Step {
 		sort.Strings(gates)
 		steps = append(steps, Step{
 			Op:      OpRestart,
-			Action:  fmt.Sprintf("kubectl rollout restart -n %s %s", ns, strings.Join(names, " ")),
+			Action:  kubectl(append([]string{"rollout", "restart", "-n", ns}, names...)...),
 			Objects: refs,
-			WaitFor: fmt.Sprintf("kubectl rollout status -n %s for each; the new pods carry readiness gate(s) %s and they turn True", ns, joinShort(dedupeStrings(gates))),
+			WaitFor: fmt.Sprintf("%s for each; the new pods carry readiness gate(s) %s and they turn True", kubectl("rollout", "status", "-n", ns), joinShort(dedupeStrings(gates))),
 			Undo:    "nothing to undo: a restart re-creates pods from the same spec",
 		})
 	}
@@ -273,7 +273,8 @@ func (b *builder) shiftSteps(p *phaser) []Step {
 	var steps []Step
 	soak := b.o.Soak.String()
 	for _, bn := range b.bins {
-		prev := ""
+		// undo puts the weights back as the step before left them.
+		undo := kubectl(append([]string{"apply"}, fileArgs(bn.undoShift)...)...)
 		for i, pct := range b.o.Steps {
 			var shifted []*move
 			var refs []topology.ObjectRef
@@ -295,10 +296,7 @@ func (b *builder) shiftSteps(p *phaser) []Step {
 				break
 			}
 			st := Step{Op: OpApply, Objects: refs, Weight: pct}
-			if prev == "" {
-				prev = strings.Join(bn.undoShift, " -f ")
-			}
-			st.Undo = "kubectl apply -f " + prev + " (weights back)"
+			st.Undo = undo + " (weights back)"
 			wait := fmt.Sprintf("soak %s: the new targets serve about %d%% of requests, 5xx and latency no worse than before, every target healthy", soak, pct)
 			if len(shifted) > 0 {
 				pct := pct
@@ -314,17 +312,17 @@ func (b *builder) shiftSteps(p *phaser) []Step {
 					}
 					return objs
 				})
-				prev = st.Manifest
+				undo = kubectl("apply", "-f", st.Manifest)
 			}
 			switch {
 			case bn.inPlace:
-				st.Action = fmt.Sprintf("send %d%% of group %s's requests to the ip target groups by weighted forward actions (kubectl apply -f %s)", pct, bn.displayName(), st.Manifest)
+				st.Action = fmt.Sprintf("send %d%% of group %s's requests to the ip target groups by weighted forward actions (%s)", pct, bn.displayName(), kubectl("apply", "-f", st.Manifest))
 			case len(manual) > 0 && len(shifted) == 0:
 				st.Op = OpManual
 				st.Action = fmt.Sprintf("set Route53 weighted records for %s%s: %d to the new ALB %s (its DNS name is in the copies' status), %d to the old ALBs", joinShort(manual), b.zonesOf(manual, bn.moves[0].in.Config.Scheme == lbc.SchemeInternetFacing), pct, bn.after.LoadBalancerName, 100-pct)
 				wait += "; the records' TTL has passed"
 			default:
-				st.Action = fmt.Sprintf("move %d%% of the DNS weight of the hosts to the new ALB of group %s (ExternalDNS aws-weight; kubectl apply -f %s)", pct, bn.displayName(), st.Manifest)
+				st.Action = fmt.Sprintf("move %d%% of the DNS weight of the hosts to the new ALB of group %s (ExternalDNS aws-weight; %s)", pct, bn.displayName(), kubectl("apply", "-f", st.Manifest))
 				wait += "; ExternalDNS has applied the weights and the records' TTL has passed"
 			}
 			if i == len(b.o.Steps)-1 && !bn.inPlace {
@@ -360,7 +358,7 @@ func (b *builder) cleanupSteps(p *phaser) []Step {
 			path := p.file(6, PhaseCleanup, "final-"+bn.displayName(), fixed(finals))
 			steps = append(steps, Step{
 				Op:       OpApply,
-				Action:   fmt.Sprintf("replace the copies' weighted actions in group %s by plain ip backends (kubectl apply -f %s), so no rule uses the old target groups", bn.displayName(), path),
+				Action:   fmt.Sprintf("replace the copies' weighted actions in group %s by plain ip backends (%s), so no rule uses the old target groups", bn.displayName(), kubectl("apply", "-f", path)),
 				Objects:  ingressRefs(bn.moves, true),
 				WaitFor:  "the ALB's rules forward only to the ip target groups",
 				Undo:     "kubectl apply -f the last shift manifest of this group",
@@ -385,7 +383,7 @@ func (b *builder) cleanupSteps(p *phaser) []Step {
 		}
 		steps = append(steps, Step{
 			Op:       OpDelete,
-			Action:   fmt.Sprintf("delete the old Ingresses of group %s (kubectl delete -f %s)", bn.displayName(), path),
+			Action:   fmt.Sprintf("delete the old Ingresses of group %s (%s)", bn.displayName(), kubectl("delete", "-f", path)),
 			Objects:  ingressRefs(bn.moves, false),
 			WaitFor:  wait,
 			Undo:     "kubectl apply -f backup/ingresses.yaml (an emptied group's ALB comes back with a new DNS name)",
@@ -402,7 +400,7 @@ func (b *builder) cleanupSteps(p *phaser) []Step {
 			})
 			steps = append(steps, Step{
 				Op:       OpApply,
-				Action:   fmt.Sprintf("give the copy the default backend now that its original is gone (kubectl apply -f %s)", path),
+				Action:   fmt.Sprintf("give the copy the default backend now that its original is gone (%s)", kubectl("apply", "-f", path)),
 				Objects:  ingressRefs(withDefault, true),
 				WaitFor:  "the listeners' default action forwards to the ip target group",
 				Undo:     "kubectl apply -f the final manifest of this group",
@@ -420,7 +418,7 @@ func (b *builder) cleanupSteps(p *phaser) []Step {
 		path := p.file(6, PhaseCleanup, "services-clusterip", fixed(objs))
 		steps = append(steps, Step{
 			Op:       OpApply,
-			Action:   fmt.Sprintf("turn the Services that were NodePort only for instance targets into ClusterIP (kubectl apply -f %s)", path),
+			Action:   fmt.Sprintf("turn the Services that were NodePort only for instance targets into ClusterIP (%s)", kubectl("apply", "-f", path)),
 			Objects:  refs,
 			WaitFor:  "kubectl get svc shows type ClusterIP; the ip targets stay healthy (they never used the NodePorts)",
 			Undo:     "kubectl apply -f backup/services.yaml (the same nodePorts, if still free)",

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 
+	"al.essio.dev/pkg/shellescape"
 	networkingv1 "k8s.io/api/networking/v1"
 
 	"github.com/lbctl/lbctl/lbctl/topology"
@@ -164,7 +165,7 @@ func (b *builder) namespaceless() {
 	}
 	b.add(finding(scan.Info, CodeNamespaceOmitted,
 		fmt.Sprintf("%s had no metadata.namespace in the input and took namespace %s; the plan's manifests leave it out for them and their copies, as the repository keeps them", plural(len(nn), "object", "objects"), ns),
-		fmt.Sprintf("apply the manifests in %s: migrate apply does; with kubectl, pass -n %s (or let the kustomization or GitOps application they belong to set it)", ns, ns), refs...))
+		fmt.Sprintf("apply the manifests in %s: migrate apply does; with kubectl, pass %s (or let the kustomization or GitOps application they belong to set it)", ns, shellescape.QuoteCommand([]string{"-n", ns})), refs...))
 }
 
 func (b *builder) groups() []Group {

@@ -28,8 +28,8 @@ func checkPermissions(b *builder) (Check, []topology.ObjectRef) {
 	}
 	var cans []string
 	for _, ns := range sortedSet(nss) {
-		for _, v := range []string{"create ingresses.networking.k8s.io", "delete ingresses.networking.k8s.io", "patch deployments.apps", "patch services"} {
-			cans = append(cans, fmt.Sprintf("kubectl auth can-i %s -n %s", v, ns))
+		for _, v := range [][2]string{{"create", "ingresses.networking.k8s.io"}, {"delete", "ingresses.networking.k8s.io"}, {"patch", "deployments.apps"}, {"patch", "services"}} {
+			cans = append(cans, kubectl("auth", "can-i", v[0], v[1], "-n", ns))
 		}
 	}
 	if len(b.labelNS) > 0 {

@@ -123,8 +123,8 @@ func (b *builder) healthAndRollout() {
 		b.add(finding(scan.Warning, scan.CodePreStop,
 			fmt.Sprintf("%s %s has %s, but the new ip target group for %s keeps sending requests to a stopping pod until it is deregistered (delay %ds): rollouts drop requests",
 				s.w.Kind, k.Namespace+"/"+k.Name, have, s.backend, s.delay),
-			fmt.Sprintf("kubectl patch %s %s -n %s --type strategic -p '%s' (the sleep action needs Kubernetes 1.30+; on older clusters use exec [\"sleep\",\"%d\"]); or lower the delay with %s: deregistration_delay.timeout_seconds=30 and sleep 35",
-				strings.ToLower(s.w.Kind), k.Name, k.Namespace, patch, sleep, lbc.Key(lbc.SuffixTargetGroupAttributes)),
+			fmt.Sprintf("%s (the sleep action needs Kubernetes 1.30+; on older clusters use exec [\"sleep\",\"%d\"]); or lower the delay with %s: deregistration_delay.timeout_seconds=30 and sleep 35",
+				kubectl("patch", strings.ToLower(s.w.Kind), k.Name, "-n", k.Namespace, "--type", "strategic", "-p", patch), sleep, lbc.Key(lbc.SuffixTargetGroupAttributes)),
 			append([]topology.ObjectRef{k}, dedupeRefs(s.by)...)...))
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // writeYAML renders an unstructured object (maps, slices, strings, numbers
@@ -139,11 +140,22 @@ func scalarString(s string) string {
 }
 
 // quoted single-quotes a string as kubectl does (” for a quote), so JSON
-// annotation values stay readable; strings with control characters (line
-// breaks, tabs) are double-quoted with escapes instead.
+// annotation values stay readable. A string with anything a YAML reader
+// would not take back as it is inside single quotes is double-quoted with
+// escapes instead: control characters (C0, DEL and C1, among them U+0085,
+// which YAML 1.1 folds into a space), the line and paragraph separators
+// U+2028 and U+2029, and every other rune Go does not call printable
+// (format characters such as U+FEFF and U+202E, noncharacters such as
+// U+FFFE, unassigned code points). Go's escapes for those (\n, \t, \x1b,
+// \u0085, \U0001fffe) are YAML's too; a byte that is not UTF-8 becomes
+// U+FFFD first, as a JSON encoder makes it, since YAML's \xNN is a code
+// point, not a byte.
 func quoted(s string) string {
+	if !utf8.ValidString(s) {
+		return strconv.Quote(string([]rune(s)))
+	}
 	for _, r := range s {
-		if r < 0x20 || r == 0x7f {
+		if r < 0x20 || r == 0x7f || !strconv.IsPrint(r) {
 			return strconv.Quote(s)
 		}
 	}

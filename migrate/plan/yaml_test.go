@@ -29,6 +29,14 @@ func TestScalarString(t *testing.T) {
 		`{"type":"x"}`:    `'{"type":"x"}'`,
 		"line\nbreak":     `"line\nbreak"`,
 		"arn:aws:acm:x/1": `'arn:aws:acm:x/1'`,
+		"café":            `'café'`,
+		"a\u0085b":        `"a\u0085b"`,
+		"a\u2028b":        `"a\u2028b"`,
+		"a\ufffeb":        `"a\ufffeb"`,
+		"a\ufeffb":        `"a\ufeffb"`,
+		"\u009bx":         `"\u009bx"`,
+		"\x1b[31m":        `"\x1b[31m"`,
+		"a\xffb":          "\"a\ufffdb\"",
 	} {
 		if got := scalarString(in); got != want {
 			t.Errorf("scalarString(%q) = %s, want %s", in, got, want)

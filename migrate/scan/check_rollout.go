@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"al.essio.dev/pkg/shellescape"
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/lbctl/lbctl/lbctl/lbc"
@@ -38,7 +39,7 @@ func checkReadinessGateLabel(t *topology.Topology, _ Options) []Finding {
 		out = append(out, Finding{Severity: Warning, Code: CodeReadinessGateLabel,
 			Objects: append(refs(topology.ObjectRef{Kind: "Namespace", Name: ns}), byNS[ns]...),
 			Message: fmt.Sprintf("namespace %s lacks %s=%s: ip-target pods get no readiness gate, so rollouts can drop requests", ns, lbc.LabelReadinessGateInject, lbc.ReadinessGateInjectEnabled),
-			Remedy:  fmt.Sprintf("kubectl label namespace %s %s=%s, then restart the workloads (gates are injected at pod creation)", ns, lbc.LabelReadinessGateInject, lbc.ReadinessGateInjectEnabled)})
+			Remedy:  shellescape.QuoteCommand([]string{"kubectl", "label", "namespace", ns, lbc.LabelReadinessGateInject + "=" + lbc.ReadinessGateInjectEnabled}) + ", then restart the workloads (gates are injected at pod creation)"})
 	}
 	return out
 }

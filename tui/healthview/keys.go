@@ -2,7 +2,11 @@ package healthview
 
 import (
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"charm.land/bubbles/v2/key"
 	"sigs.k8s.io/yaml"
@@ -24,8 +28,10 @@ type keyFile struct {
 }
 
 // ParseKeyMap reads a keymap file (YAML, `action: [keys]`) over the
-// defaults. Unknown actions, an action with no key and a key bound to two
-// actions are errors, so that a typo does not leave a key dead.
+// defaults. Unknown actions, an action with no key, a key name bubbletea
+// never reports (ValidKey) and a key bound to two actions are errors, so
+// that a typo does not leave a key dead. Ctrl-C quits whatever the file
+// says (the model handles it before the keymap).
 func ParseKeyMap(data []byte) (KeyMap, error) {
 	var f keyFile
 	if err := yaml.UnmarshalStrict(data, &f); err != nil {
@@ -51,6 +57,12 @@ func ParseKeyMap(data []byte) (KeyMap, error) {
 				if strings.TrimSpace(k) == "" {
 					return KeyMap{}, fmt.Errorf("keymap: %s has an empty key", s.action)
 				}
+				if k == "ctrl+c" && s.action != "quit" {
+					return KeyMap{}, fmt.Errorf("keymap: %s: ctrl+c always quits; bind another key to %s", s.action, s.action)
+				}
+				if !ValidKey(k) {
+					return KeyMap{}, fmt.Errorf("keymap: %s: %s is not a key name; write one character (q, /, ?) or a name such as esc, enter, up, pgdown, f1, space, optionally after ctrl+, alt+ or shift+ (ctrl+c)", s.action, strconv.Quote(k))
+				}
 			}
 			*s.b = key.NewBinding(key.WithKeys(s.keys...), key.WithHelp(strings.Join(s.keys, "/"), s.b.Help().Desc))
 		}
@@ -62,4 +74,52 @@ func ParseKeyMap(data []byte) (KeyMap, error) {
 		}
 	}
 	return km, nil
+}
+
+// keyModifiers are the modifiers of a key name, in the order bubbletea
+// writes them ("ctrl+alt+x", never "alt+ctrl+x").
+var keyModifiers = []string{"ctrl", "alt", "shift", "meta", "hyper", "super"}
+
+// namedKeys are the keys bubbletea names rather than writes as their
+// character.
+var namedKeys = map[string]bool{
+	"enter": true, "tab": true, "backspace": true, "esc": true, "space": true,
+	"up": true, "down": true, "left": true, "right": true, "begin": true, "find": true,
+	"insert": true, "delete": true, "select": true, "pgup": true, "pgdown": true, "home": true, "end": true,
+}
+
+// ValidKey says whether k is a key name a key press can have: one
+// printable character, or a named key (esc, pgdown, f1 … f63), each
+// optionally after modifiers in bubbletea's order (ctrl+, alt+, shift+,
+// meta+, hyper+, super+). Escape sequences, control characters and
+// misspelt names ("ctlr+c") are not.
+func ValidKey(k string) bool {
+	if utf8.RuneCountInString(k) == 1 {
+		r, _ := utf8.DecodeRuneInString(k)
+		return r != utf8.RuneError && unicode.IsPrint(r) && !unicode.IsSpace(r)
+	}
+	rest, next := k, 0
+	for {
+		mod, after, ok := strings.Cut(rest, "+")
+		if !ok || after == "" {
+			break
+		}
+		i := slices.Index(keyModifiers, mod)
+		if i < next {
+			break
+		}
+		rest, next = after, i+1
+	}
+	if namedKeys[rest] {
+		return true
+	}
+	if n, ok := strings.CutPrefix(rest, "f"); ok {
+		if i, err := strconv.Atoi(n); err == nil && i >= 1 && i <= 63 && strconv.Itoa(i) == n {
+			return true
+		}
+	}
+	if rest != k && utf8.RuneCountInString(rest) == 1 {
+		return ValidKey(rest)
+	}
+	return false
 }

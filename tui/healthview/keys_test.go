@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"github.com/google/go-cmp/cmp"
 )
@@ -62,4 +63,92 @@ func TestReboundKeys(t *testing.T) {
 	if got := regexp.MustCompile("\x1b\\[[0-9;]*m").ReplaceAllString(m.(Model).Render(), ""); !strings.Contains(got, "Q quit") {
 		t.Errorf("the help line does not show the new quit key:\n%s", got)
 	}
+}
+
+func TestValidKey(t *testing.T) {
+	for _, k := range []string{"q", "Q", "/", "?", ":", "+", "é", "enter", "esc", "pgdown", "space", "f1", "f12", "f63",
+		"ctrl+c", "ctrl+alt+x", "alt+enter", "shift+up", "ctrl+shift+f5", "ctrl++", "super+k"} {
+		if !ValidKey(k) {
+			t.Errorf("ValidKey(%q) = false, want true", k)
+		}
+	}
+	for _, k := range []string{"", " ", "ctlr+c", "ctrl+", "ctrl+ctrl+c", "alt+ctrl+x", "f0", "f64", "f01", "escape", "pagedown",
+		"\x1b[A", "\x1b", "\x03", "\t", "\u0085", "\u200b", "qq", "ctrl+qq", "+c"} {
+		if ValidKey(k) {
+			t.Errorf("ValidKey(%q) = true, want false", k)
+		}
+	}
+}
+
+// A misspelt key name or an escape sequence is refused with the action and
+// the fix; ctrl+c cannot be taken from quit.
+func TestParseKeyMapRefusesBadKeys(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"quit: [ctlr+c]", `keymap: quit: "ctlr+c" is not a key name; write one character`},
+		{"up: [\"\\e[A\"]", `keymap: up: "\x1b[A" is not a key name`},
+		{"down: [\"\\x03\"]", `keymap: down: "\x03" is not a key name`},
+		{"sort: [ctrl+c]", "keymap: sort: ctrl+c always quits; bind another key to sort"},
+	} {
+		_, err := ParseKeyMap([]byte(tc.in))
+		if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("ParseKeyMap(%q) = %v, want one line with %q", tc.in, err, tc.want)
+		}
+	}
+}
+
+// Ctrl-C quits whatever the keymap binds quit to, and while a filter or a
+// command is being typed.
+func TestCtrlCAlwaysQuits(t *testing.T) {
+	km, err := ParseKeyMap([]byte("quit: [Q]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctrlC := tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl}
+	var m tea.Model = New(context.Background(), nil, Header{}, km, func() time.Time { return t0 })
+	m, _ = m.Update(tea.WindowSizeMsg{Width: 160, Height: 30})
+	if _, cmd := m.Update(ctrlC); cmd == nil || cmd() != tea.Quit() {
+		t.Error("ctrl+c does not quit after quit was rebound to Q")
+	}
+	m, _ = m.Update(press("/"))
+	if m.(Model).mode != "filter" {
+		t.Fatal("/ did not open the filter")
+	}
+	if _, cmd := m.Update(ctrlC); cmd == nil || cmd() != tea.Quit() {
+		t.Error("ctrl+c does not quit while typing a filter")
+	}
+}
+
+// FuzzParseKeyMap: whatever the file holds, parsing does not panic, and a
+// keymap it accepts binds only key names a key press can have, keeps every
+// action bound, and leaves ctrl+c to quit.
+func FuzzParseKeyMap(f *testing.F) {
+	for _, s := range []string{
+		"quit: [q]\n", "quit: [ctlr+c]\n", "up: [\"\\e[A\"]\n", "sort: [ctrl+c]\n", "up: [k]\ndown: [k]\n",
+		"quit: []\n", "jump: [g]\n", "up: k\n", "quit: [\"\\u0085\"]\n", "filter: [\"\\u2028\"]\n",
+		"up: [up, w]\ndown: [down, x]\nquit: [Q, ctrl+c]\n", "help: [f1, \"?\"]\nback: [esc, alt+left]\n", "", "{}", "- a",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		km, err := ParseKeyMap(data)
+		if err != nil {
+			if strings.Contains(err.Error(), "\n") && !strings.Contains(err.Error(), "yaml") {
+				t.Errorf("a multi-line error: %q", err)
+			}
+			return
+		}
+		for _, b := range []key.Binding{km.Up, km.Down, km.Enter, km.Back, km.Filter, km.Command, km.Sort, km.Help, km.Quit} {
+			if len(b.Keys()) == 0 {
+				t.Errorf("an action lost its keys: %+v", b.Help())
+			}
+			for _, k := range b.Keys() {
+				if !ValidKey(k) {
+					t.Errorf("accepted key %q", k)
+				}
+				if k == "ctrl+c" && b.Help().Desc != "quit" {
+					t.Errorf("ctrl+c bound to %s", b.Help().Desc)
+				}
+			}
+		}
+	})
 }

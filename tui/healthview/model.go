@@ -211,6 +211,9 @@ func (m Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, nil
 	case tea.KeyPressMsg:
+		if msg.String() == "ctrl+c" { // whatever the keymap and the mode
+			return m, tea.Quit
+		}
 		if m.mode != "" {
 			return m.updateInput(msg)
 		}
