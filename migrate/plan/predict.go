@@ -22,7 +22,7 @@ import (
 // error finding: the plan's packing should have prevented it.
 func (b *builder) predict() {
 	objs := b.afterObjects(true)
-	d := lbc.DefaultDefaults()
+	d := b.t.Defaults // the controller's flags, as the topology was read under them
 	d.ClusterName = b.t.Cluster
 	// The predicted world has no live AWS objects yet, only the ACM
 	// certificates the copies' discovery by host picks from.
