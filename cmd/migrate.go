@@ -212,6 +212,7 @@ type migrateApplyFlags struct {
 	verifyRate       float64
 	verifyThresholds []string
 	observe          bool
+	acceptModel      bool
 
 	// ths are the parsed --verify-threshold, set by complete.
 	ths []loadtest.Threshold
@@ -226,6 +227,7 @@ func (f *migrateApplyFlags) add(c *cobra.Command) {
 	fl.StringVar(&f.phase, "phase", "", "run only this phase (the ones before must be done)")
 	fl.StringVar(&f.until, "until", "", "stop after this phase, for a review")
 	fl.BoolVar(&f.observe, "observe", false, "write nothing but the journal: another process (a GitOps controller syncing each step's pull request) makes the changes; each step waits until the cluster shows them, then runs the same waits and gates")
+	fl.BoolVar(&f.acceptModel, "accept-controller-model", false, "wait for the plan's target groups even when the controller's own model (its dry-run-plan annotation) names others; by default that stops the migration at once")
 }
 
 // complete parses --verify-threshold when there is a verification load.
@@ -261,6 +263,7 @@ func (f *migrateApplyFlags) validate() error {
 func (f *migrateApplyFlags) carryOut(ctx context.Context, r *Root, p *plan.Plan, files map[string][]byte, dir, cluster string, manualDone, resume bool) error {
 	opts := f.write.options(r)
 	opts.Phase, opts.Until, opts.ManualDone, opts.Observe = f.phase, f.until, manualDone, f.observe
+	opts.AcceptControllerModel = f.acceptModel
 	if f.verifyRate > 0 {
 		opts.Verify = func(ctx context.Context, st plan.Step, soak time.Duration, progress func(apply.VerifyProgress)) (string, error) {
 			return f.verify(ctx, r, st, soak, f.ths, progress)

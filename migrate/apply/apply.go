@@ -72,6 +72,10 @@ type Options struct {
 	Phase, Until string
 	// ManualDone marks the manual step migrate stopped at as done.
 	ManualDone bool
+	// AcceptControllerModel waits for the plan's target groups even when
+	// the controller's own model (its dry-run-plan annotation) names
+	// others; by default that stops the migration at once.
+	AcceptControllerModel bool
 
 	// WaitTimeout bounds each wait; Poll is the interval of its checks.
 	WaitTimeout, Poll time.Duration

@@ -201,6 +201,13 @@ func (e *Executor) waitHealthyStep(ctx context.Context, st plan.Step) error {
 		for _, n := range names {
 			out, err := e.o.ELB.DescribeTargetGroups(ctx, &elbv2.DescribeTargetGroupsInput{Names: []string{n}})
 			if awsCode(err) == "TargetGroupNotFound" {
+				if why, err := e.controllerContradicts(ctx, n); err != nil || why != "" {
+					if err == nil {
+						err = exitcode.New(exitcode.CheckFailed, why,
+							"the plan was made on a model the controller does not share (doctor's controller/model check says where; give plan --controller-args); to wait anyway: "+buildinfo.Command()+" migrate resume --accept-controller-model", nil)
+					}
+					return false, "", err
+				}
 				return false, n + " does not exist yet", nil
 			}
 			if err != nil {

@@ -15,6 +15,7 @@ type preflightCheck func(b *builder) (Check, []topology.ObjectRef)
 func preflightChecks() []preflightCheck {
 	return []preflightCheck{
 		checkController,
+		checkControllerModel,
 		checkWebhook,
 		checkPermissions,
 		checkSubnets,
