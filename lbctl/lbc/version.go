@@ -38,6 +38,28 @@ func Features() []Feature {
 	}
 }
 
+// ModelVersion is the controller release lbctl's model of it (render,
+// plan's predictions, the sandbox's emulator) follows.
+const ModelVersion = "v3.5.0"
+
+// Behaviours are what lbctl's model does that older controller releases do
+// not, with the release each came with: a controller older than one builds
+// something else from the same Ingresses, and predictions for it may be
+// wrong where that behaviour matters. Releases are from the controller's
+// release notes; "by" ones were observed in ModelVersion, the release that
+// brought them not pinned.
+func Behaviours() []Feature {
+	return []Feature{
+		{Name: "a class-less Ingress is the default IngressClass's", Since: "v2.5.0"},
+		{Name: "a missing backend Service becomes a 503 rule", Since: "v2.7.0"},
+		{Name: "load-balancer attributes set by IngressClassParams never conflict", Since: "v2.10.1"},
+		{Name: "IngressClassParams loadBalancerName and sslRedirectPort", Since: "v2.14.0"},
+		{Name: "target-control-port in target group names", Since: "v2.16.0"},
+		{Name: "every ACM certificate covering a host is attached", Since: ModelVersion},
+		{Name: "url-rewrite and host-header-rewrite transforms", Since: ModelVersion},
+	}
+}
+
 // ImageTag returns the tag of a container image reference
 // ("public.ecr.aws/eks/aws-load-balancer-controller:v2.13.0@sha256:…" →
 // "v2.13.0"), or "" when it has none.

@@ -356,6 +356,20 @@ func (d *doctor) checkControllerDeployment(deps []appsv1.Deployment) {
 	} else {
 		d.add("controller/deployment", DoctorOK, msg, "")
 	}
+	var older []string
+	for _, f := range lbc.Behaviours() {
+		if ok, known := lbc.VersionAtLeast(tag, f.Since); known && !ok {
+			older = append(older, f.Name+" ("+f.Since+")")
+		}
+	}
+	if ok, known := lbc.VersionAtLeast(tag, lbc.ModelVersion); !known {
+		d.add("controller/model-version", DoctorWarn, fmt.Sprintf("version of image %s cannot be read; lbctl models the controller %s", image, lbc.ModelVersion), "run a release tag (vX.Y.Z) of the controller image")
+	} else if !ok && len(older) > 0 {
+		d.add("controller/model-version", DoctorWarn, fmt.Sprintf("%s is older than %s, which lbctl models: where these matter its predictions differ from what this controller builds: %s", tag, lbc.ModelVersion, strings.Join(older, "; ")),
+			"upgrade the controller to "+lbc.ModelVersion+", or check plan's predictions against the controller's own model (--feature-gates=IngressPlanAnnotation=true)")
+	} else {
+		d.add("controller/model-version", DoctorOK, fmt.Sprintf("%s: lbctl models %s", tag, lbc.ModelVersion), "")
+	}
 	for _, f := range lbc.Features() {
 		check := "controller/" + strings.ReplaceAll(strings.ToLower(f.Name), " ", "-")
 		ok, known := lbc.VersionAtLeast(tag, f.Since)
