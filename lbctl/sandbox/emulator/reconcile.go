@@ -310,10 +310,15 @@ func (e *Emulator) reconcileGroup(ctx context.Context, g *topology.Group, objs *
 			return err
 		}
 		dl := dataplane.Listener{Port: int(l.Port), BindPort: int(l.Port) + e.o.PortOffset}
-		if def != nil {
+		switch redirect := sslRedirect(g); {
+		case redirect != 0 && l.Protocol == lbc.ProtocolHTTP:
+			// ssl-redirect: the HTTP listener only redirects (and has no rules).
+			dl.Default = dataplane.Action{Redirect: &dataplane.Redirect{Protocol: lbc.ProtocolHTTPS, Port: strconv.Itoa(int(redirect)), StatusCode: 301}}
+		case def != nil:
 			dl.Default = *def
-		} else {
-			dl.Default = dataplane.Action{Fixed: &dataplane.FixedResponse{Status: 404, ContentType: "text/plain", Body: "Backend service does not exist"}}
+		default:
+			// The controller's default: 404, text/plain, no body.
+			dl.Default = dataplane.Action{Fixed: &dataplane.FixedResponse{Status: 404, ContentType: "text/plain"}}
 		}
 		seen := map[int32]bool{}
 		for _, r := range rulesByPort[l.Port] {
@@ -571,10 +576,21 @@ func (e *Emulator) action(ns, ing string, t lbc.Target, tgByRef map[string]*tgMo
 		code, _ := strconv.Atoi(fr.StatusCode)
 		return dataplane.Action{Fixed: &dataplane.FixedResponse{Status: code, ContentType: deref(fr.ContentType), Body: deref(fr.MessageBody)}}
 	case t.Action != nil && t.Action.RedirectConfig != nil:
-		code, _ := strconv.Atoi(strings.TrimPrefix(t.Action.RedirectConfig.StatusCode, "HTTP_"))
-		return dataplane.Action{Fixed: &dataplane.FixedResponse{Status: code, ContentType: "text/plain", Body: "redirect"}}
+		rc := t.Action.RedirectConfig
+		code, _ := strconv.Atoi(strings.TrimPrefix(rc.StatusCode, "HTTP_"))
+		return dataplane.Action{Redirect: &dataplane.Redirect{Protocol: deref(rc.Protocol), Host: deref(rc.Host), Port: deref(rc.Port), Path: deref(rc.Path), Query: deref(rc.Query), StatusCode: code}}
 	}
 	return dataplane.Action{Fixed: &dataplane.FixedResponse{Status: 503, ContentType: "text/plain", Body: "Backend service does not exist"}}
+}
+
+// sslRedirect is the group's ssl-redirect port (0: none).
+func sslRedirect(g *topology.Group) int32 {
+	for _, m := range g.Members {
+		if m.Config.SSLRedirectPort != 0 {
+			return m.Config.SSLRedirectPort
+		}
+	}
+	return 0
 }
 
 func deref(s *string) string {
@@ -602,6 +618,14 @@ func sdkRule(arn string, r lbc.Rule, act dataplane.Action) elbv2types.Rule {
 	case act.Fixed != nil:
 		out.Actions = []elbv2types.Action{{Type: elbv2types.ActionTypeEnumFixedResponse, Order: aws.Int32(1), FixedResponseConfig: &elbv2types.FixedResponseActionConfig{
 			StatusCode: aws.String(strconv.Itoa(act.Fixed.Status)), ContentType: aws.String(act.Fixed.ContentType), MessageBody: aws.String(act.Fixed.Body)}}}
+	case act.Redirect != nil:
+		rc := &elbv2types.RedirectActionConfig{StatusCode: elbv2types.RedirectActionStatusCodeEnum(fmt.Sprintf("HTTP_%d", act.Redirect.StatusCode))}
+		for dst, v := range map[**string]string{&rc.Protocol: act.Redirect.Protocol, &rc.Host: act.Redirect.Host, &rc.Port: act.Redirect.Port, &rc.Path: act.Redirect.Path, &rc.Query: act.Redirect.Query} {
+			if v != "" {
+				*dst = aws.String(v)
+			}
+		}
+		out.Actions = []elbv2types.Action{{Type: elbv2types.ActionTypeEnumRedirect, Order: aws.Int32(1), RedirectConfig: rc}}
 	}
 	return out
 }
