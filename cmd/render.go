@@ -101,6 +101,9 @@ func (o *renderOptions) run(ctx context.Context, r *Root) error {
 		return err
 	}
 	m := render.Render(t, render.Options{DefaultTags: t.Defaults.DefaultTags})
+	for _, w := range m.Warnings {
+		fmt.Fprintln(r.Streams.ErrOut, "warning: "+render.Escape(w))
+	}
 	switch o.output {
 	case "json", "yaml":
 		return printStructured(r.Streams.Out, o.output, m)

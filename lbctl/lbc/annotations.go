@@ -1,6 +1,11 @@
 package lbc
 
-import corev1 "k8s.io/api/core/v1"
+import (
+	"sort"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+)
 
 // AnnotationPrefix is the prefix of every ALB annotation the controller reads
 // (its --annotations-prefix default, with the separating slash).
@@ -171,4 +176,40 @@ const (
 // look for exactly that gate.
 func ReadinessGateConditionType(tgbName string) corev1.PodConditionType {
 	return corev1.PodConditionType(ReadinessGateConditionPrefix + "/" + tgbName)
+}
+
+// UnmodelledAnnotations are annotation suffixes (a trailing "." or "-"
+// marks a prefix) the controller reads that lbctl's model leaves out: what
+// it renders and predicts lacks their effect (WAF and Shield associations,
+// listener attributes, mutual TLS, security group prefix lists, capacity
+// reservations, IPAM pools, the frontend NLB, ACM certificates the
+// controller creates). Render says so rather than imply a complete model.
+func UnmodelledAnnotations() []string {
+	return []string{
+		SuffixWAFv2ACLARN, SuffixWAFACLID, SuffixWebACLID, SuffixShieldAdvancedProtection,
+		"listener-attributes.", "mutual-authentication", "security-group-prefix-lists",
+		"minimum-load-balancer-capacity", "ipam-ipv4-pool-id", "enable-frontend-nlb", "frontend-nlb-",
+		"create-acm-cert",
+	}
+}
+
+// Unmodelled lists the annotations of annotations that UnmodelledAnnotations
+// names, sorted.
+func Unmodelled(annotations map[string]string) []string {
+	var out []string
+	for k := range annotations {
+		suffix, ok := strings.CutPrefix(k, AnnotationPrefix)
+		if !ok {
+			continue
+		}
+		for _, u := range UnmodelledAnnotations() {
+			prefix := strings.HasSuffix(u, ".") || strings.HasSuffix(u, "-")
+			if suffix == u || (prefix && strings.HasPrefix(suffix, u)) {
+				out = append(out, k)
+				break
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
 }

@@ -24,6 +24,9 @@ const (
 type Model struct {
 	Groups        []Group        `json:"groups"`
 	IngressErrors []IngressError `json:"ingressErrors,omitempty"`
+	// Warnings name inputs lbctl reads but does not model: the controller's
+	// model of those groups has more than this one.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // IngressError is an Ingress the controller refuses to load (unknown class,

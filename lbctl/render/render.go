@@ -53,6 +53,16 @@ func Render(t *topology.Topology, o Options) *Model {
 			continue
 		}
 		m.Groups = append(m.Groups, renderGroup(t, g, members, o))
+		for _, in := range members {
+			if u := lbc.Unmodelled(in.Object.Annotations); len(u) > 0 {
+				m.Warnings = append(m.Warnings, fmt.Sprintf("Ingress %s (group %s) sets %s, which lbctl does not model: the controller's model of the group has more", in.Key(), g.ID, strings.Join(u, ", ")))
+			}
+			if in.Params != nil {
+				if u := in.Params.Spec.Unmodelled(); len(u) > 0 {
+					m.Warnings = append(m.Warnings, fmt.Sprintf("IngressClassParams %s of Ingress %s (group %s) sets %s, which lbctl does not model", in.Params.Name, in.Key(), g.ID, strings.Join(u, ", ")))
+				}
+			}
+		}
 	}
 	sort.Slice(m.Groups, func(i, j int) bool { return m.Groups[i].ID < m.Groups[j].ID })
 	sort.Slice(m.IngressErrors, func(i, j int) bool { return m.IngressErrors[i].Ingress < m.IngressErrors[j].Ingress })

@@ -357,3 +357,13 @@ func TestDiffKinds(t *testing.T) {
 		t.Errorf("a model against itself: %+v", same.Changes)
 	}
 }
+
+func TestUnmodelledInputsAreNamed(t *testing.T) {
+	m := build(t, nil, nil, svc, ingress("a", "    alb.ingress.kubernetes.io/wafv2-acl-arn: arn:aws:wafv2:acl\n    alb.ingress.kubernetes.io/frontend-nlb-scheme: internal"))
+	if len(m.Warnings) != 1 || !strings.Contains(m.Warnings[0], "wafv2-acl-arn") || !strings.Contains(m.Warnings[0], "frontend-nlb-scheme") {
+		t.Errorf("warnings %q", m.Warnings)
+	}
+	if m := build(t, nil, nil, svc, ingress("a", "")); len(m.Warnings) != 0 {
+		t.Errorf("a modelled Ingress warned: %q", m.Warnings)
+	}
+}

@@ -2,6 +2,7 @@ package v1beta1
 
 import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/intstr"
 )
 
@@ -144,6 +145,42 @@ type IngressClassParamsSpec struct {
 	// SSLRedirectPort redirects HTTP listeners to this HTTPS port
 	// (controller v2.14+), over the ssl-redirect annotation.
 	SSLRedirectPort string `json:"sslRedirectPort,omitempty"`
+
+	// The fields below are read so that lbctl can say it does not model
+	// them (render warns), not interpreted.
+
+	// Listeners set listener protocols, ports and attributes.
+	Listeners []runtime.RawExtension `json:"listeners,omitempty"`
+	// MinimumLoadBalancerCapacity reserves ALB capacity.
+	MinimumLoadBalancerCapacity *runtime.RawExtension `json:"minimumLoadBalancerCapacity,omitempty"`
+	// IPAMConfiguration takes the ALB's addresses from an IPAM pool.
+	IPAMConfiguration *runtime.RawExtension `json:"ipamConfiguration,omitempty"`
+	// PrefixListsIDs open the managed security group to prefix lists (the
+	// controller's JSON name is capitalised).
+	PrefixListsIDs []string `json:"PrefixListsIDs,omitempty"`
+	// AuthConfig authenticates every rule of the class's Ingresses.
+	AuthConfig *runtime.RawExtension `json:"authenticationConfiguration,omitempty"`
+}
+
+// Unmodelled names the fields set that lbctl reads but does not model.
+func (s *IngressClassParamsSpec) Unmodelled() []string {
+	var out []string
+	if len(s.Listeners) > 0 {
+		out = append(out, "listeners")
+	}
+	if s.MinimumLoadBalancerCapacity != nil {
+		out = append(out, "minimumLoadBalancerCapacity")
+	}
+	if s.IPAMConfiguration != nil {
+		out = append(out, "ipamConfiguration")
+	}
+	if len(s.PrefixListsIDs) > 0 {
+		out = append(out, "PrefixListsIDs")
+	}
+	if s.AuthConfig != nil {
+		out = append(out, "authenticationConfiguration")
+	}
+	return out
 }
 
 // IngressClassParams is the cluster-scoped parameters object an IngressClass
