@@ -45,6 +45,13 @@ type ClassOptions struct {
 	IngressClass string
 }
 
+// ControllerNameAutoMode is spec.controller of IngressClasses served by EKS
+// Auto Mode's own load balancing (not the AWS Load Balancer Controller): it
+// builds ALBs too, but from IngressClassParams of eks.amazonaws.com/v1, with
+// groups only through them. lbctl recognises its Ingresses and leaves them
+// alone; it does not model that controller.
+const ControllerNameAutoMode = "eks.amazonaws.com/alb"
+
 // DefaultClassOptions are the controller's defaults for stored Ingresses.
 func DefaultClassOptions() ClassOptions { return ClassOptions{IngressClass: IngressClassALB} }
 

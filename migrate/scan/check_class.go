@@ -37,8 +37,13 @@ func checkClasses(t *topology.Topology, _ Options) []Finding {
 		}
 	}
 	for _, c := range order {
-		out = append(out, Finding{Severity: Info, Code: CodeOtherController, Objects: others[c],
-			Message: fmt.Sprintf("%d Ingress(es) belong to controller %s; lbctl leaves them untouched", len(others[c]), c)})
+		f := Finding{Severity: Info, Code: CodeOtherController, Objects: others[c],
+			Message: fmt.Sprintf("%d Ingress(es) belong to controller %s; lbctl leaves them untouched", len(others[c]), c)}
+		if c == lbc.ControllerNameAutoMode {
+			f.Message = fmt.Sprintf("%d Ingress(es) belong to EKS Auto Mode's load balancing (%s): it builds ALBs from its own IngressClassParams (eks.amazonaws.com/v1) and groups only through them; lbctl models the AWS Load Balancer Controller %s, so it neither renders nor plans them",
+				len(others[c]), c, lbc.ModelVersion)
+		}
+		out = append(out, f)
 	}
 	return out
 }

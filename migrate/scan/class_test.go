@@ -100,3 +100,33 @@ func TestClassFindings(t *testing.T) {
 		})
 	}
 }
+
+func TestAutoModeIngressesNamed(t *testing.T) {
+	const manifests = `apiVersion: networking.k8s.io/v1
+kind: IngressClass
+metadata: {name: auto}
+spec: {controller: eks.amazonaws.com/alb}
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {namespace: shop, name: web}
+spec:
+  ingressClassName: auto
+  rules: [{host: web.example.com, http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}]}}]
+`
+	objs, err := kube.ReadManifests(kube.Manifests{Files: []string{"-"}, Stdin: strings.NewReader(manifests)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := lbc.DefaultDefaults()
+	d.ClusterName = "prod"
+	var found bool
+	for _, f := range scan.Findings(topology.Build(objs, nil, topology.Options{Defaults: d}), scan.Options{}) {
+		if f.Code == scan.CodeOtherController && strings.Contains(f.Message, "EKS Auto Mode") && strings.Contains(f.Message, "eks.amazonaws.com/v1") {
+			found = true
+		}
+	}
+	if !found {
+		t.Error("no finding names EKS Auto Mode for an Ingress of its class")
+	}
+}
