@@ -130,12 +130,28 @@ func explainNet(err error) (int, string, bool) {
 	if host != "" {
 		where = host
 	}
+	// A call of the AWS SDK names its service: never blame the API server.
+	var op *smithy.OperationError
+	isAWS := errors.As(err, &op)
+	fix := "check the network path to the cluster (VPN, proxy)"
+	if isAWS {
+		where = "AWS " + op.ServiceID
+		if host != "" {
+			where += " at " + host
+		}
+		fix = "check AWS_ENDPOINT_URL, the proxy (HTTPS_PROXY) and the network path to AWS"
+	}
+	if isAWS && errors.Is(err, context.DeadlineExceeded) {
+		return exitcode.Unreachable, "timed out talking to " + where + "; " + fix, true
+	}
 	var ce x509.CertificateInvalidError
 	var ua x509.UnknownAuthorityError
 	var he x509.HostnameError
 	switch {
 	case errors.As(err, &ce), errors.As(err, &ua), errors.As(err, &he):
 		return exitcode.Unreachable, "TLS verification failed for " + where + ": " + oneLine(err) + "; check the kubeconfig's certificate-authority-data", true
+	case errors.Is(err, syscall.ECONNREFUSED) && isAWS:
+		return exitcode.Unreachable, "cannot reach " + where + ": connection refused; " + fix, true
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return exitcode.Unreachable, "cannot reach " + where + ": connection refused; check --context/--kubeconfig and that the cluster (or sandbox) is up", true
 	}
@@ -145,7 +161,7 @@ func explainNet(err error) (int, string, bool) {
 	}
 	var ne net.Error
 	if errors.As(err, &ne) && ne.Timeout() {
-		return exitcode.Unreachable, "timed out talking to " + where + "; check the network path to the cluster (VPN, proxy)", true
+		return exitcode.Unreachable, "timed out talking to " + where + "; " + fix, true
 	}
 	var oe *net.OpError
 	if errors.As(err, &oe) {

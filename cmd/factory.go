@@ -4,12 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
+	"net/http"
 	"os"
 	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/acm"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
@@ -137,6 +140,14 @@ func (f *Factory) Namespace() (string, error) {
 
 // AWSConfig loads the AWS configuration: --region/--profile over the SDK's
 // environment and shared config, with the SDK's standard retryer.
+// AWS's HTTP bounds: connecting (and the TLS handshake), then waiting for
+// an answer's headers. The API calls lbctl makes answer in well under a
+// second; the retryer tries again within these bounds.
+const (
+	awsDialTimeout   = 10 * time.Second
+	awsAnswerTimeout = 30 * time.Second
+)
+
 func (f *Factory) AWSConfig(ctx context.Context) (aws.Config, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -149,6 +160,14 @@ func (f *Factory) AWSConfig(ctx context.Context) (aws.Config, error) {
 		awsconfig.WithLogger(logging.LoggerFunc(func(c logging.Classification, format string, v ...any) {
 			klog.V(2).InfoS("aws sdk: "+fmt.Sprintf(format, v...), "level", string(c))
 		})),
+		// An endpoint that accepts a connection and never answers must not
+		// hang a command: bounded dial, handshake and wait for the answer.
+		awsconfig.WithHTTPClient(awshttp.NewBuildableClient().
+			WithDialerOptions(func(d *net.Dialer) { d.Timeout = awsDialTimeout }).
+			WithTransportOptions(func(t *http.Transport) {
+				t.TLSHandshakeTimeout = awsDialTimeout
+				t.ResponseHeaderTimeout = awsAnswerTimeout
+			})),
 		awsconfig.WithRetryer(func() aws.Retryer {
 			return retry.NewStandard(func(o *retry.StandardOptions) {
 				if f.AWS.MaxAttempts > 0 {
@@ -216,7 +235,7 @@ func (f *Factory) AWSClients(ctx context.Context) (*world.AWS, error) {
 	if err != nil {
 		return nil, exitcode.New(exitcode.Usage, "no AWS credentials found", "set AWS_PROFILE or --profile, or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY; or pass --no-aws", err)
 	}
-	a := &world.AWS{Region: cfg.Region}
+	a := &world.AWS{Region: cfg.Region, Endpoint: aws.ToString(cfg.BaseEndpoint)}
 	if a.ELB, err = f.ELBv2(ctx); err != nil {
 		return nil, err
 	}

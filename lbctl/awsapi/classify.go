@@ -66,3 +66,15 @@ func ClassifyCode(code string) Class {
 	}
 	return Other
 }
+
+// Unanswered says whether err means the endpoint gave no answer at all
+// (connection refused or reset, a timeout, no route, a deadline) rather
+// than an API error it answered with (access denied, throttling, …) or a
+// missing credential.
+func Unanswered(err error) bool {
+	if err == nil || Classify(err) == NoCredentials {
+		return false
+	}
+	var api smithy.APIError
+	return !errors.As(err, &api)
+}

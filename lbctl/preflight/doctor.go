@@ -458,6 +458,12 @@ func (d *doctor) checkAWS(ctx context.Context, cfg aws.Config) {
 		return
 	}
 	results := map[string]error{"sts:GetCallerIdentity": d.checkIdentity(ctx, c.STS)}
+	if err := results["sts:GetCallerIdentity"]; awsapi.Unanswered(err) {
+		// AWS gave no answer at all: trying each action would only wait
+		// out the same timeout again, once per action.
+		d.add("iam", DoctorNotChecked, "AWS did not answer: "+d.in.Explain(err), "check AWS_ENDPOINT_URL, the proxy (HTTPS_PROXY) and the network path to AWS")
+		return
+	}
 	skipped := map[string]string{}
 	d.probeAWS(ctx, c, results, skipped)
 	for _, action := range permissions.AWSActions(nil) {

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -42,11 +43,14 @@ type Clients struct {
 // AWS are the AWS clients the reader calls. EC2, ACM and Route53 may be nil:
 // what they read is then left out.
 type AWS struct {
-	Region  string
-	ELB     awsapi.ELBv2API
-	EC2     awsapi.EC2API
-	ACM     awsapi.ACMAPI
-	Route53 awsapi.Route53API
+	Region string
+	// Endpoint is the endpoint the clients were pointed at (an
+	// AWS_ENDPOINT_URL), "" for AWS's own per service and region.
+	Endpoint string
+	ELB      awsapi.ELBv2API
+	EC2      awsapi.EC2API
+	ACM      awsapi.ACMAPI
+	Route53  awsapi.Route53API
 }
 
 // Scope is what to read: manifests (Files or Kustomize) or the cluster, in
@@ -324,6 +328,18 @@ func ReadAWS(ctx context.Context, c Clients, o Options, nodes []corev1.Node, opt
 		}
 		return nil, err
 	}
+	// One quick call first: an endpoint that does not answer fails in
+	// seconds, naming itself, instead of hanging the whole read.
+	if err := Probe(ctx, c); awsapi.Unanswered(err) {
+		err = fmt.Errorf("AWS endpoint %s did not answer within %s: %w", EndpointOf(err, a), ProbeTimeout, exitcode.ErrUnreachable)
+		if optional {
+			o.note("AWS not read: " + err.Error())
+			return nil, nil
+		}
+		return nil, err
+	}
+	slow := time.AfterFunc(SlowReadAfter, func() { o.note("still reading AWS (region " + a.Region + ")…") })
+	defer slow.Stop()
 	rd := &awsapi.Reader{ELB: a.ELB, EC2: a.EC2, ACM: a.ACM, Keep: controllerTagged}
 	if o.Network {
 		rd.Route53, rd.Network = a.Route53, true
@@ -383,6 +399,24 @@ func JoinWith(objs *kube.Objects, st *awsapi.State, d lbc.Defaults, s Scope) *to
 		}
 	}
 	return topology.Build(objs, st, topology.Options{Defaults: d, Scope: s.Topology()})
+}
+
+// SlowReadAfter is when a read of AWS that has not finished says so.
+const SlowReadAfter = 2 * time.Second
+
+// EndpointOf names the endpoint an unanswered call went to: the host of
+// the request URL, else the clients' endpoint, else the region's ELBv2 one.
+func EndpointOf(err error, a *AWS) string {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		if u, perr := url.Parse(ue.URL); perr == nil && u.Host != "" {
+			return u.Scheme + "://" + u.Host
+		}
+	}
+	if a.Endpoint != "" {
+		return a.Endpoint
+	}
+	return "https://elasticloadbalancing." + a.Region + ".amazonaws.com"
 }
 
 // ProbeTimeout bounds Probe.
