@@ -161,7 +161,7 @@ func Sources() []Source {
 			list("elbv2.k8s.aws", "targetgroupbindings"), watch("elbv2.k8s.aws", "targetgroupbindings"),
 			list("elbv2.k8s.aws", "ingressclassparams"), watch("elbv2.k8s.aws", "ingressclassparams"),
 		}},
-		{Func: "lbctl/world.Probe", Commands: []Command{Health}, AWS: []string{elb + "DescribeLoadBalancers"}},
+		{Func: "lbctl/world.Probe", Commands: all, AWS: []string{elb + "DescribeLoadBalancers"}},
 		{Func: "cmd.podEvents", Commands: []Command{Health}, Kube: []KubeRule{list("", "events")}},
 
 		// doctor: access reviews for every rule above, the controller's
