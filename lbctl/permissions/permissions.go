@@ -219,6 +219,9 @@ func Sources() []Source {
 		}},
 		{Func: "migrate/apply.(Executor).removeObject", Commands: mig, Kube: []KubeRule{{"networking.k8s.io", "ingresses", "delete"}}},
 		{Func: "migrate/apply.(Executor).waitRollout", Commands: mig, Kube: []KubeRule{get("apps", "deployments")}},
+		// The controller's own model of a group, before waiting for a
+		// target group it may never make.
+		{Func: "migrate/apply.(Executor).controllerContradicts", Commands: mig, Kube: []KubeRule{get("networking.k8s.io", "ingresses")}},
 		{Func: "migrate/apply.(Executor).waitIngressAddress", Commands: mig, Kube: []KubeRule{get("networking.k8s.io", "ingresses")}},
 		{Func: "migrate/apply.(Executor).verifyMoved", Commands: mig, Kube: []KubeRule{get("networking.k8s.io", "ingresses")}},
 		{Func: "migrate/apply.(Executor).newPathUnhealthy", Commands: mig, Kube: []KubeRule{get("networking.k8s.io", "ingresses")}, AWS: []string{elb + "DescribeTargetGroups"}},
