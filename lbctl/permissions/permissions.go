@@ -180,6 +180,8 @@ func Sources() []Source {
 		{Func: "lbctl/preflight.PrincipalARN", Commands: []Command{Plan, Doctor}, AWS: []string{"iam:GetRole"}},
 		{Func: "lbctl/preflight.DeniedActions", Commands: []Command{Plan, Doctor}, AWS: []string{"iam:SimulatePrincipalPolicy"}},
 		{Func: "lbctl/preflight.ControllerRoleARN", Commands: []Command{Plan}, Kube: []KubeRule{get("", "serviceaccounts")}},
+		// Without the IRSA annotation, the controller's EKS Pod Identity role.
+		{Func: "lbctl/preflight.PodIdentityRole", Commands: []Command{Plan}, AWS: []string{"eks:ListPodIdentityAssociations", "eks:DescribePodIdentityAssociation"}},
 		{Func: "lbctl/preflight.(doctor).checkController", Commands: doctor, Kube: []KubeRule{
 			{"networking.k8s.io", "ingressclasses", "get"},
 		}},

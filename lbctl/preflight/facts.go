@@ -41,6 +41,9 @@ type IAMProbe struct {
 	Who string
 	// ARN is the principal simulated ("" when it could not be found).
 	ARN string
+	// Via says where the controller's role was found when not by the IRSA
+	// annotation of its ServiceAccount: its EKS Pod Identity association.
+	Via string
 	// Actions is how many actions were simulated; Denied those IAM does
 	// not allow.
 	Actions int
