@@ -146,6 +146,7 @@ func Sources() []Source {
 		// security-group check) and the hosted zones (the DNS check).
 		{Func: "lbctl/awsapi.(Reader).instances", Commands: []Command{Plan}, AWS: []string{ec2 + "DescribeInstances"}},
 		{Func: "lbctl/awsapi.(Reader).securityGroups", Commands: []Command{Plan}, AWS: []string{ec2 + "DescribeSecurityGroups"}},
+		{Func: "lbctl/awsapi.(Reader).branchENIs", Commands: []Command{Plan}, AWS: []string{ec2 + "DescribeNetworkInterfaces"}},
 		{Func: "lbctl/awsapi.(Reader).hostedZones", Commands: []Command{Plan}, AWS: []string{"route53:ListHostedZones"}},
 
 		// health: the Kubernetes side from informers (a list, then a watch),
@@ -190,7 +191,7 @@ func Sources() []Source {
 			elb + "DescribeLoadBalancers", elb + "DescribeTags", elb + "DescribeListeners", elb + "DescribeRules",
 			elb + "DescribeTargetGroups", elb + "DescribeTargetHealth", elb + "DescribeAccountLimits",
 			ec2 + "DescribeSubnets", "acm:ListCertificates", "acm:DescribeCertificate",
-			ec2 + "DescribeInstances", ec2 + "DescribeSecurityGroups", "route53:ListHostedZones",
+			ec2 + "DescribeInstances", ec2 + "DescribeSecurityGroups", ec2 + "DescribeNetworkInterfaces", "route53:ListHostedZones",
 		}},
 		{Func: "lbctl/preflight.(doctor).probeIAM", Commands: doctor, AWS: []string{"iam:GetRole"}},
 
