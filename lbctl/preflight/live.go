@@ -81,6 +81,7 @@ func Gather(ctx context.Context, o GatherOptions) (*Live, error) {
 	err = call(func(ctx context.Context) error {
 		wh, err := ReadWebhook(ctx, kc)
 		live.WebhookFound, live.PodWebhook = wh.Found, wh.PodWebhook
+		live.PodWebhookFailurePolicy, live.PodWebhookObjectSelector = wh.FailurePolicy, wh.ObjectSelector
 		return err
 	})
 	live.WebhookOK, live.WebhookErr = err == nil, text(err)
