@@ -59,17 +59,7 @@ func TestPreflightWebhookLive(t *testing.T) {
 					c, objs = *st.Check, st.Objects
 				}
 			}
-			if c.Status != tc.status {
-				t.Errorf("status %s, want %s: %s", c.Status, tc.status, c.Message)
-			}
-			for _, s := range tc.says {
-				if !strings.Contains(c.Message, s) {
-					t.Errorf("message lacks %q: %s", s, c.Message)
-				}
-			}
-			if strings.Contains(c.Message, tc.notSays) {
-				t.Errorf("message says %q: %s", tc.notSays, c.Message)
-			}
+			checkSays(t, c, tc.status, tc.says, tc.notSays)
 			var pods []string
 			for _, o := range objs {
 				if o.Kind == "Pod" {
