@@ -16,6 +16,7 @@ import (
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/acm"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/eks"
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/route53"
@@ -61,6 +62,7 @@ type Factory struct {
 	acm    *acm.Client
 	r53    *route53.Client
 	iam    *iam.Client
+	eks    *eks.Client
 }
 
 // NewFactory returns a Factory over kubectl's standard flags.
@@ -275,6 +277,12 @@ func (f *Factory) Route53(ctx context.Context) (*route53.Client, error) {
 // IAM returns the IAM client (plan simulates the phases' permissions).
 func (f *Factory) IAM(ctx context.Context) (*iam.Client, error) {
 	return awsClient(ctx, f, &f.iam, func(cfg aws.Config) *iam.Client { return iam.NewFromConfig(cfg) })
+}
+
+// EKS returns the EKS client (plan finds the controller's EKS Pod Identity
+// association).
+func (f *Factory) EKS(ctx context.Context) (*eks.Client, error) {
+	return awsClient(ctx, f, &f.eks, func(cfg aws.Config) *eks.Client { return eks.NewFromConfig(cfg) })
 }
 
 // STS returns the STS client (doctor asks it who the caller is).

@@ -131,7 +131,7 @@ func (o *planOptions) build(ctx context.Context, r *Root) (*plan.Plan, *topology
 	opts := o.opts
 	opts.Limits = lbc.LimitsFromAWS(limits)
 	if o.live && !o.topo.fromFiles() {
-		if opts.Live, err = r.livePreflight(ctx, &o.topo); err != nil {
+		if opts.Live, err = r.livePreflight(ctx, &o.topo, t.Cluster); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -140,8 +140,9 @@ func (o *planOptions) build(ctx context.Context, r *Root) (*plan.Plan, *topology
 
 // livePreflight reads from the cluster and AWS what the plan's preflight
 // checks judge (lbctl/preflight.Gather, the reads doctor makes), in the
-// namespace read or in all.
-func (r *Root) livePreflight(ctx context.Context, f *topologyFlags) (*plan.Live, error) {
+// namespace read or in all. cluster (the topology's) names the cluster
+// whose EKS Pod Identity associations may give the controller its role.
+func (r *Root) livePreflight(ctx context.Context, f *topologyFlags, cluster string) (*plan.Live, error) {
 	kc, err := r.Factory.KubeClient()
 	if err != nil {
 		return nil, err
@@ -158,6 +159,9 @@ func (r *Root) livePreflight(ctx context.Context, f *topologyFlags) (*plan.Live,
 			var iamc *iam.Client
 			if iamc, err = r.Factory.IAM(ctx); err == nil {
 				o.STS, o.IAM = stsc, iamc
+			}
+			if eksc, eerr := r.Factory.EKS(ctx); eerr == nil {
+				o.EKS, o.Cluster = eksc, cluster
 			}
 		}
 		o.IAMErr = errText(err)

@@ -26,6 +26,10 @@ type State struct {
 	Instances      []Instance      `json:"instances,omitempty"`
 	SecurityGroups []SecurityGroup `json:"securityGroups,omitempty"`
 	NetworkRead    bool            `json:"networkRead,omitempty"`
+	// BranchENIs are the branch interfaces of pods with security groups of
+	// their own (Reader.BranchENIIDs); BranchENIsRead says they were read.
+	BranchENIs     []ENI `json:"branchENIs,omitempty"`
+	BranchENIsRead bool  `json:"branchENIsRead,omitempty"`
 	// HostedZones are the account's Route53 hosted zones (Reader.Route53);
 	// HostedZonesRead says they were read.
 	HostedZones     []HostedZone `json:"hostedZones,omitempty"`

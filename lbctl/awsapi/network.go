@@ -64,6 +64,16 @@ func (s *State) ENIHolding(instanceID, ip string) (*ENI, bool) {
 	return nil, false
 }
 
+// BranchENI finds a branch interface read by ID.
+func (s *State) BranchENI(id string) (*ENI, bool) {
+	for i := range s.BranchENIs {
+		if s.BranchENIs[i].ID == id {
+			return &s.BranchENIs[i], true
+		}
+	}
+	return nil, false
+}
+
 // HasInstance says whether the instance was read.
 func (s *State) HasInstance(id string) bool {
 	return slices.ContainsFunc(s.Instances, func(in Instance) bool { return in.ID == id })
@@ -82,13 +92,9 @@ func (s *State) SecurityGroup(ref string) *SecurityGroup {
 }
 
 func (r *Reader) instances(ctx context.Context) ([]Instance, error) {
-	ids := slices.Clone(r.InstanceIDs)
-	sort.Strings(ids)
-	ids = slices.Compact(ids)
-	var out []Instance
-	for chunk := range slices.Chunk(ids, instancesPerCall) {
+	return byID(r.InstanceIDs, func(in Instance) string { return in.ID }, func(chunk []string) (out []Instance, err error) {
 		p := ec2.NewDescribeInstancesPaginator(r.EC2, &ec2.DescribeInstancesInput{InstanceIds: chunk})
-		_, err := pages(ctx, r, "DescribeInstances", strings.Join(chunk, ","), p.HasMorePages,
+		_, err = pages(ctx, r, "DescribeInstances", strings.Join(chunk, ","), p.HasMorePages,
 			func(ctx context.Context) (*ec2.DescribeInstancesOutput, error) { return p.NextPage(ctx) },
 			func(page *ec2.DescribeInstancesOutput) {
 				for _, res := range page.Reservations {
@@ -97,12 +103,81 @@ func (r *Reader) instances(ctx context.Context) ([]Instance, error) {
 					}
 				}
 			})
+		return out, err
+	})
+}
+
+// branchENIs reads the interfaces BranchENIIDs names (EC2
+// DescribeNetworkInterfaces by ID, as the controller does for a pod's
+// annotation).
+func (r *Reader) branchENIs(ctx context.Context) ([]ENI, error) {
+	return byID(r.BranchENIIDs, func(e ENI) string { return e.ID }, func(chunk []string) (out []ENI, err error) {
+		p := ec2.NewDescribeNetworkInterfacesPaginator(r.EC2, &ec2.DescribeNetworkInterfacesInput{NetworkInterfaceIds: chunk})
+		_, err = pages(ctx, r, "DescribeNetworkInterfaces", strings.Join(chunk, ","), p.HasMorePages,
+			func(ctx context.Context) (*ec2.DescribeNetworkInterfacesOutput, error) { return p.NextPage(ctx) },
+			func(page *ec2.DescribeNetworkInterfacesOutput) {
+				for _, ni := range page.NetworkInterfaces {
+					out = append(out, convertENI(asInstanceENI(ni)))
+				}
+			})
+		return out, err
+	})
+}
+
+// byID reads ids, each once and instancesPerCall a call, with read, and
+// sorts what it returns by ID.
+func byID[T any](ids []string, id func(T) string, read func(chunk []string) ([]T, error)) ([]T, error) {
+	ids = slices.Clone(ids)
+	sort.Strings(ids)
+	ids = slices.Compact(ids)
+	var out []T
+	for chunk := range slices.Chunk(ids, instancesPerCall) {
+		got, err := read(chunk)
 		if err != nil {
 			return nil, err
 		}
+		out = append(out, got...)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	sort.Slice(out, func(i, j int) bool { return id(out[i]) < id(out[j]) })
 	return out, nil
+}
+
+// asInstanceENI is a described interface as an instance lists it: the
+// fields convertENI reads.
+func asInstanceENI(ni ec2types.NetworkInterface) ec2types.InstanceNetworkInterface {
+	out := ec2types.InstanceNetworkInterface{NetworkInterfaceId: ni.NetworkInterfaceId, PrivateIpAddress: ni.PrivateIpAddress, Groups: ni.Groups}
+	if ni.Attachment != nil {
+		out.Attachment = &ec2types.InstanceNetworkInterfaceAttachment{DeviceIndex: ni.Attachment.DeviceIndex}
+	}
+	for _, a := range ni.PrivateIpAddresses {
+		out.PrivateIpAddresses = append(out.PrivateIpAddresses, ec2types.InstancePrivateIpAddress{PrivateIpAddress: a.PrivateIpAddress})
+	}
+	for _, p := range ni.Ipv4Prefixes {
+		out.Ipv4Prefixes = append(out.Ipv4Prefixes, ec2types.InstanceIpv4Prefix{Ipv4Prefix: p.Ipv4Prefix})
+	}
+	return out
+}
+
+// convertENI keeps what the controller resolves a pod's interface by: its
+// addresses (the primary one when none are listed), prefixes and groups.
+func convertENI(ni ec2types.InstanceNetworkInterface) ENI {
+	e := ENI{ID: aws.ToString(ni.NetworkInterfaceId), SecurityGroups: []string{}}
+	if ni.Attachment != nil {
+		e.DeviceIndex = aws.ToInt32(ni.Attachment.DeviceIndex)
+	}
+	for _, a := range ni.PrivateIpAddresses {
+		e.PrivateIPs = append(e.PrivateIPs, aws.ToString(a.PrivateIpAddress))
+	}
+	if len(e.PrivateIPs) == 0 && ni.PrivateIpAddress != nil {
+		e.PrivateIPs = append(e.PrivateIPs, aws.ToString(ni.PrivateIpAddress))
+	}
+	for _, p := range ni.Ipv4Prefixes {
+		e.Prefixes = append(e.Prefixes, aws.ToString(p.Ipv4Prefix))
+	}
+	for _, g := range ni.Groups {
+		e.SecurityGroups = append(e.SecurityGroups, aws.ToString(g.GroupId))
+	}
+	return e
 }
 
 func convertInstance(in ec2types.Instance) Instance {
@@ -111,23 +186,7 @@ func convertInstance(in ec2types.Instance) Instance {
 		inst.Zone = aws.ToString(in.Placement.AvailabilityZone)
 	}
 	for _, ni := range in.NetworkInterfaces {
-		e := ENI{ID: aws.ToString(ni.NetworkInterfaceId), SecurityGroups: []string{}}
-		if ni.Attachment != nil {
-			e.DeviceIndex = aws.ToInt32(ni.Attachment.DeviceIndex)
-		}
-		for _, a := range ni.PrivateIpAddresses {
-			e.PrivateIPs = append(e.PrivateIPs, aws.ToString(a.PrivateIpAddress))
-		}
-		if len(e.PrivateIPs) == 0 && ni.PrivateIpAddress != nil {
-			e.PrivateIPs = append(e.PrivateIPs, aws.ToString(ni.PrivateIpAddress))
-		}
-		for _, p := range ni.Ipv4Prefixes {
-			e.Prefixes = append(e.Prefixes, aws.ToString(p.Ipv4Prefix))
-		}
-		for _, g := range ni.Groups {
-			e.SecurityGroups = append(e.SecurityGroups, aws.ToString(g.GroupId))
-		}
-		inst.ENIs = append(inst.ENIs, e)
+		inst.ENIs = append(inst.ENIs, convertENI(ni))
 	}
 	sort.Slice(inst.ENIs, func(i, j int) bool { return inst.ENIs[i].DeviceIndex < inst.ENIs[j].DeviceIndex })
 	return inst

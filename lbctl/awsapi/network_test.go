@@ -142,3 +142,42 @@ func TestReadNetworkDenied(t *testing.T) {
 		t.Errorf("problems %v, network read %v, zones read %v", got, st.NetworkRead, st.HostedZonesRead)
 	}
 }
+
+// TestReadBranchENIs reads the branch interfaces pods' annotations name by
+// ID (DescribeNetworkInterfaces), with their security groups; refused, the
+// state says they were not read.
+func TestReadBranchENIs(t *testing.T) {
+	w := newWorld(t, 1)
+	putNodes(t, w)
+	must(t, w.h.State().PutNetworkInterface(ec2types.NetworkInterface{NetworkInterfaceId: aws.String("eni-branch"), VpcId: aws.String("vpc-1"),
+		InterfaceType: ec2types.NetworkInterfaceTypeBranch, PrivateIpAddress: aws.String("10.0.3.7"),
+		PrivateIpAddresses: []ec2types.NetworkInterfacePrivateIpAddress{{PrivateIpAddress: aws.String("10.0.3.7"), Primary: aws.Bool(true)}},
+		Groups:             []ec2types.GroupIdentifier{{GroupId: aws.String("sg-cluster")}}}))
+	must(t, w.h.State().PutNetworkInterface(ec2types.NetworkInterface{NetworkInterfaceId: aws.String("eni-unasked"), VpcId: aws.String("vpc-1")}))
+	rd := &awsapi.Reader{ELB: w.elb, EC2: w.ec2, Network: true, InstanceIDs: []string{"i-0"}, BranchENIIDs: []string{"eni-branch", "eni-branch"}, Keep: prodOnly}
+	st, err := rd.Read(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []awsapi.ENI{{ID: "eni-branch", PrivateIPs: []string{"10.0.3.7"}, SecurityGroups: []string{"sg-cluster"}}}
+	if len(st.Problems) != 0 || !st.BranchENIsRead || fmt.Sprint(st.BranchENIs) != fmt.Sprint(want) || st.Calls["DescribeNetworkInterfaces"] != 1 {
+		t.Fatalf("problems %v, read %v, branch interfaces %+v, calls %v", st.Problems, st.BranchENIsRead, st.BranchENIs, st.Calls)
+	}
+	if e, ok := st.BranchENI("eni-branch"); !ok || e.SecurityGroups[0] != "sg-cluster" {
+		t.Errorf("BranchENI = %+v, %v", e, ok)
+	}
+
+	w.h.Faults().Set("DescribeNetworkInterfaces", awsendpoint.Fault{AccessDenied: true})
+	if st, err = rd.Read(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if st.BranchENIsRead || len(st.BranchENIs) != 0 || len(st.Problems) != 1 || st.Problems[0].Action != "DescribeNetworkInterfaces" {
+		t.Errorf("refused: read %v, interfaces %+v, problems %v", st.BranchENIsRead, st.BranchENIs, st.Problems)
+	}
+
+	rd.BranchENIIDs = nil
+	w.h.Faults().Set("DescribeNetworkInterfaces", awsendpoint.Fault{})
+	if st, err = rd.Read(context.Background()); err != nil || st.Calls["DescribeNetworkInterfaces"] != 0 {
+		t.Errorf("no branch interface to read: calls %v, %v", st.Calls, err)
+	}
+}

@@ -37,6 +37,7 @@ type EC2API interface {
 	DescribeSubnets(context.Context, *ec2.DescribeSubnetsInput, ...func(*ec2.Options)) (*ec2.DescribeSubnetsOutput, error)
 	DescribeInstances(context.Context, *ec2.DescribeInstancesInput, ...func(*ec2.Options)) (*ec2.DescribeInstancesOutput, error)
 	DescribeSecurityGroups(context.Context, *ec2.DescribeSecurityGroupsInput, ...func(*ec2.Options)) (*ec2.DescribeSecurityGroupsOutput, error)
+	DescribeNetworkInterfaces(context.Context, *ec2.DescribeNetworkInterfacesInput, ...func(*ec2.Options)) (*ec2.DescribeNetworkInterfacesOutput, error)
 }
 
 // ACMAPI is the part of the ACM client the reader calls: the certificates
@@ -69,6 +70,11 @@ type Reader struct {
 	// and the load balancers': what plan's security-group check judges.
 	Network     bool
 	InstanceIDs []string
+	// BranchENIIDs are network interfaces to read by ID with Network: the
+	// branch interfaces pods with security groups of their own hold (their
+	// vpc.amazonaws.com/pod-eni annotation), which the controller resolves
+	// before the nodes' interfaces.
+	BranchENIIDs []string
 	// Limiter paces every call (nil: no pacing); the SDK's retryer handles
 	// throttling that still happens.
 	Limiter *rate.Limiter
@@ -165,6 +171,14 @@ func (r *Reader) Read(ctx context.Context) (*State, error) {
 			st.Instances, err = r.instances(gctx)
 			return err
 		})
+		if len(r.BranchENIIDs) > 0 {
+			g.Go(func() error {
+				var err error
+				st.BranchENIs, err = r.branchENIs(gctx)
+				st.BranchENIsRead = err == nil && !r.refused("DescribeNetworkInterfaces")
+				return err
+			})
+		}
 	}
 	if err := g.Wait(); err != nil {
 		return nil, err

@@ -14,6 +14,9 @@ const (
 	// WebhookConfigName is the MutatingWebhookConfiguration that injects
 	// readiness gates into pods at creation.
 	WebhookConfigName = "aws-load-balancer-webhook"
+	// PodWebhookName is the webhook of that configuration that injects
+	// readiness gates into pods (the chart's mpod, path /mutate-v1-pod).
+	PodWebhookName = "mpod.elbv2.k8s.aws"
 )
 
 // Feature is a controller capability lbctl's migration relies on.

@@ -146,6 +146,7 @@ func Sources() []Source {
 		// security-group check) and the hosted zones (the DNS check).
 		{Func: "lbctl/awsapi.(Reader).instances", Commands: []Command{Plan}, AWS: []string{ec2 + "DescribeInstances"}},
 		{Func: "lbctl/awsapi.(Reader).securityGroups", Commands: []Command{Plan}, AWS: []string{ec2 + "DescribeSecurityGroups"}},
+		{Func: "lbctl/awsapi.(Reader).branchENIs", Commands: []Command{Plan}, AWS: []string{ec2 + "DescribeNetworkInterfaces"}},
 		{Func: "lbctl/awsapi.(Reader).hostedZones", Commands: []Command{Plan}, AWS: []string{"route53:ListHostedZones"}},
 
 		// health: the Kubernetes side from informers (a list, then a watch),
@@ -180,6 +181,8 @@ func Sources() []Source {
 		{Func: "lbctl/preflight.PrincipalARN", Commands: []Command{Plan, Doctor}, AWS: []string{"iam:GetRole"}},
 		{Func: "lbctl/preflight.DeniedActions", Commands: []Command{Plan, Doctor}, AWS: []string{"iam:SimulatePrincipalPolicy"}},
 		{Func: "lbctl/preflight.ControllerRoleARN", Commands: []Command{Plan}, Kube: []KubeRule{get("", "serviceaccounts")}},
+		// Without the IRSA annotation, the controller's EKS Pod Identity role.
+		{Func: "lbctl/preflight.PodIdentityRole", Commands: []Command{Plan}, AWS: []string{"eks:ListPodIdentityAssociations", "eks:DescribePodIdentityAssociation"}},
 		{Func: "lbctl/preflight.(doctor).checkController", Commands: doctor, Kube: []KubeRule{
 			{"networking.k8s.io", "ingressclasses", "get"},
 		}},
@@ -188,7 +191,7 @@ func Sources() []Source {
 			elb + "DescribeLoadBalancers", elb + "DescribeTags", elb + "DescribeListeners", elb + "DescribeRules",
 			elb + "DescribeTargetGroups", elb + "DescribeTargetHealth", elb + "DescribeAccountLimits",
 			ec2 + "DescribeSubnets", "acm:ListCertificates", "acm:DescribeCertificate",
-			ec2 + "DescribeInstances", ec2 + "DescribeSecurityGroups", "route53:ListHostedZones",
+			ec2 + "DescribeInstances", ec2 + "DescribeSecurityGroups", ec2 + "DescribeNetworkInterfaces", "route53:ListHostedZones",
 		}},
 		{Func: "lbctl/preflight.(doctor).probeIAM", Commands: doctor, AWS: []string{"iam:GetRole"}},
 

@@ -592,6 +592,10 @@ func (d *doctor) probeAWS(ctx context.Context, c *DoctorAWS, results map[string]
 		_, err := ec.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{MaxResults: aws.Int32(5)})
 		return err
 	})
+	results["ec2:DescribeNetworkInterfaces"] = call(func(ctx context.Context) error {
+		_, err := ec.DescribeNetworkInterfaces(ctx, &ec2.DescribeNetworkInterfacesInput{MaxResults: aws.Int32(5)})
+		return err
+	})
 	results["route53:ListHostedZones"] = call(func(ctx context.Context) error {
 		_, err := rc.ListHostedZones(ctx, &route53.ListHostedZonesInput{MaxItems: aws.Int32(1)})
 		return err

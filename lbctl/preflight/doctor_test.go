@@ -194,6 +194,9 @@ func (f fakeAWS) ListCertificates(context.Context, *acm.ListCertificatesInput, .
 func (f fakeAWS) DescribeCertificate(context.Context, *acm.DescribeCertificateInput, ...func(*acm.Options)) (*acm.DescribeCertificateOutput, error) {
 	return &acm.DescribeCertificateOutput{}, f.err("acm:DescribeCertificate")
 }
+func (f fakeAWS) DescribeNetworkInterfaces(context.Context, *ec2.DescribeNetworkInterfacesInput, ...func(*ec2.Options)) (*ec2.DescribeNetworkInterfacesOutput, error) {
+	return &ec2.DescribeNetworkInterfacesOutput{}, f.err("ec2:DescribeNetworkInterfaces")
+}
 func (f fakeAWS) ListHostedZones(context.Context, *route53.ListHostedZonesInput, ...func(*route53.Options)) (*route53.ListHostedZonesOutput, error) {
 	return &route53.ListHostedZonesOutput{}, f.err("route53:ListHostedZones")
 }

@@ -1,6 +1,9 @@
 package preflight
 
-import appsv1 "k8s.io/api/apps/v1"
+import (
+	appsv1 "k8s.io/api/apps/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
 
 // Live is what lbctl read from the running cluster for the preflight checks
 // (Gather reads them, shared with doctor). The planner stays pure: the caller
@@ -14,10 +17,13 @@ type Live struct {
 	ControllerErr string
 	// Webhook is the controller's MutatingWebhookConfiguration.
 	WebhookFound bool
-	// PodWebhook names its webhook on pods ("" none).
-	PodWebhook string
-	WebhookOK  bool
-	WebhookErr string
+	// PodWebhook names its webhook on pods ("" none), with that webhook's
+	// failurePolicy and objectSelector (Webhook's).
+	PodWebhook               string
+	PodWebhookFailurePolicy  string
+	PodWebhookObjectSelector *metav1.LabelSelector
+	WebhookOK                bool
+	WebhookErr               string
 	// RBAC is the access review of the verbs the phases use (migrate's),
 	// in RBACScope ("namespace X" or "all namespaces"): Missing lists the
 	// denied ones as `kubectl auth can-i` spells them.
@@ -41,6 +47,9 @@ type IAMProbe struct {
 	Who string
 	// ARN is the principal simulated ("" when it could not be found).
 	ARN string
+	// Via says where the controller's role was found when not by the IRSA
+	// annotation of its ServiceAccount: its EKS Pod Identity association.
+	Via string
 	// Actions is how many actions were simulated; Denied those IAM does
 	// not allow.
 	Actions int

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/eks"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	appsv1 "k8s.io/api/apps/v1"
@@ -107,16 +108,81 @@ func DeniedActions(ctx context.Context, c IAMAPI, principalARN string, actions [
 
 // ControllerRoleARN is the IAM role the controller's pods assume: the IRSA
 // annotation of its Deployment's ServiceAccount. "" with no error means
-// the controller gets its credentials another way (EKS Pod Identity, the
-// node's instance role), which lbctl cannot see from the cluster.
+// the ServiceAccount has none: the controller gets its credentials another
+// way (EKS Pod Identity, which PodIdentityRole finds, or the node's
+// instance role, which lbctl cannot see).
 func ControllerRoleARN(ctx context.Context, kc kubernetes.Interface, dep *appsv1.Deployment) (string, error) {
-	name := dep.Spec.Template.Spec.ServiceAccountName
-	if name == "" {
-		name = "default"
-	}
-	sa, err := kc.CoreV1().ServiceAccounts(dep.Namespace).Get(ctx, name, metav1.GetOptions{})
+	sa, err := kc.CoreV1().ServiceAccounts(dep.Namespace).Get(ctx, ServiceAccountName(dep), metav1.GetOptions{})
 	if err != nil {
 		return "", err
 	}
 	return sa.Annotations[RoleARNAnnotation], nil
+}
+
+// ServiceAccountName is the ServiceAccount a Deployment's pods run as.
+func ServiceAccountName(dep *appsv1.Deployment) string {
+	if name := dep.Spec.Template.Spec.ServiceAccountName; name != "" {
+		return name
+	}
+	return "default"
+}
+
+// EKSAPI is the part of the EKS client the probe calls: the EKS Pod
+// Identity associations that give a ServiceAccount its IAM role.
+type EKSAPI interface {
+	ListPodIdentityAssociations(context.Context, *eks.ListPodIdentityAssociationsInput, ...func(*eks.Options)) (*eks.ListPodIdentityAssociationsOutput, error)
+	DescribePodIdentityAssociation(context.Context, *eks.DescribePodIdentityAssociationInput, ...func(*eks.Options)) (*eks.DescribePodIdentityAssociationOutput, error)
+}
+
+var _ EKSAPI = (*eks.Client)(nil)
+
+// PodIdentity is the EKS Pod Identity association of a ServiceAccount.
+type PodIdentity struct {
+	// AssociationID names the association (a-…).
+	AssociationID string
+	// RoleARN is the role whose credentials the pods get: the
+	// association's target role when it has one (the agent assumes it
+	// through the association's role), else its role.
+	RoleARN string
+	// SessionPolicy says the association narrows the role with a policy
+	// of its own, which a simulation of the role does not apply.
+	SessionPolicy bool
+}
+
+// PodIdentityRole finds the EKS Pod Identity association of a
+// ServiceAccount of a cluster (EKS ListPodIdentityAssociations filtered by
+// namespace and ServiceAccount, then DescribePodIdentityAssociation for its
+// role). ok is false when there is none; EKS allows one per ServiceAccount.
+func PodIdentityRole(ctx context.Context, c EKSAPI, cluster, namespace, serviceAccount string) (PodIdentity, bool, error) {
+	in := &eks.ListPodIdentityAssociationsInput{ClusterName: aws.String(cluster), Namespace: aws.String(namespace), ServiceAccount: aws.String(serviceAccount)}
+	p := eks.NewListPodIdentityAssociationsPaginator(c, in)
+	var id string
+	for p.HasMorePages() && id == "" {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return PodIdentity{}, false, fmt.Errorf("list the EKS Pod Identity associations of %s/%s in cluster %s: %w", namespace, serviceAccount, cluster, err)
+		}
+		for _, a := range page.Associations {
+			if aws.ToString(a.Namespace) == namespace && aws.ToString(a.ServiceAccount) == serviceAccount {
+				id = aws.ToString(a.AssociationId)
+				break
+			}
+		}
+	}
+	if id == "" {
+		return PodIdentity{}, false, nil
+	}
+	out, err := c.DescribePodIdentityAssociation(ctx, &eks.DescribePodIdentityAssociationInput{ClusterName: aws.String(cluster), AssociationId: aws.String(id)})
+	if err != nil {
+		return PodIdentity{}, false, fmt.Errorf("describe EKS Pod Identity association %s: %w", id, err)
+	}
+	a := out.Association
+	if a == nil {
+		return PodIdentity{}, false, fmt.Errorf("describe EKS Pod Identity association %s: no association in the answer", id)
+	}
+	pi := PodIdentity{AssociationID: id, RoleARN: aws.ToString(a.RoleArn), SessionPolicy: aws.ToString(a.Policy) != ""}
+	if t := aws.ToString(a.TargetRoleArn); t != "" {
+		pi.RoleARN = t
+	}
+	return pi, true, nil
 }

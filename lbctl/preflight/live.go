@@ -33,6 +33,11 @@ type GatherOptions struct {
 	STS    IdentityAPI
 	IAM    IAMAPI
 	IAMErr string
+	// EKS and Cluster find the controller's role from its EKS Pod Identity
+	// association when its ServiceAccount has no IRSA annotation; without
+	// them that role is reported as not found.
+	EKS     EKSAPI
+	Cluster string
 	// Each bounds one call (nil: no bound of its own).
 	Each func(context.Context) (context.Context, context.CancelFunc)
 	// Explain words an error for a check's message (nil: err.Error()).
@@ -76,6 +81,7 @@ func Gather(ctx context.Context, o GatherOptions) (*Live, error) {
 	err = call(func(ctx context.Context) error {
 		wh, err := ReadWebhook(ctx, kc)
 		live.WebhookFound, live.PodWebhook = wh.Found, wh.PodWebhook
+		live.PodWebhookFailurePolicy, live.PodWebhookObjectSelector = wh.FailurePolicy, wh.ObjectSelector
 		return err
 	})
 	live.WebhookOK, live.WebhookErr = err == nil, text(err)
@@ -119,7 +125,7 @@ func Gather(ctx context.Context, o GatherOptions) (*Live, error) {
 	case o.IAMErr != "":
 		live.IAM = []IAMProbe{{Who: "lbctl", Err: o.IAMErr}, {Who: "the controller", Err: o.IAMErr}}
 	case o.STS != nil && o.IAM != nil:
-		live.IAM = simulateIAM(kc, o.STS, o.IAM, live.Controllers, call, text)
+		live.IAM = simulateIAM(kc, o, live.Controllers, call, text)
 	}
 	if ctx.Err() != nil {
 		return nil, ctx.Err()
@@ -135,14 +141,16 @@ func isJournalRule(k permissions.KubeRule) bool {
 
 // simulateIAM simulates (IAM SimulatePrincipalPolicy) the AWS actions of
 // the phases: migrate's own, for the caller, and the controller's, for the
-// role its ServiceAccount names (IRSA).
-func simulateIAM(kc kubernetes.Interface, stsc IdentityAPI, iamc IAMAPI, controllers []appsv1.Deployment,
+// role its ServiceAccount names (IRSA) or, without that annotation, the
+// role of its EKS Pod Identity association.
+func simulateIAM(kc kubernetes.Interface, o GatherOptions, controllers []appsv1.Deployment,
 	call func(func(context.Context) error) error, text func(error) string) []IAMProbe {
+	iamc := o.IAM
 	migrateActions := permissions.AWSActions([]permissions.Command{permissions.Migrate})
 	me := IAMProbe{Who: "lbctl", Actions: len(migrateActions)}
 	ctl := IAMProbe{Who: "the controller", Actions: len(ControllerIPModeActions)}
 	err := call(func(ctx context.Context) error {
-		id, err := stsc.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+		id, err := o.STS.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 		if err != nil {
 			return err
 		}
@@ -157,15 +165,18 @@ func simulateIAM(kc kubernetes.Interface, stsc IdentityAPI, iamc IAMAPI, control
 		ctl.Err = "no controller Deployment found"
 		return []IAMProbe{me, ctl}
 	}
+	dep := &controllers[0]
 	err = call(func(ctx context.Context) (err error) {
-		ctl.ARN, err = ControllerRoleARN(ctx, kc, &controllers[0])
+		ctl.ARN, err = ControllerRoleARN(ctx, kc, dep)
 		return err
 	})
+	if err == nil && ctl.ARN == "" {
+		err = controllerPodIdentity(o, dep, &ctl, call)
+	}
 	switch {
 	case err != nil:
 		ctl.Err = text(err)
-	case ctl.ARN == "":
-		ctl.Err = "its ServiceAccount has no " + RoleARNAnnotation + " annotation (EKS Pod Identity or the node's role, which the cluster does not show)"
+	case ctl.Err != "":
 	default:
 		err = call(func(ctx context.Context) (err error) {
 			ctl.Denied, err = DeniedActions(ctx, iamc, ctl.ARN, ControllerIPModeActions)
@@ -174,4 +185,38 @@ func simulateIAM(kc kubernetes.Interface, stsc IdentityAPI, iamc IAMAPI, control
 		ctl.Err = text(err)
 	}
 	return []IAMProbe{me, ctl}
+}
+
+// controllerPodIdentity fills the controller's probe from the EKS Pod
+// Identity association of its ServiceAccount, or says why it cannot.
+func controllerPodIdentity(o GatherOptions, dep *appsv1.Deployment, ctl *IAMProbe, call func(func(context.Context) error) error) error {
+	sa := dep.Namespace + "/" + ServiceAccountName(dep)
+	noIRSA := "its ServiceAccount " + sa + " has no " + RoleARNAnnotation + " annotation"
+	switch {
+	case o.EKS == nil:
+		ctl.Err = noIRSA + " and EKS was not asked for its Pod Identity association"
+		return nil
+	case o.Cluster == "":
+		ctl.Err = noIRSA + " and the cluster name is unknown, so its EKS Pod Identity association cannot be looked up: pass --cluster-name"
+		return nil
+	}
+	var pi PodIdentity
+	var found bool
+	err := call(func(ctx context.Context) (err error) {
+		pi, found, err = PodIdentityRole(ctx, o.EKS, o.Cluster, dep.Namespace, ServiceAccountName(dep))
+		return err
+	})
+	switch {
+	case err != nil:
+		return err
+	case !found:
+		ctl.Err = noIRSA + " nor an EKS Pod Identity association in cluster " + o.Cluster + " (the node's instance role, which lbctl cannot see, may serve it)"
+		return nil
+	}
+	ctl.ARN = pi.RoleARN
+	ctl.Via = "EKS Pod Identity association " + pi.AssociationID
+	if pi.SessionPolicy {
+		ctl.Via += ", whose own policy may narrow it further (not simulated)"
+	}
+	return nil
 }

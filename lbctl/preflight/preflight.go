@@ -8,9 +8,11 @@ package preflight
 
 import (
 	"context"
+	"slices"
 	"sort"
 	"strings"
 
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	authv1 "k8s.io/api/authorization/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -71,9 +73,15 @@ func ControllerImage(dep *appsv1.Deployment) string {
 type Webhook struct {
 	// Found is false when the configuration does not exist.
 	Found bool
-	// PodWebhook names its webhook on pods, the one that injects readiness
-	// gates ("" when there is none).
+	// PodWebhook names its webhook on pods that injects readiness gates
+	// (lbc.PodWebhookName, else the first on pods; "" when there is none).
 	PodWebhook string
+	// FailurePolicy is that webhook's failurePolicy ("Ignore" lets a pod
+	// be created without a gate while the controller cannot answer), and
+	// ObjectSelector the labels a pod must match to be sent to it (nil:
+	// every pod).
+	FailurePolicy  string
+	ObjectSelector *metav1.LabelSelector
 }
 
 // ReadWebhook reads the controller's MutatingWebhookConfiguration. Not
@@ -88,12 +96,18 @@ func ReadWebhook(ctx context.Context, kc kubernetes.Interface) (Webhook, error) 
 	}
 	out := Webhook{Found: true}
 	for _, w := range wh.Webhooks {
-		for _, r := range w.Rules {
-			for _, res := range r.Resources {
-				if res == "pods" && out.PodWebhook == "" {
-					out.PodWebhook = w.Name
-				}
-			}
+		onPods := slices.ContainsFunc(w.Rules, func(r admissionregistrationv1.RuleWithOperations) bool { return slices.Contains(r.Resources, "pods") })
+		if !onPods || (out.PodWebhook != "" && w.Name != lbc.PodWebhookName) {
+			continue
+		}
+		out.PodWebhook, out.ObjectSelector = w.Name, w.ObjectSelector
+		// The API server defaults failurePolicy to Fail.
+		out.FailurePolicy = string(admissionregistrationv1.Fail)
+		if w.FailurePolicy != nil {
+			out.FailurePolicy = string(*w.FailurePolicy)
+		}
+		if w.Name == lbc.PodWebhookName {
+			break
 		}
 	}
 	return out, nil

@@ -4,6 +4,8 @@ import (
 	"context"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	admissionv1 "k8s.io/api/admissionregistration/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -72,5 +74,38 @@ func TestKubectlVerb(t *testing.T) {
 		if got := KubectlVerb(k); got != want {
 			t.Errorf("KubectlVerb(%v) = %q, want %q", k, got, want)
 		}
+	}
+}
+
+// TestReadWebhookSelectorAndPolicy reads the readiness-gate webhook (mpod,
+// even after other pod webhooks) with its failurePolicy, the API server's
+// default Fail when unset, and its objectSelector.
+func TestReadWebhookSelectorAndPolicy(t *testing.T) {
+	ctx := context.Background()
+	ignore := admissionv1.Ignore
+	sel := &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{{Key: lbc.LabelReadinessGateInject, Operator: metav1.LabelSelectorOpNotIn, Values: []string{"disabled"}}}}
+	pods := []admissionv1.RuleWithOperations{{Rule: admissionv1.Rule{Resources: []string{"pods"}}}}
+	for _, tc := range []struct {
+		name     string
+		webhooks []admissionv1.MutatingWebhook
+		want     Webhook
+	}{
+		{"mpod after another pod webhook", []admissionv1.MutatingWebhook{
+			{Name: "alb-target-control.namespace.elbv2.k8s.aws", Rules: pods},
+			{Name: lbc.PodWebhookName, Rules: pods, FailurePolicy: &ignore, ObjectSelector: sel},
+		}, Webhook{Found: true, PodWebhook: lbc.PodWebhookName, FailurePolicy: "Ignore", ObjectSelector: sel}},
+		{"failurePolicy unset", []admissionv1.MutatingWebhook{{Name: lbc.PodWebhookName, Rules: pods}},
+			Webhook{Found: true, PodWebhook: lbc.PodWebhookName, FailurePolicy: "Fail"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			kc := fake.NewClientset(&admissionv1.MutatingWebhookConfiguration{ObjectMeta: metav1.ObjectMeta{Name: lbc.WebhookConfigName}, Webhooks: tc.webhooks})
+			got, err := ReadWebhook(ctx, kc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
 	}
 }

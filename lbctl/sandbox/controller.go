@@ -34,9 +34,10 @@ const controllerNamespace = "kube-system"
 // installController creates what an installed controller leaves in a
 // cluster, as its Helm chart names them: the Deployment (whose pod the
 // sandbox kubelet runs; the reconciling is the emulator's) and the pod
-// mutating webhook configuration. The webhook's object selector matches no
-// pod, because the sandbox kubelet injects readiness gates itself at pod
-// creation (kubelet.injectReadinessGates): the API server never calls it.
+// mutating webhook configuration. The webhook's namespace selector matches
+// no namespace, because the sandbox kubelet injects readiness gates itself
+// at pod creation (kubelet.injectReadinessGates): the API server never
+// calls it. Its object selector is the chart's.
 func installController(ctx context.Context, kc kubernetes.Interface, roleARN string) error {
 	labels := map[string]string{"app.kubernetes.io/name": lbc.ControllerNameLabel, "app.kubernetes.io/instance": lbc.ControllerNameLabel}
 	// Its ServiceAccount names the IAM role its pods assume (IRSA), which
@@ -77,9 +78,15 @@ func installController(ctx context.Context, kc kubernetes.Interface, roleARN str
 				Operations: []admissionv1.OperationType{admissionv1.Create},
 				Rule:       admissionv1.Rule{APIGroups: []string{""}, APIVersions: []string{"v1"}, Resources: []string{"pods"}},
 			}},
-			NamespaceSelector: &metav1.LabelSelector{MatchLabels: map[string]string{lbc.LabelReadinessGateInject: lbc.ReadinessGateInjectEnabled}},
-			ObjectSelector: &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{{
+			// No namespace carries this label: the API server never calls
+			// the webhook (see above).
+			NamespaceSelector: &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{{
 				Key: "sandbox.lbctl.dev/webhook", Operator: metav1.LabelSelectorOpIn, Values: []string{"served-by-api-server"},
+			}}},
+			// The chart's object selector, which plan's preflight judges
+			// the pods by.
+			ObjectSelector: &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{{
+				Key: "app.kubernetes.io/name", Operator: metav1.LabelSelectorOpNotIn, Values: []string{lbc.ControllerNameLabel},
 			}}},
 			FailurePolicy:           &ignore,
 			SideEffects:             &none,

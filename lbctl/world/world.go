@@ -138,6 +138,10 @@ type Options struct {
 	// Controller holds the controller's settings (its flags) when known;
 	// nil means its defaults.
 	Controller *lbc.Defaults
+
+	// branchENIs are the branch interfaces of the pods read (Read sets
+	// them), read with Network.
+	branchENIs []string
 }
 
 // defaults are the controller settings the topology is built under:
@@ -189,6 +193,7 @@ func Read(ctx context.Context, c Clients, s Scope, o Options) (*topology.Topolog
 	o.warn(objs)
 	var st *awsapi.State
 	if !o.NoAWS {
+		o.branchENIs = BranchENIIDs(objs.Pods)
 		if st, err = ReadAWS(ctx, c, o, objs.Nodes, s.FromFiles() && !o.RequireAWS); err != nil {
 			return nil, err
 		}
@@ -344,6 +349,7 @@ func ReadAWS(ctx context.Context, c Clients, o Options, nodes []corev1.Node, opt
 	if o.Network {
 		rd.Route53, rd.Network = a.Route53, true
 		rd.InstanceIDs = InstanceIDs(nodes)
+		rd.BranchENIIDs = o.branchENIs
 	}
 	if o.Rate > 0 {
 		rd.Limiter = Limiter(o.Rate)
@@ -364,6 +370,18 @@ func InstanceIDs(nodes []corev1.Node) []string {
 	var ids []string
 	for _, n := range nodes {
 		if id, ok := awsapi.InstanceIDFromProviderID(n.Spec.ProviderID); ok {
+			ids = append(ids, id)
+		}
+	}
+	return ids
+}
+
+// BranchENIIDs are the branch network interfaces the pods' pod-eni
+// annotations name (security groups for pods).
+func BranchENIIDs(pods []corev1.Pod) []string {
+	var ids []string
+	for i := range pods {
+		if id, ok := lbc.PodBranchENI(&pods[i]); ok {
 			ids = append(ids, id)
 		}
 	}

@@ -190,6 +190,23 @@ func strconvQuote(s string) string { b, _ := json.Marshal(s); return string(b) }
 
 func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
 
+// checkSays fails unless the check has the status, its message says each
+// of says, and (when notSays is set) does not say notSays.
+func checkSays(t *testing.T, c Check, status string, says []string, notSays string) {
+	t.Helper()
+	if c.Status != status {
+		t.Errorf("status %s, want %s: %s", c.Status, status, c.Message)
+	}
+	for _, s := range says {
+		if !strings.Contains(c.Message, s) {
+			t.Errorf("message lacks %q: %s", s, c.Message)
+		}
+	}
+	if notSays != "" && strings.Contains(c.Message, notSays) {
+		t.Errorf("message says %q: %s", notSays, c.Message)
+	}
+}
+
 // preflightResult is the phase-1 check of that name.
 func preflightResult(t *testing.T, p *Plan, name string) Check {
 	t.Helper()

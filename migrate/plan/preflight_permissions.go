@@ -90,12 +90,15 @@ func iamVerdict(live *Live) (string, bool) {
 	}
 	var ok, denied, unknown []string
 	for _, p := range live.IAM {
+		if p.Via != "" {
+			p.Who += ", by " + p.Via
+		}
 		switch {
 		case p.Err != "":
 			unknown = append(unknown, fmt.Sprintf("%s's not simulated (%s)", p.Who, p.Err))
 		case len(p.Denied) > 0:
 			fix := "grant them (" + buildinfo.Command() + " iam-policy --for migrate)"
-			if p.Who == "the controller" {
+			if strings.HasPrefix(p.Who, "the controller") {
 				fix = "attach the controller's full IAM policy to it"
 			}
 			denied = append(denied, fmt.Sprintf("IAM denies %s (%s) %d of the %d actions the phases need: %s; %s", p.ARN, p.Who, len(p.Denied), p.Actions, strings.Join(p.Denied, ", "), fix))

@@ -42,6 +42,8 @@ func TestPreflightPermissionsIAM(t *testing.T) {
 		{"lbctl denied and RBAC too", &Live{RBACChecked: true, RBACScope: "in all namespaces", RBACMissing: []string{"create ingresses.networking.k8s.io"},
 			IAM: []IAMProbe{{Who: "lbctl", ARN: me.ARN, Actions: 12, Denied: []string{"elasticloadbalancing:DescribeTags"}}}}, CheckFail,
 			[]string{"create ingresses.networking.k8s.io", "kubectl lbctl iam-policy --for migrate"}},
+		{"controller by Pod Identity, denied", rbacOK(me, IAMProbe{Who: "the controller", Via: "EKS Pod Identity association a-1", ARN: ctl.ARN, Actions: 25, Denied: []string{"ec2:CreateTags"}}), CheckFail,
+			[]string{"IAM denies arn:aws:iam::1:role/lbc (the controller, by EKS Pod Identity association a-1) 1 of the 25 actions the phases need: ec2:CreateTags; attach the controller's full IAM policy"}},
 		{"not simulated", rbacOK(IAMProbe{Who: "the controller", Err: "no IRSA role"}), CheckPass, []string{"IAM: the controller's not simulated (no IRSA role)"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -22,9 +22,15 @@ import (
 // own security groups without manage-backend-security-group-rules gets no
 // rule at all: the pods' groups must already admit them.
 //
-// Judged from the nodes' instances and the VPC's security groups when plan
-// read them (EC2 DescribeInstances, DescribeSecurityGroups); otherwise only
-// the Ingresses that name their own groups are listed.
+// A pod with security groups of its own (the VPC CNI's security groups for
+// pods) holds its address on a branch interface its vpc.amazonaws.com/pod-eni
+// annotation names; the controller resolves that interface first, and so
+// does this check.
+//
+// Judged from the nodes' instances, the pods' branch interfaces and the
+// VPC's security groups when plan read them (EC2 DescribeInstances,
+// DescribeNetworkInterfaces, DescribeSecurityGroups); otherwise only the
+// Ingresses that name their own groups are listed.
 func checkSecurityGroups(b *builder) (Check, []topology.ObjectRef) {
 	st := b.t.AWS
 	if st == nil || !st.NetworkRead {
@@ -42,6 +48,7 @@ func checkSecurityGroups(b *builder) (Check, []topology.ObjectRef) {
 	var objs []topology.ObjectRef
 	backendSG := map[string]string{} // ENI → the group the controller opens
 	enis, pods, unresolvable := 0, 0, 0
+	var branchUnread []string // pods whose branch interface was not read
 	for _, m := range b.moves {
 		named, ownRules := namedSecurityGroups(m)
 		failedBefore := len(fails) + len(warns)
@@ -57,24 +64,36 @@ func checkSecurityGroups(b *builder) (Check, []topology.ObjectRef) {
 				}
 				pods++
 				pod := p.Namespace + "/" + p.Name
-				inst, ok := instanceOf[p.Spec.NodeName]
-				if !ok || !st.HasInstance(inst) {
-					// Fargate and other non-EC2 nodes: the controller looks
-					// the address up among the VPC's interfaces instead.
-					unresolvable++
-					continue
-				}
-				eni, ok := st.ENIHolding(inst, p.Status.PodIP)
-				if !ok {
-					fails = append(fails, fmt.Sprintf("pod %s's address %s is on no network interface of its node's instance %s: the controller cannot register it as an ip target (is the CNI an overlay? ip targets need VPC addresses)", pod, p.Status.PodIP, inst))
-					continue
+				var eni *awsapi.ENI
+				where := p.Spec.NodeName
+				if id, ok := lbc.PodBranchENI(p); ok {
+					// Security groups for pods: the controller resolves
+					// the pod's branch interface from its annotation
+					// before it looks at the node's.
+					if eni, ok = st.BranchENI(id); !ok {
+						branchUnread = append(branchUnread, pod+" ("+id+")")
+						continue
+					}
+					where = "its branch interface"
+				} else {
+					inst, ok := instanceOf[p.Spec.NodeName]
+					if !ok || !st.HasInstance(inst) {
+						// Fargate and other non-EC2 nodes: the controller looks
+						// the address up among the VPC's interfaces instead.
+						unresolvable++
+						continue
+					}
+					if eni, ok = st.ENIHolding(inst, p.Status.PodIP); !ok {
+						fails = append(fails, fmt.Sprintf("pod %s's address %s is on no network interface of its node's instance %s: the controller cannot register it as an ip target (is the CNI an overlay? ip targets need VPC addresses)", pod, p.Status.PodIP, inst))
+						continue
+					}
 				}
 				if _, seen := backendSG[eni.ID]; !seen {
 					enis++
 					sg, problem := b.backendGroup(st, eni, tag)
 					backendSG[eni.ID] = sg
 					if problem != "" {
-						fails = append(fails, fmt.Sprintf("%s (pod %s on %s): %s", eni.ID, pod, p.Spec.NodeName, problem))
+						fails = append(fails, fmt.Sprintf("%s (pod %s on %s): %s", eni.ID, pod, where, problem))
 					}
 				}
 				if len(named) == 0 || ownRules || !portOK {
@@ -110,11 +129,23 @@ func checkSecurityGroups(b *builder) (Check, []topology.ObjectRef) {
 		for _, g := range backendSG {
 			groups[g] = true
 		}
-		c.Message = fmt.Sprintf("%d pod(s) on %d network interface(s): each resolves to one security group the controller opens to the ALB (%s)", pods-unresolvable, enis, joinShort(sortedSet(groups)))
+		c.Message = fmt.Sprintf("%d pod(s) on %d network interface(s): each resolves to one security group the controller opens to the ALB (%s)", pods-unresolvable-len(branchUnread), enis, joinShort(sortedSet(groups)))
 		objs = nil
 	}
 	if unresolvable > 0 {
 		c.Message += fmt.Sprintf("; %d pod(s) on nodes that are not EC2 instances read (Fargate?) were not checked", unresolvable)
+		if c.Status == CheckPass {
+			c.Status = CheckWarn
+		}
+	}
+	if len(branchUnread) > 0 {
+		slices.Sort(branchUnread)
+		why := "it was not read"
+		if !st.BranchENIsRead {
+			why = "EC2 DescribeNetworkInterfaces was refused or failed"
+		}
+		c.Message += fmt.Sprintf("; %d pod(s) with security groups of their own (%s annotation) were not checked, their branch interface unknown (%s): %s",
+			len(branchUnread), lbc.PodENIAnnotation, why, joinShort(branchUnread))
 		if c.Status == CheckPass {
 			c.Status = CheckWarn
 		}

@@ -63,6 +63,22 @@ func nodeNetwork(bothTagged, admitALB bool) *awsapi.State {
 		}}}}
 }
 
+// branchPod is podsOnNode with web-2 on a branch interface (security
+// groups for pods): its address 10.0.3.7 is on eni-branch, as its
+// vpc.amazonaws.com/pod-eni annotation says.
+var branchPod = strings.Replace(strings.Replace(podsOnNode, "10.0.1.37", "10.0.3.7", 1),
+	"metadata: {name: web-2, namespace: a, labels: {app: web}}",
+	`metadata: {name: web-2, namespace: a, labels: {app: web}, annotations: {vpc.amazonaws.com/pod-eni: '[{"eniId":"eni-branch","ifAddress":"0a:58:0a:00:03:07","privateIp":"10.0.3.7","vlanId":1,"subnetCidr":"10.0.3.0/24"}]'}}`, 1)
+
+// withBranch adds eni-branch, read by ID, with the security groups given
+// (sg-pod is added untagged).
+func withBranch(st *awsapi.State, groups ...string) *awsapi.State {
+	st.SecurityGroups = append(st.SecurityGroups, awsapi.SecurityGroup{ID: "sg-pod", Name: "pod"})
+	st.BranchENIs = []awsapi.ENI{{ID: "eni-branch", PrivateIPs: []string{"10.0.3.7"}, SecurityGroups: groups}}
+	st.BranchENIsRead = true
+	return st
+}
+
 func topoWith(t *testing.T, y string, st *awsapi.State) *topology.Topology {
 	t.Helper()
 	objs, err := kube.ReadFiles([]string{"-"}, strings.NewReader(y))
@@ -92,6 +108,13 @@ func TestPreflightSecurityGroupsLive(t *testing.T) {
 		{"own groups admitted", withSG(map[string]string{"alb.ingress.kubernetes.io/security-groups": "alb-frontend"}), nodeNetwork(false, true), CheckPass, nil},
 		{"own groups, managed rules", withSG(map[string]string{"alb.ingress.kubernetes.io/security-groups": "sg-alb", "alb.ingress.kubernetes.io/manage-backend-security-group-rules": "true"}), nodeNetwork(false, false), CheckPass, nil},
 		{"node not read", oneApp(podsOnNode), &awsapi.State{NetworkRead: true}, CheckWarn, []string{"2 pod(s) on nodes that are not EC2 instances read"}},
+		// Security groups for pods: web-2's address is on its branch
+		// interface, which no interface of the node holds.
+		{"branch interface", oneApp(branchPod), withBranch(nodeNetwork(false, false), "sg-pod"), CheckPass, []string{"2 pod(s) on 2 network interface(s)", "sg-c, sg-pod"}},
+		{"branch interface, two untagged groups", oneApp(branchPod), withBranch(nodeNetwork(false, false), "sg-pod", "sg-n"), CheckFail,
+			[]string{"eni-branch (pod a/web-2 on its branch interface): has security groups sg-pod,sg-n of which 0 carry"}},
+		{"branch interface not read", oneApp(branchPod), nodeNetwork(false, false), CheckWarn,
+			[]string{"1 pod(s) on 1 network interface(s)", "1 pod(s) with security groups of their own (vpc.amazonaws.com/pod-eni annotation) were not checked", "DescribeNetworkInterfaces was refused or failed): a/web-2 (eni-branch)"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := preflightResult(t, Build(topoWith(t, tc.y, tc.st), Options{}), "security groups")

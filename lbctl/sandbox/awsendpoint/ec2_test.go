@@ -132,3 +132,42 @@ func TestGlob(t *testing.T) {
 		}
 	}
 }
+
+// TestDescribeNetworkInterfaces answers a branch interface by ID and by
+// filter through the SDK, with its addresses and security groups.
+func TestDescribeNetworkInterfaces(t *testing.T) {
+	e := newEnv(t, envConfig{})
+	branch := ec2types.NetworkInterface{NetworkInterfaceId: aws.String("eni-branch1"), VpcId: aws.String("vpc-1"), SubnetId: aws.String("subnet-1"),
+		InterfaceType: ec2types.NetworkInterfaceTypeBranch, PrivateIpAddress: aws.String("10.0.3.7"),
+		PrivateIpAddresses: []ec2types.NetworkInterfacePrivateIpAddress{{PrivateIpAddress: aws.String("10.0.3.7"), Primary: aws.Bool(true)}},
+		Groups:             []ec2types.GroupIdentifier{{GroupId: aws.String("sg-pod"), GroupName: aws.String("pod")}},
+		TagSet:             []ec2types.Tag{{Key: aws.String("vpcresources.k8s.aws/trunk-eni-id"), Value: aws.String("eni-trunk")}}}
+	other := ec2types.NetworkInterface{NetworkInterfaceId: aws.String("eni-branch2"), VpcId: aws.String("vpc-2")}
+	for _, ni := range []ec2types.NetworkInterface{branch, other} {
+		if err := e.state.PutNetworkInterface(ni); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tt := range []struct {
+		name     string
+		in       ec2.DescribeNetworkInterfacesInput
+		want     []ec2types.NetworkInterface
+		wantCode string
+	}{
+		{name: "by id", in: ec2.DescribeNetworkInterfacesInput{NetworkInterfaceIds: []string{"eni-branch1"}}, want: []ec2types.NetworkInterface{branch}},
+		{name: "address filter", in: ec2.DescribeNetworkInterfacesInput{Filters: []ec2types.Filter{filterOf("addresses.private-ip-address", "10.0.3.7")}}, want: []ec2types.NetworkInterface{branch}},
+		{name: "vpc filter", in: ec2.DescribeNetworkInterfacesInput{Filters: []ec2types.Filter{filterOf("vpc-id", "vpc-2")}}, want: []ec2types.NetworkInterface{other}},
+		{name: "unknown id", in: ec2.DescribeNetworkInterfacesInput{NetworkInterfaceIds: []string{"eni-none"}}, wantCode: "InvalidNetworkInterfaceID.NotFound"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			out, err := e.ec2.DescribeNetworkInterfaces(t.Context(), &tt.in)
+			assertCode(t, err, tt.wantCode)
+			if err != nil {
+				return
+			}
+			if diff := cmp.Diff(tt.want, out.NetworkInterfaces, allSDKTypes()); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}

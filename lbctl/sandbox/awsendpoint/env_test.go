@@ -118,7 +118,7 @@ func allSDKTypes() cmp.Option {
 	return sdkOpts(
 		elbv2types.LoadBalancer{}, elbv2types.Listener{}, elbv2types.Rule{}, elbv2types.TargetGroup{},
 		elbv2types.TargetHealthDescription{}, elbv2types.TagDescription{}, elbv2types.Limit{},
-		ec2types.Subnet{}, ec2types.SecurityGroup{},
+		ec2types.Subnet{}, ec2types.SecurityGroup{}, ec2types.NetworkInterface{}, ec2types.NetworkInterfacePrivateIpAddress{}, ec2types.GroupIdentifier{},
 	)
 }
 

@@ -82,3 +82,74 @@ func (h *Handler) describeInstances(p params, w *xmlWriter) *apiError {
 	}
 	return ec2Page(p, w, "reservationSet", entries, len(ids) > 0)
 }
+
+// PutNetworkInterface creates or replaces the network interface with the
+// same NetworkInterfaceId: one that DescribeInstances does not list, such
+// as the branch interface the VPC CNI gives a pod with security groups of
+// its own (the vpc.amazonaws.com/pod-eni annotation names it).
+func (s *State) PutNetworkInterface(ni ec2types.NetworkInterface) error {
+	id := deref(ni.NetworkInterfaceId)
+	if id == "" {
+		return errors.New("put network interface: NetworkInterfaceId is empty")
+	}
+	ni = deepCopy(ni)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.enis.put(id, ni, s.next)
+	return nil
+}
+
+// networkInterfaceAttr maps DescribeNetworkInterfaces filter names to
+// interface attributes.
+func networkInterfaceAttr(ni ec2types.NetworkInterface, name string) ([]string, bool) {
+	switch name {
+	case "network-interface-id":
+		return one(ni.NetworkInterfaceId), true
+	case "vpc-id":
+		return one(ni.VpcId), true
+	case "subnet-id":
+		return one(ni.SubnetId), true
+	case "interface-type":
+		return []string{string(ni.InterfaceType)}, true
+	case "addresses.private-ip-address":
+		var out []string
+		for _, a := range ni.PrivateIpAddresses {
+			out = append(out, deref(a.PrivateIpAddress))
+		}
+		return out, true
+	case "group-id":
+		var out []string
+		for _, g := range ni.Groups {
+			out = append(out, deref(g.GroupId))
+		}
+		return out, true
+	}
+	return tagAttr(ni.TagSet, name)
+}
+
+// describeNetworkInterfaces answers from the interfaces put with
+// PutNetworkInterface (not the instances' own).
+func (h *Handler) describeNetworkInterfaces(p params, w *xmlWriter) *apiError {
+	ids, filters := p.list("NetworkInterfaceId"), p.filters()
+	if apiErr := checkFilters(filters, networkInterfaceAttr); apiErr != nil {
+		return apiErr
+	}
+	var entries []entry[ec2types.NetworkInterface]
+	var apiErr *apiError
+	h.state.read(func() {
+		s := h.state
+		for _, id := range ids {
+			if !s.enis.has(id) {
+				apiErr = clientError("InvalidNetworkInterfaceID.NotFound", "The networkInterface ID '%s' does not exist", id)
+				return
+			}
+		}
+		entries = s.enis.ordered(func(k string, ni ec2types.NetworkInterface) bool {
+			return (len(ids) == 0 || slices.Contains(ids, k)) && match(ni, filters, networkInterfaceAttr)
+		})
+	})
+	if apiErr != nil {
+		return apiErr
+	}
+	return ec2Page(p, w, "networkInterfaceSet", entries, len(ids) > 0)
+}

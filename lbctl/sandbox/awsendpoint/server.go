@@ -82,6 +82,8 @@ func NewHandler(state *State, opts Options) *Handler {
 		"DescribeSubnets":        h.describeSubnets,
 		"DescribeSecurityGroups": h.describeSecurityGroups,
 		"DescribeInstances":      h.describeInstances,
+
+		"DescribeNetworkInterfaces": h.describeNetworkInterfaces,
 	}
 	h.sts = map[string]actionFunc{
 		"GetCallerIdentity": h.getCallerIdentity,

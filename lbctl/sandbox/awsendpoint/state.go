@@ -120,6 +120,7 @@ type State struct {
 	subnets   table[ec2types.Subnet]
 	sgs       table[ec2types.SecurityGroup]
 	instances table[ec2types.Instance]
+	enis      table[ec2types.NetworkInterface]
 	certs     table[acmtypes.CertificateDetail]
 	zones     table[route53types.HostedZone]
 	iam       iamState
@@ -139,6 +140,7 @@ func NewState() *State {
 		subnets:   newTable[ec2types.Subnet](),
 		sgs:       newTable[ec2types.SecurityGroup](),
 		instances: newTable[ec2types.Instance](),
+		enis:      newTable[ec2types.NetworkInterface](),
 		certs:     newTable[acmtypes.CertificateDetail](),
 		zones:     newTable[route53types.HostedZone](),
 		iam:       newIAMState(),

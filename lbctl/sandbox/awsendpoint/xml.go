@@ -211,13 +211,13 @@ func ec2ElementName(t reflect.Type, field string) string {
 		return "instanceState"
 	case field == "Groups" || (t == reflect.TypeFor[ec2types.Instance]() && field == "SecurityGroups"):
 		return "groupSet"
-	case t == reflect.TypeFor[ec2types.InstanceNetworkInterface]() && field == "PrivateIpAddresses":
+	case (t == reflect.TypeFor[ec2types.InstanceNetworkInterface]() || t == reflect.TypeFor[ec2types.NetworkInterface]()) && field == "PrivateIpAddresses":
 		return "privateIpAddressesSet"
-	case t == reflect.TypeFor[ec2types.InstanceNetworkInterface]() && field == "Ipv4Prefixes":
+	case (t == reflect.TypeFor[ec2types.InstanceNetworkInterface]() || t == reflect.TypeFor[ec2types.NetworkInterface]()) && field == "Ipv4Prefixes":
 		return "ipv4PrefixSet"
-	case t == reflect.TypeFor[ec2types.InstanceNetworkInterface]() && field == "Ipv6Prefixes":
+	case (t == reflect.TypeFor[ec2types.InstanceNetworkInterface]() || t == reflect.TypeFor[ec2types.NetworkInterface]()) && field == "Ipv6Prefixes":
 		return "ipv6PrefixSet"
-	case t == reflect.TypeFor[ec2types.InstanceNetworkInterface]() && field == "Ipv6Addresses":
+	case (t == reflect.TypeFor[ec2types.InstanceNetworkInterface]() || t == reflect.TypeFor[ec2types.NetworkInterface]()) && field == "Ipv6Addresses":
 		return "ipv6AddressesSet"
 	}
 	r, n := utf8.DecodeRuneInString(field)
