@@ -67,7 +67,7 @@ func (b *builder) healthAndRollout() {
 				for _, p := range w.pods {
 					sleep = min(sleep, scan.PreStopSleep(p))
 				}
-				if sleep < delay {
+				if sleep < scan.DeregistrationPropagation {
 					s := stops[w.ObjectRef]
 					if s == nil {
 						s = &stop{w: w, sleep: sleep}
@@ -106,8 +106,8 @@ func (b *builder) healthAndRollout() {
 	sortedRefs(keys)
 	for _, k := range keys {
 		s := stops[k]
-		sleep := s.delay + 5
-		grace := sleep + 30
+		a := scan.AdviseStop(s.delay)
+		sleep, grace := a.Sleep, a.Grace
 		if s.w.spec.TerminationGracePeriodSeconds != nil && int(*s.w.spec.TerminationGracePeriodSeconds) > grace {
 			grace = int(*s.w.spec.TerminationGracePeriodSeconds)
 		}
@@ -115,16 +115,11 @@ func (b *builder) healthAndRollout() {
 		if c == "" && len(s.w.spec.Containers) > 0 {
 			c = s.w.spec.Containers[0].Name
 		}
-		have := "no preStop sleep"
-		if s.sleep >= 0 {
-			have = fmt.Sprintf("a preStop sleep of %ds", s.sleep)
-		}
 		patch := fmt.Sprintf(`{"spec":{"template":{"spec":{"terminationGracePeriodSeconds":%d,"containers":[{"name":%q,"lifecycle":{"preStop":{"sleep":{"seconds":%d}}}}]}}}}`, grace, c, sleep)
 		b.add(finding(scan.Warning, scan.CodePreStop,
-			fmt.Sprintf("%s %s has %s, but the new ip target group for %s keeps sending requests to a stopping pod until it is deregistered (delay %ds): rollouts drop requests",
-				s.w.Kind, k.Namespace+"/"+k.Name, have, s.backend, s.delay),
-			fmt.Sprintf("%s (the sleep action needs Kubernetes 1.30+; on older clusters use exec [\"sleep\",\"%d\"]); or lower the delay with %s: deregistration_delay.timeout_seconds=30 and sleep 35",
-				kubectl("patch", strings.ToLower(s.w.Kind), k.Name, "-n", k.Namespace, "--type", "strategic", "-p", patch), sleep, lbc.Key(lbc.SuffixTargetGroupAttributes)),
+			fmt.Sprintf("%s %s (behind the new ip target group for %s) has %s", s.w.Kind, k.Namespace+"/"+k.Name, s.backend, a.Why(s.sleep)),
+			fmt.Sprintf("%s (the sleep action needs Kubernetes 1.30+; on older clusters use exec [\"sleep\",\"%d\"]): %s (%s)",
+				kubectl("patch", strings.ToLower(s.w.Kind), k.Name, "-n", k.Namespace, "--type", "strategic", "-p", patch), sleep, a.Knobs(), lbc.Key(lbc.SuffixTargetGroupAttributes)),
 			append([]topology.ObjectRef{k}, dedupeRefs(s.by)...)...))
 	}
 }

@@ -12,9 +12,15 @@ func TestPreStopPatch(t *testing.T) {
 		sleep string // preStop on the container
 		warn  bool
 		patch string
+		knobs []string
 	}{
-		{name: "no preStop, default delay", warn: true, patch: `"terminationGracePeriodSeconds":335,"containers":[{"name":"app","lifecycle":{"preStop":{"sleep":{"seconds":305}}}}]`},
-		{name: "short sleep, low delay", attrs: "deregistration_delay.timeout_seconds=20", sleep: "5", warn: true, patch: `"terminationGracePeriodSeconds":55,"containers":[{"name":"app","lifecycle":{"preStop":{"sleep":{"seconds":25}}}}]`},
+		// The sleep covers the deregistration reaching every ALB node (15 s),
+		// never the deregistration delay; the grace period covers the sleep,
+		// the delay and 5 s of shutdown.
+		{name: "no preStop, default delay", warn: true, patch: `"terminationGracePeriodSeconds":320,"containers":[{"name":"app","lifecycle":{"preStop":{"sleep":{"seconds":15}}}}]`,
+			knobs: []string{"deregistration_delay.timeout_seconds to your longest request (e.g. 30, then a grace period of 50)"}},
+		{name: "short sleep, low delay", attrs: "deregistration_delay.timeout_seconds=20", sleep: "5", warn: true, patch: `"terminationGracePeriodSeconds":40,"containers":[{"name":"app","lifecycle":{"preStop":{"sleep":{"seconds":15}}}}]`},
+		{name: "a sleep that covers the propagation, whatever the delay", sleep: "15"},
 		{name: "long enough", attrs: "deregistration_delay.timeout_seconds=20", sleep: "25"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -34,6 +40,11 @@ func TestPreStopPatch(t *testing.T) {
 			}
 			if tc.warn && !strings.Contains(fs[0].Remedy, "kubectl patch deployment web -n a --type strategic -p '{\"spec\":{\"template\":{\"spec\":{"+tc.patch) {
 				t.Errorf("remedy = %s", fs[0].Remedy)
+			}
+			for _, k := range tc.knobs {
+				if !strings.Contains(fs[0].Remedy, k) {
+					t.Errorf("remedy lacks %q: %s", k, fs[0].Remedy)
+				}
 			}
 		})
 	}

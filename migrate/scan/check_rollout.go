@@ -79,9 +79,9 @@ func DeregistrationDelay(attrs map[string]string) int {
 	return DefaultDeregistrationDelay
 }
 
-// checkPreStop finds backends whose pods would be killed before the ALB
-// stops sending them traffic: no preStop sleep at least as long as the
-// deregistration delay.
+// checkPreStop finds backends whose pods would stop accepting requests
+// while some ALB node still sends them: a preStop sleep shorter than the
+// time a deregistration takes to reach every node (StopAdvice).
 func checkPreStop(t *topology.Topology, _ Options) []Finding {
 	var out []Finding
 	seen := map[string]bool{}
@@ -95,30 +95,23 @@ func checkPreStop(t *topology.Topology, _ Options) []Finding {
 				continue
 			}
 			seen[key] = true
-			delay := DeregistrationDelay(b.Config.TargetGroupAttributes)
-			short, min := 0, -1
+			a := AdviseStop(DeregistrationDelay(b.Config.TargetGroupAttributes))
+			short, least := 0, -1
 			for _, p := range b.Pods {
-				s := PreStopSleep(p)
-				if s < delay {
+				if s := PreStopSleep(p); s < a.Sleep {
 					short++
-					if min == -1 || s < min {
-						min = s
+					if least == -1 || s < least {
+						least = s
 					}
 				}
 			}
 			if short == 0 {
 				continue
 			}
-			have := fmt.Sprintf("no preStop sleep to outlast the %ds deregistration delay", delay)
-			if min >= 0 {
-				have = fmt.Sprintf("a preStop sleep of %ds, shorter than the %ds deregistration delay", min, delay)
-			}
-			sleep := delay + 5
 			out = append(out, Finding{Severity: Warning, Code: CodePreStop,
 				Objects: refs(topology.ObjectRef{Kind: "Service", Namespace: b.Service.Namespace, Name: b.Service.Name}, in.Ref()),
-				Message: fmt.Sprintf("%d of %d pods behind Service %s have %s: rollouts can drop requests", short, len(b.Pods), key, have),
-				Remedy: fmt.Sprintf(`patch the workload's containers with lifecycle: {preStop: {sleep: {seconds: %d}}} and terminationGracePeriodSeconds: %d, or lower %s`,
-					sleep, sleep+30, `alb.ingress.kubernetes.io/target-group-attributes: deregistration_delay.timeout_seconds=20`)})
+				Message: fmt.Sprintf("%d of %d pods behind Service %s have %s", short, len(b.Pods), key, a.Why(least)),
+				Remedy:  "give the workload's containers " + a.Knobs() + " (" + lbc.Key(lbc.SuffixTargetGroupAttributes) + ")"})
 		}
 	}
 	return out
