@@ -117,6 +117,14 @@ contexts:
   context: {cluster: down, user: u}
 current-context: down
 `), 0o600)
+	lost := filepath.Join(dir, "lost")
+	os.WriteFile(lost, []byte(`apiVersion: v1
+kind: Config
+clusters:
+- name: down
+  cluster: {server: "https://127.0.0.1:1"}
+current-context: gone
+`), 0o600)
 	empty := filepath.Join(dir, "empty")
 	os.WriteFile(empty, nil, 0o600)
 	for _, tc := range []struct {
@@ -129,6 +137,12 @@ current-context: down
 		{"malformed file", []string{"--kubeconfig", malformed, "scan", "--no-aws"}, exitcode.Usage, []string{"kubeconfig"}},
 		{"empty kubeconfig", []string{"--kubeconfig", empty, "scan", "--no-aws"}, exitcode.Usage, []string{"kubeconfig"}},
 		{"unknown context", []string{"--kubeconfig", valid, "--context", "prod", "scan", "--no-aws"}, exitcode.Usage, []string{"prod", "--context"}},
+		{"unknown context, all namespaces", []string{"--kubeconfig", valid, "--context", "nope", "scan", "-A", "--no-aws"}, exitcode.Usage, []string{`"nope"`, "--context", `"down"`, "get-contexts"}},
+		{"unknown context, plan", []string{"--kubeconfig", valid, "--context", "nope", "plan", "-A", "--no-aws"}, exitcode.Usage, []string{`"nope"`, "--context", "get-contexts"}},
+		{"unknown context, health", []string{"--kubeconfig", valid, "--context", "nope", "health", "-A", "--tui=false"}, exitcode.Usage, []string{`"nope"`, "--context", "get-contexts"}},
+		{"unknown cluster", []string{"--kubeconfig", valid, "--cluster", "nope", "scan", "-A", "--no-aws"}, exitcode.Usage, []string{`"nope"`, "--cluster", `"down"`, "get-clusters"}},
+		{"unknown user", []string{"--kubeconfig", valid, "--user", "nope", "scan", "-A", "--no-aws"}, exitcode.Usage, []string{`"nope"`, "--user", `"u"`, "get-users"}},
+		{"current-context missing", []string{"--kubeconfig", lost, "scan", "-A", "--no-aws"}, exitcode.Usage, []string{`"gone"`, "current-context", "use-context"}},
 		{"unreachable server", []string{"--kubeconfig", valid, "--request-timeout", "5s", "scan", "--no-aws"}, exitcode.Unreachable, []string{"127.0.0.1:1", "connection refused"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

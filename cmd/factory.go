@@ -4,9 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
 	"os"
+	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -27,6 +31,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	_ "k8s.io/client-go/plugin/pkg/client/auth" // exec, OIDC and other kubeconfig auth plugins
 	"k8s.io/client-go/rest"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 	"k8s.io/klog/v2"
 	"k8s.io/utils/clock"
 
@@ -326,7 +331,45 @@ func (f *Factory) checkKubeconfig() error {
 		return exitcode.New(exitcode.Usage, "the kubeconfig names no cluster",
 			"set --kubeconfig or KUBECONFIG to a kubeconfig for your cluster (aws eks update-kubeconfig), or source a sandbox's env file", exitcode.ErrUsage)
 	}
+	return checkNames(raw, deref(f.ConfigFlags.Context), deref(f.ConfigFlags.ClusterName), deref(f.ConfigFlags.AuthInfoName))
+}
+
+// checkNames fails with exit 2 and the names to choose from when --context,
+// --cluster or --user (or the kubeconfig's current-context) names an entry
+// the kubeconfig lacks; client-go would fail later with a bare "does not
+// exist".
+func checkNames(raw clientcmdapi.Config, ctx, cluster, user string) error {
+	flag := "--context"
+	if ctx == "" {
+		ctx, flag = raw.CurrentContext, "the kubeconfig's current-context"
+	}
+	if ctx != "" {
+		if _, ok := raw.Contexts[ctx]; !ok {
+			return exitcode.New(exitcode.Usage, fmt.Sprintf("context %q (%s) is not in the kubeconfig", ctx, flag),
+				"use one of "+names(raw.Contexts)+" (kubectl config get-contexts), or kubectl config use-context", exitcode.ErrUsage)
+		}
+	}
+	if _, ok := raw.Clusters[cluster]; cluster != "" && !ok {
+		return exitcode.New(exitcode.Usage, fmt.Sprintf("cluster %q (--cluster) is not in the kubeconfig", cluster),
+			"use one of "+names(raw.Clusters)+" (kubectl config get-clusters)", exitcode.ErrUsage)
+	}
+	if _, ok := raw.AuthInfos[user]; user != "" && !ok {
+		return exitcode.New(exitcode.Usage, fmt.Sprintf("user %q (--user) is not in the kubeconfig", user),
+			"use one of "+names(raw.AuthInfos)+" (kubectl config get-users)", exitcode.ErrUsage)
+	}
 	return nil
+}
+
+// names lists a kubeconfig map's keys, sorted and quoted, for a hint.
+func names[V any](m map[string]V) string {
+	if len(m) == 0 {
+		return "none: the kubeconfig has none"
+	}
+	keys := slices.Sorted(maps.Keys(m))
+	for i, k := range keys {
+		keys[i] = strconv.Quote(k)
+	}
+	return strings.Join(keys, ", ")
 }
 
 func deref(s *string) string {

@@ -47,6 +47,7 @@ keys can be rebound in $XDG_CONFIG_HOME/lbctl/keys.yaml (~/.config/lbctl/keys.ya
   kubectl lbctl health storefront -n team-a -o wide
   kubectl lbctl health -A --watch -o ndjson          # one JSON event per state change
   kubectl lbctl health -A --until healthy --timeout 5m`,
+		ValidArgsFunction: r.completeIngresses(false),
 		RunE: func(c *cobra.Command, args []string) error {
 			o.complete(r, c, args)
 			if err := o.validate(); err != nil {

@@ -35,6 +35,12 @@ type terminal struct {
 // Without tmux the test is skipped, except in CI, where it fails.
 func newTerminal(t *testing.T, env []string, cmdline string) *terminal {
 	t.Helper()
+	return newTerminalSized(t, 160, 45, env, cmdline)
+}
+
+// newTerminalSized is newTerminal with the pane's columns and rows.
+func newTerminalSized(t *testing.T, cols, rows int, env []string, cmdline string) *terminal {
+	t.Helper()
 	if _, err := exec.LookPath("tmux"); err != nil {
 		if os.Getenv("CI") != "" {
 			t.Fatalf("tmux is not installed; the TUI flow tests need it in CI (apt-get install tmux): %v", err)
@@ -42,7 +48,7 @@ func newTerminal(t *testing.T, env []string, cmdline string) *terminal {
 		t.Skip("tmux is not installed")
 	}
 	term := &terminal{t: t, socket: filepath.Join(t.TempDir(), "tmux.sock")}
-	args := []string{"new-session", "-d", "-x", "160", "-y", "45", "-s", "lbctl", "env", "-i"}
+	args := []string{"new-session", "-d", "-x", strconv.Itoa(cols), "-y", strconv.Itoa(rows), "-s", "lbctl", "env", "-i"}
 	args = append(args, env...)
 	args = append(args, "sh", "-c", cmdline)
 	term.tmux(args...)

@@ -335,7 +335,7 @@ func (f *migrateApplyFlags) verify(ctx context.Context, r *Root, st plan.Step, s
 		return "", err
 	}
 	runs, err := loadtest.Attack(ctx, loadtest.Options{Targets: targets, Shape: shape, Resolve: entries, Lookup: (&net.Resolver{}).LookupHost,
-		Transport: loadtest.TransportOptions{KeepAlive: true, Timeout: 10 * time.Second}, Version: buildinfo.Version,
+		Transport: loadtest.TransportOptions{KeepAlive: true, Timeout: 10 * time.Second}, Version: buildinfo.Get().Version,
 		Progress: func(p loadtest.Progress) {
 			vp := apply.VerifyProgress{Requests: p.Requests, Errors: p.Errors}
 			if w := p.Window; w != nil {

@@ -252,6 +252,19 @@ func (o *planOptions) run(ctx context.Context, r *Root) error {
 	if err != nil {
 		return err
 	}
+	if len(t.Ingresses) == 0 {
+		// Nothing to migrate: no plan to print or write, as kubectl get
+		// prints no table for an empty namespace.
+		msg := r.noIngresses(&o.topo)
+		if o.outDir != "" {
+			msg += " No plan written to " + o.outDir + "."
+		}
+		fmt.Fprintln(r.Streams.ErrOut, msg)
+		if o.output == "json" || o.output == "yaml" {
+			return printStructured(r.Streams.Out, o.output, p)
+		}
+		return nil
+	}
 
 	if o.outDir != "" {
 		files := p.Files()

@@ -156,6 +156,11 @@ func Main(args []string) int {
 func Run(ctx context.Context, streams *Streams, f *Factory, name string, args []string) int {
 	r := NewRoot(streams, f, name)
 	buildinfo.SetCommand(name)
+	if len(args) > 0 && strings.HasPrefix(args[0], cobra.ShellCompRequestCmd) {
+		// Only a completion request needs them, and cobra keeps flag
+		// completions in a process-wide map for good.
+		r.addCompletions()
+	}
 	r.Cmd.SetArgs(args)
 	err := r.Cmd.ExecuteContext(ctx)
 	// client-go's background goroutines (dials, cancelled lists) may still

@@ -81,6 +81,9 @@ func (o *scanOptions) run(ctx context.Context, r *Root) error {
 		opts.Limits = lbc.LimitsFromAWS(t.AWS.Limits)
 	}
 	rep := scan.Build(t, opts)
+	if len(t.Ingresses) == 0 {
+		fmt.Fprintln(r.Streams.ErrOut, r.noIngresses(&o.topo))
+	}
 	out := r.Streams.Out
 	switch o.output {
 	case "json", "yaml":
@@ -88,6 +91,9 @@ func (o *scanOptions) run(ctx context.Context, r *Root) error {
 			return err
 		}
 	default:
+		if len(t.Ingresses) == 0 && len(rep.Findings) == 0 {
+			break
+		}
 		if err := scan.WriteTable(out, rep, scan.TableOptions{Wide: o.output == "wide", Color: r.Color()}); err != nil {
 			return err
 		}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -249,5 +250,34 @@ func TestScanForbidden(t *testing.T) {
 	code, _, stderr = runCmd(t, "--kubeconfig", path, "scan", "-A", "--no-aws")
 	if code != 0 {
 		t.Fatalf("after RBAC grant: exit %d\n%s", code, stderr)
+	}
+}
+
+// TestEmptyNamespace: a namespace without Ingresses is an empty answer, as
+// kubectl get gives one: exit 0, "No Ingresses found in NS namespace." on
+// stderr and no table (scan) or plan (plan) on stdout.
+func TestEmptyNamespace(t *testing.T) {
+	kubeconfig := loadEstate(t)
+	isolateAWS(t)
+	for _, args := range [][]string{
+		{"scan", "-n", "nosuchns", "--no-aws"},
+		{"plan", "-n", "nosuchns", "--no-aws"},
+	} {
+		t.Run(args[0], func(t *testing.T) {
+			code, out, stderr := runCmd(t, append([]string{"--kubeconfig", kubeconfig}, args...)...)
+			if code != exitcode.OK {
+				t.Fatalf("exit %d, want 0; stderr:\n%s", code, stderr)
+			}
+			if out != "" {
+				t.Errorf("stdout is not empty:\n%s", out)
+			}
+			if !strings.Contains(stderr, "No Ingresses found in nosuchns namespace.") {
+				t.Errorf("stderr does not say the namespace is empty:\n%s", stderr)
+			}
+		})
+	}
+	code, out, stderr := runCmd(t, "--kubeconfig", kubeconfig, "plan", "-n", "nosuchns", "--no-aws", "-o", "json")
+	if code != exitcode.OK || !json.Valid([]byte(out)) || !strings.Contains(stderr, "No Ingresses found") {
+		t.Errorf("plan -o json: exit %d, stdout %q, stderr %q; want 0, the empty plan and the message", code, out, stderr)
 	}
 }

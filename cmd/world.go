@@ -180,6 +180,22 @@ func (r *Root) readTopology(ctx context.Context, f *topologyFlags) (*topology.To
 	return world.Read(ctx, r.worldClients(), s, wo)
 }
 
+// noIngresses is what a command says on stderr when its scope holds no
+// Ingress, in kubectl's words ("No resources found in shop namespace."): an
+// empty answer, not an error.
+func (r *Root) noIngresses(f *topologyFlags) string {
+	switch {
+	case f.fromFiles():
+		return "No Ingresses found in the manifests read."
+	case f.AllNamespaces:
+		return "No Ingresses found."
+	}
+	if ns, err := r.Factory.Namespace(); err == nil && ns != "" {
+		return "No Ingresses found in " + ns + " namespace."
+	}
+	return "No Ingresses found."
+}
+
 func firstLineOf(err error) string {
 	_, msg := Explain(err)
 	return msg

@@ -19,6 +19,7 @@ const module = "github.com/lbctl/lbctl"
 var foundation = []string{
 	"lbctl/kube", "lbctl/awsapi", "lbctl/lbc", "lbctl/topology", "lbctl/health",
 	"lbctl/preflight", "lbctl/permissions", "lbctl/exitcode", "lbctl/world", "lbctl/buildinfo",
+	"lbctl/columns",
 }
 
 // above are what the foundation must not import, directly or through

@@ -5,10 +5,13 @@ package buildinfo
 
 import (
 	"runtime"
+	"runtime/debug"
 	"sync/atomic"
 )
 
 // Set at link time: -ldflags "-X github.com/lbctl/lbctl/lbctl/buildinfo.Version=v1.2.3 ...".
+// A binary built without them (go install, go build) falls back to what the Go
+// toolchain recorded: the module version and the VCS revision and time.
 var (
 	Version = "dev"
 	Commit  = "none"
@@ -24,15 +27,51 @@ type Info struct {
 	Platform  string `json:"platform"`
 }
 
-// Get returns the build information of the running binary.
+// Get returns the build information of the running binary: the -ldflags
+// values, or for those left unset what the toolchain embedded.
 func Get() Info {
-	return Info{
+	bi, _ := debug.ReadBuildInfo()
+	return resolve(Info{
 		Version:   Version,
 		Commit:    Commit,
 		Date:      Date,
 		GoVersion: runtime.Version(),
 		Platform:  runtime.GOOS + "/" + runtime.GOARCH,
+	}, bi)
+}
+
+// resolve fills the fields -ldflags left at their defaults from bi (nil when
+// the binary carries no build information): the main module's version unless
+// it is "(devel)", vcs.revision (with "-dirty" when vcs.modified) and vcs.time.
+func resolve(i Info, bi *debug.BuildInfo) Info {
+	if bi == nil {
+		return i
 	}
+	if i.Version == "dev" && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		i.Version = bi.Main.Version
+	}
+	var rev, at string
+	var modified bool
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.time":
+			at = s.Value
+		case "vcs.modified":
+			modified = s.Value == "true"
+		}
+	}
+	if i.Commit == "none" && rev != "" {
+		i.Commit = rev
+		if modified {
+			i.Commit += "-dirty"
+		}
+	}
+	if i.Date == "unknown" && at != "" {
+		i.Date = at
+	}
+	return i
 }
 
 // DefaultCommand is how messages name lbctl's command until SetCommand says

@@ -5,12 +5,12 @@ import (
 	"io"
 	"strings"
 
-	"k8s.io/cli-runtime/pkg/printers"
+	"github.com/lbctl/lbctl/lbctl/columns"
 )
 
 // WriteTable writes the snapshot as a kubectl-style table.
 func WriteTable(w io.Writer, s Snapshot, wide, color bool) error {
-	tw := printers.GetNewTabWriter(w)
+	tw := columns.NewWriter(w)
 	if wide {
 		fmt.Fprintln(tw, "ALB\tRULE\tTARGET GROUP\tTYPE\tTARGET\tSTATE\tREASON\tZONE\tPOD/NODE\tREADY\tGATE\tPROBLEMS\tDESCRIPTION")
 	} else {

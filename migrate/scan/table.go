@@ -5,7 +5,7 @@ import (
 	"io"
 	"strings"
 
-	"k8s.io/cli-runtime/pkg/printers"
+	"github.com/lbctl/lbctl/lbctl/columns"
 )
 
 // TableOptions tune the human-readable report.
@@ -19,7 +19,7 @@ type TableOptions struct {
 // WriteTable writes the report as kubectl-style tables: Ingresses, then
 // findings, then a summary line.
 func WriteTable(w io.Writer, r *Report, o TableOptions) error {
-	tw := printers.GetNewTabWriter(w)
+	tw := columns.NewWriter(w)
 	if o.Wide {
 		fmt.Fprintln(tw, "NAMESPACE\tNAME\tCLASS\tGROUP\tTARGET\tSCHEME\tALB\tDNS\tRULES\tBACKENDS\tHEALTH")
 	} else {
@@ -67,7 +67,7 @@ func WriteTable(w io.Writer, r *Report, o TableOptions) error {
 	if len(r.Findings) == 0 {
 		fmt.Fprintln(w, "No findings.")
 	} else {
-		tw = printers.GetNewTabWriter(w)
+		tw = columns.NewWriter(w)
 		fmt.Fprintln(tw, "SEVERITY\tCODE\tOBJECT\tMESSAGE")
 		for _, f := range r.Findings {
 			obj := "-"
