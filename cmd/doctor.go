@@ -152,7 +152,11 @@ func (r *Root) doctorAWS(ctx context.Context) (*preflight.DoctorAWS, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &preflight.DoctorAWS{ELB: elb, EC2: ec, ACM: ac, Route53: rc, IAM: ic, STS: sc}, nil
+	ek, err := f.EKS(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &preflight.DoctorAWS{ELB: elb, EC2: ec, ACM: ac, Route53: rc, IAM: ic, STS: sc, EKS: ek, Cluster: r.clusterName("", false)}, nil
 }
 
 // explainLine is the one line Explain gives an error.

@@ -164,6 +164,9 @@ func Sources() []Source {
 		}},
 		{Func: "lbctl/world.Probe", Commands: all, AWS: []string{elb + "DescribeLoadBalancers"}},
 		{Func: "cmd.podEvents", Commands: []Command{Health}, Kube: []KubeRule{list("", "events")}},
+		// Shell completion of -n and --ingress reads what the shell offers.
+		{Func: "cmd.(Root).completeNamespaces", Commands: all, Kube: []KubeRule{list("", "namespaces")}},
+		{Func: "cmd.(Root).completeIngresses", Commands: all, Kube: []KubeRule{list("networking.k8s.io", "ingresses")}},
 
 		// doctor: access reviews for every rule above, the controller's
 		// objects, the caller's identity and one cheap call per action.
@@ -192,6 +195,7 @@ func Sources() []Source {
 			elb + "DescribeTargetGroups", elb + "DescribeTargetHealth", elb + "DescribeAccountLimits",
 			ec2 + "DescribeSubnets", "acm:ListCertificates", "acm:DescribeCertificate",
 			ec2 + "DescribeInstances", ec2 + "DescribeSecurityGroups", ec2 + "DescribeNetworkInterfaces", "route53:ListHostedZones",
+			"eks:ListPodIdentityAssociations", "eks:DescribePodIdentityAssociation",
 		}},
 		{Func: "lbctl/preflight.(doctor).probeIAM", Commands: doctor, AWS: []string{"iam:GetRole"}},
 

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/acm"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/eks"
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
@@ -548,6 +549,10 @@ type DoctorAWS struct {
 	Route53 awsapi.Route53API
 	IAM     IAMAPI
 	STS     IdentityAPI
+	// EKS, with the cluster's name, tries the Pod Identity actions; nil
+	// (or no cluster name) leaves them not checked.
+	EKS     EKSAPI
+	Cluster string
 }
 
 // probeAWS makes one cheap call per action, the smallest page each, and
@@ -562,6 +567,7 @@ func (d *doctor) probeAWS(ctx context.Context, c *DoctorAWS, results map[string]
 		return f(cctx)
 	}
 	var lbARN, listenerARN, tgARN string
+	cluster := c.Cluster
 	results[p+"DescribeLoadBalancers"] = call(func(ctx context.Context) error {
 		out, err := elb.DescribeLoadBalancers(ctx, &elbv2.DescribeLoadBalancersInput{PageSize: aws.Int32(1)})
 		if err == nil && len(out.LoadBalancers) > 0 {
@@ -622,7 +628,15 @@ func (d *doctor) probeAWS(ctx context.Context, c *DoctorAWS, results map[string]
 		skipped[p+"DescribeTags"], skipped[p+"DescribeListeners"], skipped[p+"DescribeRules"] = noLB, noLB, noLB
 	} else {
 		results[p+"DescribeTags"] = call(func(ctx context.Context) error {
-			_, err := elb.DescribeTags(ctx, &elbv2.DescribeTagsInput{ResourceArns: []string{lbARN}})
+			out, err := elb.DescribeTags(ctx, &elbv2.DescribeTagsInput{ResourceArns: []string{lbARN}})
+			if err == nil && c.Cluster == "" && len(out.TagDescriptions) > 0 {
+				// The controller tags its ALBs with its --cluster-name.
+				for _, tag := range out.TagDescriptions[0].Tags {
+					if aws.ToString(tag.Key) == lbc.TagCluster {
+						cluster = aws.ToString(tag.Value)
+					}
+				}
+			}
 			return err
 		})
 		results[p+"DescribeListeners"] = call(func(ctx context.Context) error {
@@ -648,6 +662,27 @@ func (d *doctor) probeAWS(ctx context.Context, c *DoctorAWS, results map[string]
 			_, err := elb.DescribeTargetHealth(ctx, &elbv2.DescribeTargetHealthInput{TargetGroupArn: aws.String(tgARN)})
 			return err
 		})
+	}
+	if c.EKS == nil || cluster == "" {
+		skipped["eks:ListPodIdentityAssociations"] = "the cluster's EKS name is not known (--cluster-name)"
+		skipped["eks:DescribePodIdentityAssociation"] = "the cluster's EKS name is not known (--cluster-name)"
+	} else {
+		var assoc string
+		results["eks:ListPodIdentityAssociations"] = call(func(ctx context.Context) error {
+			out, err := c.EKS.ListPodIdentityAssociations(ctx, &eks.ListPodIdentityAssociationsInput{ClusterName: aws.String(cluster), MaxResults: aws.Int32(1)})
+			if err == nil && len(out.Associations) > 0 {
+				assoc = aws.ToString(out.Associations[0].AssociationId)
+			}
+			return err
+		})
+		if assoc == "" {
+			skipped["eks:DescribePodIdentityAssociation"] = "no Pod Identity association in cluster " + cluster + " to try it on"
+		} else {
+			results["eks:DescribePodIdentityAssociation"] = call(func(ctx context.Context) error {
+				_, err := c.EKS.DescribePodIdentityAssociation(ctx, &eks.DescribePodIdentityAssociationInput{ClusterName: aws.String(cluster), AssociationId: aws.String(assoc)})
+				return err
+			})
+		}
 	}
 }
 

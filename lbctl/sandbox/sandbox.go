@@ -181,6 +181,11 @@ func Start(ctx context.Context, o Options) (s *Sandbox, err error) {
 	}
 	s.AWS = awsendpoint.NewHandler(state, awsendpoint.Options{})
 	s.ControllerRoleARN = state.PutRole("/", ClusterName+"-aws-load-balancer-controller")
+	// The controller's role is also associated by EKS Pod Identity (its
+	// ServiceAccount's IRSA annotation names the same role), so the Pod
+	// Identity reads have something to find.
+	state.PutPodIdentityAssociation(awsendpoint.PodIdentityAssociation{Cluster: ClusterName, Namespace: controllerNamespace,
+		ServiceAccount: lbc.ControllerNameLabel, RoleARN: s.ControllerRoleARN})
 	if s.awsSrv, err = awsendpoint.Start("127.0.0.1:0", s.AWS); err != nil {
 		return nil, exitcode.New(exitcode.Unreachable, "cannot start the sandbox AWS endpoint: "+err.Error(), "", err)
 	}

@@ -166,6 +166,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.serveRoute53(w, r, requestID)
 		return
 	}
+	if strings.HasPrefix(r.URL.Path, eksPathPrefix) {
+		h.serveEKS(w, r, requestID)
+		return
+	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
 	if err := r.ParseForm(); err != nil {
 		writeError(w, protocolFor("", r.Header.Get("Authorization")), clientError("MalformedQueryString", "cannot parse request: %v", err), requestID)

@@ -124,6 +124,7 @@ type State struct {
 	certs     table[acmtypes.CertificateDetail]
 	zones     table[route53types.HostedZone]
 	iam       iamState
+	eks       eksState
 }
 
 // NewState returns an empty account whose ELBv2 limits are
