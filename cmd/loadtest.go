@@ -199,6 +199,17 @@ func (f *loadFlags) options(r *Root) (loadtest.Options, error) {
 		}
 		entries = append(entries, e)
 	}
+	if err := loadtest.CheckPodHeader(f.podHeader); err != nil {
+		return loadtest.Options{}, usageError("--pod-header: "+err.Error(), `pass a header name such as X-Pod-Name, or "-" for no per-pod breakdown`)
+	}
+	for _, c := range []struct {
+		flag string
+		n    int
+	}{{"--connections", f.connections}, {"--max-connections", f.maxConns}, {"--redirects", f.redirects}} {
+		if c.n < 0 {
+			return loadtest.Options{}, usageError(fmt.Sprintf("%s %d: want a count of 0 or more", c.flag, c.n), "")
+		}
+	}
 	if f.timeout.d < 0 || f.dnsTTL < 0 || f.progress < 0 {
 		return loadtest.Options{}, usageError("--timeout, --dns-ttl and --progress must not be negative", "")
 	}

@@ -84,6 +84,9 @@ func (o *loadtestABOptions) validate() error {
 	if o.slot < time.Second || o.slot%time.Second != 0 {
 		return usageError(fmt.Sprintf("--slot %s: want whole seconds (1s, 2s)", o.slot), "")
 	}
+	if o.bootstrap < 0 {
+		return usageError(fmt.Sprintf("--bootstrap %d: want a count of 0 or more", o.bootstrap), "")
+	}
 	if o.load.warmup%time.Second != 0 {
 		return usageError(fmt.Sprintf("--warmup %s: want whole seconds in an A/B test", o.load.warmup), "")
 	}

@@ -62,6 +62,9 @@ func (f *distFlags) validate(abortOnFail bool) error {
 	default:
 		return usageError(fmt.Sprintf("--image-pull-policy %q: want Always, IfNotPresent or Never", f.pullPolicy), "")
 	}
+	if f.ttl < 0 {
+		return usageError(fmt.Sprintf("--worker-ttl %s: want a duration of 0 or more", f.ttl), "")
+	}
 	if f.startDelay <= 0 {
 		return usageError(fmt.Sprintf("--start-delay %s: want a positive duration", f.startDelay), "")
 	}

@@ -140,7 +140,7 @@ func ABCompare(a, b *Run, slot time.Duration, iterations int, seed uint64) *Comp
 // WriteComparisonText writes a comparison as a table.
 func WriteComparisonText(w io.Writer, c *Comparison, aName, bName string) error {
 	ew := &errWriter{w: w}
-	ew.printf("A = %s: %d requests, %s errors\nB = %s: %d requests, %s errors\n", aName, c.ARequests, fmtPercent(c.AErrors), bName, c.BRequests, fmtPercent(c.BErrors))
+	ew.printf("A = %s: %d requests, %s errors\nB = %s: %d requests, %s errors\n", TerminalText(aName), c.ARequests, fmtPercent(c.AErrors), TerminalText(bName), c.BRequests, fmtPercent(c.BErrors))
 	tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', tabwriter.AlignRight)
 	ci := c.Bootstraps > 0
 	if ci {
@@ -167,7 +167,7 @@ func WriteComparisonText(w io.Writer, c *Comparison, aName, bName string) error 
 // WriteComparisonMarkdown writes a comparison as a Markdown table.
 func WriteComparisonMarkdown(w io.Writer, c *Comparison, aName, bName string) error {
 	ew := &errWriter{w: w}
-	ew.printf("### lbctl load test: B against A\n\nA = `%s` (%d requests, %s errors), B = `%s` (%d requests, %s errors)\n\n", aName, c.ARequests, fmtPercent(c.AErrors), bName, c.BRequests, fmtPercent(c.BErrors))
+	ew.printf("### lbctl load test: B against A\n\nA = %s (%d requests, %s errors), B = %s (%d requests, %s errors)\n\n", markdownCode(aName, false), c.ARequests, fmtPercent(c.AErrors), markdownCode(bName, false), c.BRequests, fmtPercent(c.BErrors))
 	ew.printf("| stat | A | B | B − A | 95%% CI |\n|---|---|---|---|---|\n")
 	for _, d := range c.Diffs {
 		ci := "—"

@@ -12,11 +12,21 @@ import (
 	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
+	"golang.org/x/net/http/httpguts"
 )
 
 // DefaultPodHeader is the response header that names the pod that answered
 // (the sandbox's pods send it; an application can too).
 const DefaultPodHeader = "X-Lbctl-Pod"
+
+// CheckPodHeader checks a pod header's name as net/http checks a header
+// field name ("" and "-" mean the default and none).
+func CheckPodHeader(name string) error {
+	if name == "" || name == "-" || httpguts.ValidHeaderFieldName(name) {
+		return nil
+	}
+	return fmt.Errorf("pod header %q: not a valid header name (letters, digits and !#$%%&'*+-.^_`|~ only)", name)
+}
 
 // Options configure an attack.
 type Options struct {
@@ -119,6 +129,9 @@ func Attack(ctx context.Context, o Options) ([]*Run, error) {
 	}
 	if o.Shape == nil {
 		return nil, errors.New("no load shape")
+	}
+	if err := CheckPodHeader(o.PodHeader); err != nil {
+		return nil, err
 	}
 	shape := o.Shape
 	shape.index()

@@ -243,7 +243,7 @@ func (m Model) rateLines() int {
 func (m *Model) setRows() {
 	rows := make([]table.Row, 0, len(m.last.Rules))
 	for i, r := range m.last.Rules {
-		name := r.Name
+		name := loadtest.TerminalText(r.Name)
 		if r.Set != "" {
 			name = r.Set + ": " + name
 		}
