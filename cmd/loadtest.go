@@ -233,7 +233,7 @@ func (f *loadFlags) options(r *Root) (loadtest.Options, error) {
 func envResolveEntries(r *Root) ([]loadtest.ResolveEntry, error) {
 	var entries []loadtest.ResolveEntry
 	if path := r.Streams.getenv("LBCTL_RESOLVE_FILE"); path != "" {
-		b, err := os.ReadFile(path)
+		b, err := loadtest.ReadFile(path, 1<<20)
 		if err != nil {
 			return nil, usageError(fmt.Sprintf("LBCTL_RESOLVE_FILE: %v", err), "source the env file of a running sandbox, or unset it")
 		}
@@ -278,8 +278,8 @@ func (f *targetFlags) targets(ctx context.Context, r *Root) ([]loadtest.Target, 
 	}
 	req := loadtest.RequestOptions{Method: f.method, Header: header}
 	if f.bodyFile != "" {
-		if req.Body, err = os.ReadFile(f.bodyFile); err != nil {
-			return nil, usageError(fmt.Sprintf("--body: %v", err), "")
+		if req.Body, err = loadtest.ReadFile(f.bodyFile, loadtest.MaxBodyBytes); err != nil {
+			return nil, usageError(fmt.Sprintf("--body: %v", err), fmt.Sprintf("pass a regular file of at most %d MiB", loadtest.MaxBodyBytes>>20))
 		}
 	}
 	var out []loadtest.Target
@@ -293,14 +293,14 @@ func (f *targetFlags) targets(ctx context.Context, r *Root) ([]loadtest.Target, 
 	if f.targetsFile != "" {
 		var in io.Reader = r.Streams.In
 		if f.targetsFile != "-" {
-			fh, err := os.Open(f.targetsFile)
+			fh, err := loadtest.OpenFile(f.targetsFile, loadtest.MaxTargetsFileBytes)
 			if err != nil {
 				return nil, usageError(fmt.Sprintf("--targets: %v", err), "")
 			}
 			defer fh.Close()
 			in = fh
 		}
-		ts, err := loadtest.ReadTargets(in, f.format, loadtest.RequestOptions{Header: header, Body: req.Body}, 0)
+		ts, err := loadtest.ReadTargets(in, loadtest.TargetFile{Format: f.format, Defaults: loadtest.RequestOptions{Header: header, Body: req.Body}})
 		if err != nil {
 			return nil, usageError(fmt.Sprintf("--targets %s: %v", f.targetsFile, err), "")
 		}
@@ -324,6 +324,9 @@ func (f *targetFlags) targets(ctx context.Context, r *Root) ([]loadtest.Target, 
 	}
 	if len(out) == 0 {
 		return nil, usageError(loadtest.ErrNoTargets.Error(), "pass --url, --targets, --ingress NS/NAME, --group NAME or -A")
+	}
+	if len(out) > loadtest.MaxTargets {
+		return nil, usageError(fmt.Sprintf("%d targets: a run holds at most %d", len(out), loadtest.MaxTargets), "split the load over several runs, or select fewer rules (--ingress, --group)")
 	}
 	mix, err := loadtest.ParseMix(f.mix)
 	if err != nil {

@@ -127,6 +127,9 @@ func Attack(ctx context.Context, o Options) ([]*Run, error) {
 	if len(o.Targets) == 0 {
 		return nil, ErrNoTargets
 	}
+	if len(o.Targets) > MaxTargets {
+		return nil, fmt.Errorf("%d targets: a run holds at most %d", len(o.Targets), MaxTargets)
+	}
 	if o.Shape == nil {
 		return nil, errors.New("no load shape")
 	}
