@@ -90,6 +90,11 @@ func (o *loadtestABOptions) validate() error {
 	if o.load.warmup%time.Second != 0 {
 		return usageError(fmt.Sprintf("--warmup %s: want whole seconds in an A/B test", o.load.warmup), "")
 	}
+	// Slots alternate in pairs (AB or BA): two slots hold one of each.
+	if measured := o.opts.Shape.Duration() - o.opts.Shape.Warmup; measured < 2*o.slot {
+		return usageError(fmt.Sprintf("--slot %s: %s of measurement holds no A slot and B slot", o.slot, measured),
+			fmt.Sprintf("measure at least two slots (--duration %s or more), or shorten --slot", 2*o.slot))
+	}
 	return nil
 }
 

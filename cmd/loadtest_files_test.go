@@ -96,3 +96,24 @@ func TestLoadtestTargetFileLastLine(t *testing.T) {
 		t.Errorf("rules %+v, want both targets loaded", run.Rules)
 	}
 }
+
+// An A/B test too short for one A slot and one B slot is refused: it would
+// measure one side only.
+func TestLoadtestABTooShortForItsSlots(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		says string
+	}{
+		{[]string{"--slot", "10s", "--duration", "2s"}, "--slot 10s: 2s of measurement holds no A slot and B slot"},
+		{[]string{"--slot", "1s", "--duration", "1s"}, "--slot 1s: 1s of measurement"},
+		{[]string{"--bootstrap", "-1"}, "--bootstrap -1"},
+	} {
+		args := append([]string{"loadtest", "ab", "--a", "http://127.0.0.1:1/", "--b", "http://127.0.0.1:2/", "--progress", "0"}, tc.args...)
+		code, _, stderr := runLoadtest(t, context.Background(), nil, args...)
+		if code != exitcode.Usage {
+			t.Errorf("%v: exit %d, want 2\n%s", tc.args, code, stderr)
+			continue
+		}
+		assertOneLine(t, stderr, tc.says)
+	}
+}
