@@ -89,6 +89,7 @@ type loadFlags struct {
 	connectTo   []string
 	dnsTTL      time.Duration
 	podHeader   string
+	secretHdrs  []string
 	progress    time.Duration
 	tui         bool
 	stdClient   bool
@@ -116,6 +117,7 @@ func (f *loadFlags) add(c *cobra.Command) {
 	fl.StringArrayVar(&f.connectTo, "connect-to", nil, "HOST:PORT:CHOST:CPORT: send requests for HOST:PORT to CHOST:CPORT, as curl (an ALB not yet in DNS; repeatable)")
 	fl.DurationVar(&f.dnsTTL, "dns-ttl", time.Minute, "re-resolve host names this often, closing idle connections when ALB nodes change (0: once)")
 	fl.StringVar(&f.podHeader, "pod-header", loadtest.DefaultPodHeader, `the response header that names the pod, for the per-pod breakdown ("-": none)`)
+	fl.StringArrayVar(&f.secretHdrs, "secret-header", nil, "a request header whose value is a secret, besides Authorization, Proxy-Authorization, Cookie, Set-Cookie and X-Api-Key: sent, never written out (repeatable)")
 	fl.DurationVar(&f.progress, "progress", 5*time.Second, "print a progress line this often (0: never)")
 	fl.BoolVar(&f.tui, "tui", true, "live view while the load runs when stdin, stdout and stderr are terminals and -o text (never in CI; --tui=false: progress lines)")
 	fl.BoolVar(&f.precise, "precise-pacing", true, "at rates up to 500/s, spin the last millisecond before each send so it leaves on time (Go's timers run up to 1 ms late on an idle machine; costs up to half a core)")
@@ -202,6 +204,9 @@ func (f *loadFlags) options(r *Root) (loadtest.Options, error) {
 	if err := loadtest.CheckPodHeader(f.podHeader); err != nil {
 		return loadtest.Options{}, usageError("--pod-header: "+err.Error(), `pass a header name such as X-Pod-Name, or "-" for no per-pod breakdown`)
 	}
+	if _, err := loadtest.NewSecretHeaders(f.secretHdrs); err != nil {
+		return loadtest.Options{}, usageError("--secret-header: "+err.Error(), "")
+	}
 	for _, c := range []struct {
 		flag string
 		n    int
@@ -223,7 +228,7 @@ func (f *loadFlags) options(r *Root) (loadtest.Options, error) {
 			Insecure: f.insecure, Timeout: f.timeout.d, StdTransport: f.stdClient,
 		},
 		Redirects: f.redirects, Resolve: entries, Lookup: (&net.Resolver{}).LookupHost, DNSTTL: f.dnsTTL,
-		PodHeader: f.podHeader, Version: buildinfo.Version, CoarsePacing: !f.precise,
+		PodHeader: f.podHeader, SecretHeaders: f.secretHdrs, Version: buildinfo.Version, CoarsePacing: !f.precise,
 	}, nil
 }
 

@@ -52,6 +52,9 @@ func (o *loadtestWorkerOptions) complete(r *Root) error {
 	if err != nil {
 		return usageError(err.Error(), "")
 	}
+	if err := spec.AddSecrets(r.Streams.getenv(distributed.EnvSecrets)); err != nil {
+		return usageError(err.Error(), "")
+	}
 	o.spec = spec
 	o.index, _ = strconv.Atoi(r.Streams.getenv(distributed.EnvIndex))
 	o.opts = spec.Options()

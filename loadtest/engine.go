@@ -53,6 +53,9 @@ type Options struct {
 	// PodHeader names the response header that names the pod ("" for
 	// DefaultPodHeader, "-" for none).
 	PodHeader string
+	// SecretHeaders are request headers whose values are secrets besides
+	// SensitiveHeaders: the run's metadata holds them Redacted.
+	SecretHeaders []string
 	// Slot is the length of the alternating A/B slots (A/B tests only).
 	Slot time.Duration
 	// Progress, when set, is called about every second from the goroutine
@@ -136,6 +139,10 @@ func Attack(ctx context.Context, o Options) ([]*Run, error) {
 	if err := CheckPodHeader(o.PodHeader); err != nil {
 		return nil, err
 	}
+	secrets, err := NewSecretHeaders(o.SecretHeaders)
+	if err != nil {
+		return nil, err
+	}
 	shape := o.Shape
 	shape.index()
 	podKey := http.CanonicalHeaderKey(o.PodHeader)
@@ -195,6 +202,7 @@ func Attack(ctx context.Context, o Options) ([]*Run, error) {
 	)
 	pacer := &startPacer{Shape: shape, precise: !o.CoarsePacing}
 	rec := newRecorder(pacer, o.Targets, plan, shape, podKey)
+	rec.secrets = secrets
 	du := time.Duration(0)
 	if !shape.Paced() {
 		du = shape.Max

@@ -51,7 +51,12 @@ func ParseHeaders(lines []string) (http.Header, error) {
 		k, v, ok := strings.Cut(l, ":")
 		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
 		if !ok || !httpguts.ValidHeaderFieldName(k) || !httpguts.ValidHeaderFieldValue(v) {
-			return nil, fmt.Errorf("header %q: want \"Name: value\"", l)
+			// The value may be a credential: only the name is shown.
+			shown := k
+			if !ok {
+				shown = "…"
+			}
+			return nil, fmt.Errorf("header %q: want \"Name: value\" (a valid name, and no CR, LF or control byte in the value)", shown)
 		}
 		h.Add(k, v)
 	}
