@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 // hostile are values a server, a file or a flag may hold that a report
@@ -22,7 +23,7 @@ var hostile = []string{
 
 // rawControl reports a byte a terminal acts on, left in a report.
 func rawControl(s string) bool {
-	return strings.ContainsAny(s, "\x1b\x07\r\u202e\xff")
+	return strings.ContainsAny(s, "\x1b\x07\r\u202e") || !utf8.ValidString(s)
 }
 
 // A server that names a new pod in every response costs a bounded
