@@ -394,15 +394,31 @@ func checkOutput(o string) error {
 }
 
 // lessGC makes the garbage collector run 4× less often during an attack
-// (unless GOGC is set): a load generator allocates per request and keeps
-// little, so the heap stays at tens of MB while the CPU goes to requests.
-// It returns the function that restores the setting.
-func lessGC(r *Root) func() {
-	if r.Streams.getenv("GOGC") != "" {
+// that needs the CPU for requests (--rate max, or a rate above
+// busyRate), unless GOGC is set: a load generator allocates per request
+// and keeps little, so the heap stays at tens of MB while the CPU goes to
+// requests. A slower run keeps the default, and with it a heap about
+// twice what it holds rather than five times. It returns the function
+// that restores the setting.
+func lessGC(r *Root, shape *loadtest.Shape) func() {
+	if r.Streams.getenv("GOGC") != "" || shape != nil && shape.Paced() && peakRate(shape) <= busyRate {
 		return func() {}
 	}
 	old := debug.SetGCPercent(400)
 	return func() { debug.SetGCPercent(old) }
+}
+
+// busyRate is the rate (requests/s) past which an attack keeps the CPU
+// busy enough for lessGC to pay.
+const busyRate = 5000
+
+// peakRate is a paced shape's highest rate.
+func peakRate(s *loadtest.Shape) float64 {
+	peak := 0.0
+	for _, st := range s.Stages {
+		peak = max(peak, st.From, st.To)
+	}
+	return peak
 }
 
 // writeRun prints a run in the report format (-o).

@@ -172,7 +172,7 @@ func (o *loadtestABOptions) run(ctx context.Context, r *Root, attack loadtestRun
 	opts.Slot = o.slot
 	attack = o.load.progressOutput(r, &opts, o.output, "lbctl loadtest ab", attack, func(h *loadview.Header) { h.NoInterval = o.bootstrap == 0 })
 	fmt.Fprintf(r.Streams.ErrOut, "A/B test: %d target(s) in A, %d in B, alternating every %s, %s\n", len(a), len(b), o.slot, opts.Shape)
-	defer lessGC(r)()
+	defer lessGC(r, opts.Shape)()
 	runs, err := attack(ctx, opts)
 	interrupted := errors.Is(err, loadtest.ErrInterrupted)
 	if err != nil && !interrupted {

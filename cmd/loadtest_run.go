@@ -133,7 +133,7 @@ func (o *loadtestRunOptions) run(ctx context.Context, r *Root, attack loadtestRu
 	}
 	attack = o.load.progressOutput(r, &opts, o.output, "lbctl loadtest run", attack)
 	fmt.Fprintf(r.Streams.ErrOut, "load test: %d target(s), %s\n", len(opts.Targets), opts.Shape)
-	defer lessGC(r)()
+	defer lessGC(r, opts.Shape)()
 	runs, err := attack(ctx, opts)
 	interrupted := errors.Is(err, loadtest.ErrInterrupted)
 	if err != nil && !interrupted {

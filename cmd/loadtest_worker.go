@@ -82,7 +82,7 @@ func (o *loadtestWorkerOptions) run(ctx context.Context, r *Root) error {
 		return exitcode.New(exitcode.Interrupted, "interrupted before the start", "", exitcode.ErrInterrupted)
 	case <-time.After(time.Until(spec.StartAt)):
 	}
-	defer lessGC(r)()
+	defer lessGC(r, opts.Shape)()
 	runs, err := loadtest.Attack(ctx, opts)
 	interrupted := errors.Is(err, loadtest.ErrInterrupted)
 	if err != nil && !interrupted {
