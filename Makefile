@@ -11,7 +11,7 @@ LDFLAGS     := -X github.com/lbctl/lbctl/lbctl/buildinfo.Version=$(VERSION) \
                -X github.com/lbctl/lbctl/lbctl/buildinfo.Commit=$(COMMIT) \
                -X github.com/lbctl/lbctl/lbctl/buildinfo.Date=$(shell date -u +%Y-%m-%dT%H:%M:%SZ)
 
-.PHONY: all build test unit lint vet envtest tools generate bench clean conformance
+.PHONY: all build test unit lint vet envtest tools generate bench clean conformance fuzz
 
 all: build
 
@@ -33,6 +33,16 @@ conformance: build
 
 vet:
 	$(GO) vet ./...
+
+FUZZTIME ?= 10s
+FUZZ_LOADTEST := FuzzParseThreshold FuzzReadTargetsHTTP FuzzReadTargetsJSON FuzzReadRun FuzzMergeRuns
+
+## fuzz: run each fuzz target of the load test's parsers (thresholds, target files, RUN.json, merge) for FUZZTIME (10s) each; a crasher lands in loadtest/testdata/fuzz
+fuzz:
+	@for f in $(FUZZ_LOADTEST); do \
+		echo "fuzz $$f ($(FUZZTIME))"; \
+		$(GO) test ./loadtest/ -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) || exit 1; \
+	done
 
 lint: $(STATICCHECK)
 	$(STATICCHECK) ./...

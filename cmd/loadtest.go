@@ -89,6 +89,7 @@ type loadFlags struct {
 	connectTo   []string
 	dnsTTL      time.Duration
 	podHeader   string
+	secretHdrs  []string
 	progress    time.Duration
 	tui         bool
 	stdClient   bool
@@ -116,6 +117,7 @@ func (f *loadFlags) add(c *cobra.Command) {
 	fl.StringArrayVar(&f.connectTo, "connect-to", nil, "HOST:PORT:CHOST:CPORT: send requests for HOST:PORT to CHOST:CPORT, as curl (an ALB not yet in DNS; repeatable)")
 	fl.DurationVar(&f.dnsTTL, "dns-ttl", time.Minute, "re-resolve host names this often, closing idle connections when ALB nodes change (0: once)")
 	fl.StringVar(&f.podHeader, "pod-header", loadtest.DefaultPodHeader, `the response header that names the pod, for the per-pod breakdown ("-": none)`)
+	fl.StringArrayVar(&f.secretHdrs, "secret-header", nil, "a request header whose value is a secret, besides Authorization, Proxy-Authorization, Cookie, Set-Cookie and X-Api-Key: sent, never written out (repeatable)")
 	fl.DurationVar(&f.progress, "progress", 5*time.Second, "print a progress line this often (0: never)")
 	fl.BoolVar(&f.tui, "tui", true, "live view while the load runs when stdin, stdout and stderr are terminals and -o text (never in CI; --tui=false: progress lines)")
 	fl.BoolVar(&f.precise, "precise-pacing", true, "at rates up to 500/s, spin the last millisecond before each send so it leaves on time (Go's timers run up to 1 ms late on an idle machine; costs up to half a core)")
@@ -199,6 +201,20 @@ func (f *loadFlags) options(r *Root) (loadtest.Options, error) {
 		}
 		entries = append(entries, e)
 	}
+	if err := loadtest.CheckPodHeader(f.podHeader); err != nil {
+		return loadtest.Options{}, usageError("--pod-header: "+err.Error(), `pass a header name such as X-Pod-Name, or "-" for no per-pod breakdown`)
+	}
+	if _, err := loadtest.NewSecretHeaders(f.secretHdrs); err != nil {
+		return loadtest.Options{}, usageError("--secret-header: "+err.Error(), "")
+	}
+	for _, c := range []struct {
+		flag string
+		n    int
+	}{{"--connections", f.connections}, {"--max-connections", f.maxConns}, {"--redirects", f.redirects}} {
+		if c.n < 0 {
+			return loadtest.Options{}, usageError(fmt.Sprintf("%s %d: want a count of 0 or more", c.flag, c.n), "")
+		}
+	}
 	if f.timeout.d < 0 || f.dnsTTL < 0 || f.progress < 0 {
 		return loadtest.Options{}, usageError("--timeout, --dns-ttl and --progress must not be negative", "")
 	}
@@ -212,7 +228,7 @@ func (f *loadFlags) options(r *Root) (loadtest.Options, error) {
 			Insecure: f.insecure, Timeout: f.timeout.d, StdTransport: f.stdClient,
 		},
 		Redirects: f.redirects, Resolve: entries, Lookup: (&net.Resolver{}).LookupHost, DNSTTL: f.dnsTTL,
-		PodHeader: f.podHeader, Version: buildinfo.Version, CoarsePacing: !f.precise,
+		PodHeader: f.podHeader, SecretHeaders: f.secretHdrs, Version: buildinfo.Version, CoarsePacing: !f.precise,
 	}, nil
 }
 
@@ -222,7 +238,7 @@ func (f *loadFlags) options(r *Root) (loadtest.Options, error) {
 func envResolveEntries(r *Root) ([]loadtest.ResolveEntry, error) {
 	var entries []loadtest.ResolveEntry
 	if path := r.Streams.getenv("LBCTL_RESOLVE_FILE"); path != "" {
-		b, err := os.ReadFile(path)
+		b, err := loadtest.ReadFile(path, 1<<20)
 		if err != nil {
 			return nil, usageError(fmt.Sprintf("LBCTL_RESOLVE_FILE: %v", err), "source the env file of a running sandbox, or unset it")
 		}
@@ -267,8 +283,8 @@ func (f *targetFlags) targets(ctx context.Context, r *Root) ([]loadtest.Target, 
 	}
 	req := loadtest.RequestOptions{Method: f.method, Header: header}
 	if f.bodyFile != "" {
-		if req.Body, err = os.ReadFile(f.bodyFile); err != nil {
-			return nil, usageError(fmt.Sprintf("--body: %v", err), "")
+		if req.Body, err = loadtest.ReadFile(f.bodyFile, loadtest.MaxBodyBytes); err != nil {
+			return nil, usageError(fmt.Sprintf("--body: %v", err), fmt.Sprintf("pass a regular file of at most %d MiB", loadtest.MaxBodyBytes>>20))
 		}
 	}
 	var out []loadtest.Target
@@ -282,14 +298,14 @@ func (f *targetFlags) targets(ctx context.Context, r *Root) ([]loadtest.Target, 
 	if f.targetsFile != "" {
 		var in io.Reader = r.Streams.In
 		if f.targetsFile != "-" {
-			fh, err := os.Open(f.targetsFile)
+			fh, err := loadtest.OpenFile(f.targetsFile, loadtest.MaxTargetsFileBytes)
 			if err != nil {
 				return nil, usageError(fmt.Sprintf("--targets: %v", err), "")
 			}
 			defer fh.Close()
 			in = fh
 		}
-		ts, err := loadtest.ReadTargets(in, f.format, loadtest.RequestOptions{Header: header, Body: req.Body}, 0)
+		ts, err := loadtest.ReadTargets(in, loadtest.TargetFile{Format: f.format, Defaults: loadtest.RequestOptions{Header: header, Body: req.Body}})
 		if err != nil {
 			return nil, usageError(fmt.Sprintf("--targets %s: %v", f.targetsFile, err), "")
 		}
@@ -313,6 +329,9 @@ func (f *targetFlags) targets(ctx context.Context, r *Root) ([]loadtest.Target, 
 	}
 	if len(out) == 0 {
 		return nil, usageError(loadtest.ErrNoTargets.Error(), "pass --url, --targets, --ingress NS/NAME, --group NAME or -A")
+	}
+	if len(out) > loadtest.MaxTargets {
+		return nil, usageError(fmt.Sprintf("%d targets: a run holds at most %d", len(out), loadtest.MaxTargets), "split the load over several runs, or select fewer rules (--ingress, --group)")
 	}
 	mix, err := loadtest.ParseMix(f.mix)
 	if err != nil {
@@ -379,15 +398,31 @@ func checkOutput(o string) error {
 }
 
 // lessGC makes the garbage collector run 4× less often during an attack
-// (unless GOGC is set): a load generator allocates per request and keeps
-// little, so the heap stays at tens of MB while the CPU goes to requests.
-// It returns the function that restores the setting.
-func lessGC(r *Root) func() {
-	if r.Streams.getenv("GOGC") != "" {
+// that needs the CPU for requests (--rate max, or a rate above
+// busyRate), unless GOGC is set: a load generator allocates per request
+// and keeps little, so the heap stays at tens of MB while the CPU goes to
+// requests. A slower run keeps the default, and with it a heap about
+// twice what it holds rather than five times. It returns the function
+// that restores the setting.
+func lessGC(r *Root, shape *loadtest.Shape) func() {
+	if r.Streams.getenv("GOGC") != "" || shape != nil && shape.Paced() && peakRate(shape) <= busyRate {
 		return func() {}
 	}
 	old := debug.SetGCPercent(400)
 	return func() { debug.SetGCPercent(old) }
+}
+
+// busyRate is the rate (requests/s) past which an attack keeps the CPU
+// busy enough for lessGC to pay.
+const busyRate = 5000
+
+// peakRate is a paced shape's highest rate.
+func peakRate(s *loadtest.Shape) float64 {
+	peak := 0.0
+	for _, st := range s.Stages {
+		peak = max(peak, st.From, st.To)
+	}
+	return peak
 }
 
 // writeRun prints a run in the report format (-o).

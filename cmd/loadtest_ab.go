@@ -84,8 +84,16 @@ func (o *loadtestABOptions) validate() error {
 	if o.slot < time.Second || o.slot%time.Second != 0 {
 		return usageError(fmt.Sprintf("--slot %s: want whole seconds (1s, 2s)", o.slot), "")
 	}
+	if o.bootstrap < 0 {
+		return usageError(fmt.Sprintf("--bootstrap %d: want a count of 0 or more", o.bootstrap), "")
+	}
 	if o.load.warmup%time.Second != 0 {
 		return usageError(fmt.Sprintf("--warmup %s: want whole seconds in an A/B test", o.load.warmup), "")
+	}
+	// Slots alternate in pairs (AB or BA): two slots hold one of each.
+	if measured := o.opts.Shape.Duration() - o.opts.Shape.Warmup; measured < 2*o.slot {
+		return usageError(fmt.Sprintf("--slot %s: %s of measurement holds no A slot and B slot", o.slot, measured),
+			fmt.Sprintf("measure at least two slots (--duration %s or more), or shorten --slot", 2*o.slot))
 	}
 	return nil
 }
@@ -164,7 +172,7 @@ func (o *loadtestABOptions) run(ctx context.Context, r *Root, attack loadtestRun
 	opts.Slot = o.slot
 	attack = o.load.progressOutput(r, &opts, o.output, "lbctl loadtest ab", attack, func(h *loadview.Header) { h.NoInterval = o.bootstrap == 0 })
 	fmt.Fprintf(r.Streams.ErrOut, "A/B test: %d target(s) in A, %d in B, alternating every %s, %s\n", len(a), len(b), o.slot, opts.Shape)
-	defer lessGC(r)()
+	defer lessGC(r, opts.Shape)()
 	runs, err := attack(ctx, opts)
 	interrupted := errors.Is(err, loadtest.ErrInterrupted)
 	if err != nil && !interrupted {

@@ -95,8 +95,14 @@ func (o *loadtestRunOptions) validate() error {
 	if err := checkOutput(o.output); err != nil {
 		return err
 	}
+	if o.abortWindow < time.Second {
+		return usageError(fmt.Sprintf("--abort-window %s: want at least 1s", o.abortWindow), "")
+	}
 	if o.abortOnFail && o.opts.Watch == nil {
 		return usageError("--abort-on-fail needs a run-wide latency or errors threshold", "add e.g. --threshold 'p99<250ms'")
+	}
+	if o.dist.workers < 0 {
+		return usageError(fmt.Sprintf("--workers %d: want a count of 0 or more", o.dist.workers), "")
 	}
 	if o.dist.workers > 0 {
 		return o.dist.validate(o.abortOnFail)
@@ -127,7 +133,7 @@ func (o *loadtestRunOptions) run(ctx context.Context, r *Root, attack loadtestRu
 	}
 	attack = o.load.progressOutput(r, &opts, o.output, "lbctl loadtest run", attack)
 	fmt.Fprintf(r.Streams.ErrOut, "load test: %d target(s), %s\n", len(opts.Targets), opts.Shape)
-	defer lessGC(r)()
+	defer lessGC(r, opts.Shape)()
 	runs, err := attack(ctx, opts)
 	interrupted := errors.Is(err, loadtest.ErrInterrupted)
 	if err != nil && !interrupted {

@@ -62,6 +62,9 @@ func (f *distFlags) validate(abortOnFail bool) error {
 	default:
 		return usageError(fmt.Sprintf("--image-pull-policy %q: want Always, IfNotPresent or Never", f.pullPolicy), "")
 	}
+	if f.ttl < 0 {
+		return usageError(fmt.Sprintf("--worker-ttl %s: want a duration of 0 or more", f.ttl), "")
+	}
 	if f.startDelay <= 0 {
 		return usageError(fmt.Sprintf("--start-delay %s: want a positive duration", f.startDelay), "")
 	}
@@ -113,12 +116,19 @@ func (o *loadtestRunOptions) runDistributed(ctx context.Context, r *Root, opts l
 		Workers: f.workers, Spec: enc, CPURequest: f.cpu, CPULimit: f.cpuLimit, MemoryRequest: f.mem, MemoryLimit: f.memLimit,
 		TTL: f.ttl, ActiveDeadline: time.Until(startAt) + within + 30*time.Second,
 	}
+	secretData, err := spec.SecretData()
+	if err != nil {
+		return err
+	}
+	if secretData != nil {
+		jo.Secret = jo.Name
+	}
 	if _, err := distributed.Job(jo); err != nil {
 		return usageError(err.Error(), "")
 	}
 	fmt.Fprintf(r.Streams.ErrOut, "load test: %d target(s), %s, from %d workers at 1/%d each\n", len(opts.Targets), opts.Shape, f.workers, f.workers)
 	runs, err := distributed.Run(ctx, kc, distributed.RunOptions{
-		Job: jo, StartAt: startAt, Late: late, Within: within, Keep: f.keep,
+		Job: jo, StartAt: startAt, Late: late, Within: within, Keep: f.keep, SecretData: secretData,
 		Logf: func(format string, args ...any) { fmt.Fprintf(r.Streams.ErrOut, format+"\n", args...) },
 	})
 	interrupted := errors.Is(err, loadtest.ErrInterrupted)

@@ -55,6 +55,14 @@ func TestLoadtestBadInput(t *testing.T) {
 		{[]string{"--url", url, "--timeout", "0s"}, "--timeout none"},
 		{[]string{"--url", url, "--threshold", "p99<Inf"}, `bad threshold "p99<Inf"`},
 		{[]string{"--url", url, "--threshold", "pNaN<1ms"}, `bad threshold "pNaN<1ms"`},
+		{[]string{"--url", url, "--connections", "-1"}, "--connections -1: want a count of 0 or more"},
+		{[]string{"--url", url, "--max-connections", "-5"}, "--max-connections -5"},
+		{[]string{"--url", url, "--redirects", "-1"}, "--redirects -1"},
+		{[]string{"--url", url, "--workers", "-2"}, "--workers -2"},
+		{[]string{"--url", url, "--workers", "2", "--worker-ttl", "-1m"}, "--worker-ttl -1m0s"},
+		{[]string{"--url", url, "--abort-on-fail", "--threshold", "p99<1s", "--abort-window", "-1s"}, "--abort-window -1s"},
+		{[]string{"--url", url, "--pod-header", "X Pod"}, `--pod-header: pod header "X Pod": not a valid header name`},
+		{[]string{"--url", url, "--pod-header", "X-Pod\r\nX-Evil: 1"}, `--pod-header: pod header`},
 	} {
 		code, _, stderr := runLoadtest(t, context.Background(), nil, append([]string{"loadtest", "run", "--progress", "0"}, tc.args...)...)
 		if code != exitcode.Usage {

@@ -52,6 +52,9 @@ func (o *loadtestWorkerOptions) complete(r *Root) error {
 	if err != nil {
 		return usageError(err.Error(), "")
 	}
+	if err := spec.AddSecrets(r.Streams.getenv(distributed.EnvSecrets)); err != nil {
+		return usageError(err.Error(), "")
+	}
 	o.spec = spec
 	o.index, _ = strconv.Atoi(r.Streams.getenv(distributed.EnvIndex))
 	o.opts = spec.Options()
@@ -79,7 +82,7 @@ func (o *loadtestWorkerOptions) run(ctx context.Context, r *Root) error {
 		return exitcode.New(exitcode.Interrupted, "interrupted before the start", "", exitcode.ErrInterrupted)
 	case <-time.After(time.Until(spec.StartAt)):
 	}
-	defer lessGC(r)()
+	defer lessGC(r, opts.Shape)()
 	runs, err := loadtest.Attack(ctx, opts)
 	interrupted := errors.Is(err, loadtest.ErrInterrupted)
 	if err != nil && !interrupted {

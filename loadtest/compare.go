@@ -31,6 +31,9 @@ type Comparison struct {
 	BErrors    float64 `json:"bErrorRatio"`
 	Diffs      []Diff  `json:"diffs"`
 	Bootstraps int     `json:"bootstraps,omitempty"`
+	// Unmeasured names the side with no latency sample ("A", "B" or "A
+	// and B"), when one has none: there is then no difference.
+	Unmeasured string `json:"unmeasured,omitempty"`
 	// Pairs is how many slot pairs the bootstrap resampled.
 	Pairs int `json:"pairs,omitempty"`
 }
@@ -41,6 +44,17 @@ type Comparison struct {
 // (ABCompare) cancels it and bounds it.
 func Compare(a, b *Run) *Comparison {
 	c := &Comparison{A: a.Meta.Name, B: b.Meta.Name, ARequests: a.Requests, BRequests: b.Requests, AErrors: a.ErrorRatio(), BErrors: b.ErrorRatio()}
+	switch na, nb := a.Latency.Count() == 0, b.Latency.Count() == 0; {
+	case na && nb:
+		c.Unmeasured = "A and B"
+	case na:
+		c.Unmeasured = "A"
+	case nb:
+		c.Unmeasured = "B"
+	}
+	if c.Unmeasured != "" {
+		return c
+	}
 	for _, st := range compareStats() {
 		va, vb := st.of(a.Latency), st.of(b.Latency)
 		c.Diffs = append(c.Diffs, Diff{Stat: st.name, A: va, B: vb, Diff: vb - va})
@@ -70,6 +84,9 @@ func compareStats() []stat {
 // length; seed makes the interval reproducible.
 func ABCompare(a, b *Run, slot time.Duration, iterations int, seed uint64) *Comparison {
 	c := Compare(a, b)
+	if c.Unmeasured != "" {
+		return c
+	}
 	pairLen := 2 * slot
 	if pairLen < time.Second {
 		pairLen = time.Second
@@ -140,7 +157,11 @@ func ABCompare(a, b *Run, slot time.Duration, iterations int, seed uint64) *Comp
 // WriteComparisonText writes a comparison as a table.
 func WriteComparisonText(w io.Writer, c *Comparison, aName, bName string) error {
 	ew := &errWriter{w: w}
-	ew.printf("A = %s: %d requests, %s errors\nB = %s: %d requests, %s errors\n", aName, c.ARequests, fmtPercent(c.AErrors), bName, c.BRequests, fmtPercent(c.BErrors))
+	ew.printf("A = %s: %d requests, %s errors\nB = %s: %d requests, %s errors\n", TerminalText(aName), c.ARequests, fmtPercent(c.AErrors), TerminalText(bName), c.BRequests, fmtPercent(c.BErrors))
+	if c.Unmeasured != "" {
+		ew.printf("%s\n", unmeasuredNote(c))
+		return ew.err
+	}
 	tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', tabwriter.AlignRight)
 	ci := c.Bootstraps > 0
 	if ci {
@@ -167,7 +188,11 @@ func WriteComparisonText(w io.Writer, c *Comparison, aName, bName string) error 
 // WriteComparisonMarkdown writes a comparison as a Markdown table.
 func WriteComparisonMarkdown(w io.Writer, c *Comparison, aName, bName string) error {
 	ew := &errWriter{w: w}
-	ew.printf("### lbctl load test: B against A\n\nA = `%s` (%d requests, %s errors), B = `%s` (%d requests, %s errors)\n\n", aName, c.ARequests, fmtPercent(c.AErrors), bName, c.BRequests, fmtPercent(c.BErrors))
+	ew.printf("### lbctl load test: B against A\n\nA = %s (%d requests, %s errors), B = %s (%d requests, %s errors)\n\n", markdownCode(aName, false), c.ARequests, fmtPercent(c.AErrors), markdownCode(bName, false), c.BRequests, fmtPercent(c.BErrors))
+	if c.Unmeasured != "" {
+		ew.printf("%s\n", unmeasuredNote(c))
+		return ew.err
+	}
 	ew.printf("| stat | A | B | B − A | 95%% CI |\n|---|---|---|---|---|\n")
 	for _, d := range c.Diffs {
 		ci := "—"
@@ -177,6 +202,11 @@ func WriteComparisonMarkdown(w io.Writer, c *Comparison, aName, bName string) er
 		ew.printf("| %s | %s | %s | %s | %s |\n", d.Stat, fmtDuration(d.A), fmtDuration(d.B), fmtSigned(d.Diff), ci)
 	}
 	return ew.err
+}
+
+// unmeasuredNote says why a comparison has no difference.
+func unmeasuredNote(c *Comparison) string {
+	return "no difference: " + c.Unmeasured + " measured no latency (no response), so B − A is unknown"
 }
 
 func fmtSigned(d time.Duration) string {

@@ -12,11 +12,21 @@ import (
 	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
+	"golang.org/x/net/http/httpguts"
 )
 
 // DefaultPodHeader is the response header that names the pod that answered
 // (the sandbox's pods send it; an application can too).
 const DefaultPodHeader = "X-Lbctl-Pod"
+
+// CheckPodHeader checks a pod header's name as net/http checks a header
+// field name ("" and "-" mean the default and none).
+func CheckPodHeader(name string) error {
+	if name == "" || name == "-" || httpguts.ValidHeaderFieldName(name) {
+		return nil
+	}
+	return fmt.Errorf("pod header %q: not a valid header name (letters, digits and !#$%%&'*+-.^_`|~ only)", name)
+}
 
 // Options configure an attack.
 type Options struct {
@@ -43,6 +53,9 @@ type Options struct {
 	// PodHeader names the response header that names the pod ("" for
 	// DefaultPodHeader, "-" for none).
 	PodHeader string
+	// SecretHeaders are request headers whose values are secrets besides
+	// SensitiveHeaders: the run's metadata holds them Redacted.
+	SecretHeaders []string
 	// Slot is the length of the alternating A/B slots (A/B tests only).
 	Slot time.Duration
 	// Progress, when set, is called about every second from the goroutine
@@ -117,8 +130,18 @@ func Attack(ctx context.Context, o Options) ([]*Run, error) {
 	if len(o.Targets) == 0 {
 		return nil, ErrNoTargets
 	}
+	if len(o.Targets) > MaxTargets {
+		return nil, fmt.Errorf("%d targets: a run holds at most %d", len(o.Targets), MaxTargets)
+	}
 	if o.Shape == nil {
 		return nil, errors.New("no load shape")
+	}
+	if err := CheckPodHeader(o.PodHeader); err != nil {
+		return nil, err
+	}
+	secrets, err := NewSecretHeaders(o.SecretHeaders)
+	if err != nil {
+		return nil, err
 	}
 	shape := o.Shape
 	shape.index()
@@ -179,6 +202,7 @@ func Attack(ctx context.Context, o Options) ([]*Run, error) {
 	)
 	pacer := &startPacer{Shape: shape, precise: !o.CoarsePacing}
 	rec := newRecorder(pacer, o.Targets, plan, shape, podKey)
+	rec.secrets = secrets
 	du := time.Duration(0)
 	if !shape.Paced() {
 		du = shape.Max

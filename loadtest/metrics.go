@@ -1,8 +1,28 @@
 package loadtest
 
 import (
+	"hash/maphash"
 	"sort"
 	"time"
+)
+
+// The per-pod breakdown is keyed by a response header the servers choose:
+// it keeps at most MaxPods pods by name (the first seen in a process; the
+// most requested when runs merge), and counts the requests of any other
+// together, so that a server that names a new "pod" per response costs
+// nothing more than one that names ten.
+const (
+	// MaxPods is how many pods a run keeps by name, in memory and in
+	// RUN.json.
+	MaxPods = 256
+	// ReportPods is how many the text report lists, by requests.
+	ReportPods = 20
+	// maxPodName bounds a pod name as kept (a Kubernetes pod name has at
+	// most 253 characters).
+	maxPodName = 253
+	// maxOtherNames bounds the set that counts the other pods' distinct
+	// names; past it the count is a lower bound.
+	maxOtherNames = 1 << 16
 )
 
 // Counts are the request tallies every breakdown keeps.
@@ -79,13 +99,18 @@ type Metrics struct {
 	Wait     *Histogram `json:"wait"`
 	// Rules break the set down per target (a listener rule, or a URL).
 	Rules []*RuleMetrics `json:"rules"`
-	// Pods break it down per pod named by the response's pod header.
+	// Pods break it down per pod named by the response's pod header, at
+	// most MaxPods of them.
 	Pods []*PodMetrics `json:"pods,omitempty"`
+	// OtherPods holds the requests of the pods past MaxPods.
+	OtherPods *OtherPods `json:"otherPods,omitempty"`
 	// Windows are 1 s windows of scheduled send time since the end of the
 	// warm-up.
 	Windows []*Window `json:"windows"`
 
-	pods map[string]*PodMetrics
+	pods   map[string]*PodMetrics
+	others map[uint64]struct{}
+	seed   maphash.Seed
 }
 
 // RuleMetrics are one target's share.
@@ -98,6 +123,15 @@ type RuleMetrics struct {
 // PodMetrics are one pod's share.
 type PodMetrics struct {
 	Name string `json:"name"`
+	Counts
+	Latency *Sparse `json:"latency"`
+}
+
+// OtherPods are the pods a breakdown does not keep by name, together.
+type OtherPods struct {
+	// Pods is how many distinct names they had (in a merged run, the sum
+	// of each process's count).
+	Pods int64 `json:"pods"`
 	Counts
 	Latency *Sparse `json:"latency"`
 }
@@ -144,9 +178,15 @@ func (m *Metrics) add(s sample) {
 	r.Counts.add(s.code, s.kind, s.origin)
 	r.Latency.Record(s.latency)
 	if s.pod != "" {
-		p := m.pod(s.pod)
-		p.Counts.add(s.code, s.kind, s.origin)
-		p.Latency.Record(s.latency)
+		if p := m.pod(s.pod); p != nil {
+			p.Counts.add(s.code, s.kind, s.origin)
+			p.Latency.Record(s.latency)
+		} else {
+			o := m.otherPods()
+			o.Counts.add(s.code, s.kind, s.origin)
+			o.Latency.Record(s.latency)
+			m.countOther(s.pod)
+		}
 	}
 	w := m.window(int(s.offset / time.Second))
 	w.Requests++
@@ -156,7 +196,16 @@ func (m *Metrics) add(s sample) {
 	w.Latency.Record(s.latency)
 }
 
+// pod returns the pod of that name, added when there is room for it; nil
+// when MaxPods are kept already.
 func (m *Metrics) pod(name string) *PodMetrics {
+	return m.podUpTo(name, MaxPods)
+}
+
+func (m *Metrics) podUpTo(name string, limit int) *PodMetrics {
+	if len(name) > maxPodName {
+		name = name[:maxPodName]
+	}
 	if m.pods == nil {
 		m.pods = map[string]*PodMetrics{}
 		for _, p := range m.Pods {
@@ -165,11 +214,64 @@ func (m *Metrics) pod(name string) *PodMetrics {
 	}
 	p := m.pods[name]
 	if p == nil {
+		if len(m.Pods) >= limit {
+			return nil
+		}
 		p = &PodMetrics{Name: name, Latency: NewSparse()}
 		m.pods[name] = p
 		m.Pods = append(m.Pods, p)
 	}
 	return p
+}
+
+func (m *Metrics) otherPods() *OtherPods {
+	if m.OtherPods == nil {
+		m.OtherPods = &OtherPods{Latency: NewSparse()}
+	}
+	return m.OtherPods
+}
+
+// countOther counts a name among the other pods once.
+func (m *Metrics) countOther(name string) {
+	if m.others == nil {
+		m.others = map[uint64]struct{}{}
+		m.seed = maphash.MakeSeed()
+	}
+	if len(m.others) >= maxOtherNames {
+		return
+	}
+	k := maphash.String(m.seed, name)
+	if _, ok := m.others[k]; !ok {
+		m.others[k] = struct{}{}
+		m.OtherPods.Pods++
+	}
+}
+
+// capPods keeps the MaxPods pods with the most requests by name and folds
+// the rest into OtherPods.
+func (m *Metrics) capPods() {
+	if len(m.Pods) <= MaxPods {
+		return
+	}
+	sortPods(m.Pods)
+	o := m.otherPods()
+	for _, p := range m.Pods[MaxPods:] {
+		o.Pods++
+		o.Counts.merge(p.Counts)
+		o.Latency.Merge(p.Latency)
+		delete(m.pods, p.Name)
+	}
+	m.Pods = m.Pods[:MaxPods:MaxPods]
+}
+
+// sortPods orders pods by requests, most first, then by name.
+func sortPods(ps []*PodMetrics) {
+	sort.Slice(ps, func(i, j int) bool {
+		if ps[i].Requests != ps[j].Requests {
+			return ps[i].Requests > ps[j].Requests
+		}
+		return ps[i].Name < ps[j].Name
+	})
 }
 
 // window returns window t, growing the list as needed.
@@ -197,11 +299,20 @@ func (m *Metrics) Merge(other *Metrics, shift int) {
 		mine.Counts.merge(r.Counts)
 		mine.Latency.Merge(r.Latency)
 	}
+	// Pods are matched by name without a limit, then the most requested
+	// kept.
 	for _, p := range other.Pods {
-		mine := m.pod(p.Name)
+		mine := m.podUpTo(p.Name, len(m.Pods)+1)
 		mine.Counts.merge(p.Counts)
 		mine.Latency.Merge(p.Latency)
 	}
+	if o := other.OtherPods; o != nil {
+		mine := m.otherPods()
+		mine.Pods += o.Pods
+		mine.Counts.merge(o.Counts)
+		mine.Latency.Merge(o.Latency)
+	}
+	m.capPods()
 	for _, w := range other.Windows {
 		mine := m.window(w.T + shift)
 		mine.Requests += w.Requests
@@ -229,9 +340,27 @@ func (m *Metrics) rule(name string) *RuleMetrics {
 	return r
 }
 
-// SortedPods returns the pods by name.
-func (m *Metrics) SortedPods() []*PodMetrics {
+// TopPods returns the n pods with the most requests, and the rest
+// together (nil when there is none): those past n and the OtherPods.
+func (m *Metrics) TopPods(n int) ([]*PodMetrics, *OtherPods) {
 	out := append([]*PodMetrics(nil), m.Pods...)
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out
+	sortPods(out)
+	var rest *OtherPods
+	if m.OtherPods != nil && m.OtherPods.Requests > 0 {
+		rest = &OtherPods{Pods: m.OtherPods.Pods, Latency: NewSparse()}
+		rest.Counts.merge(m.OtherPods.Counts)
+		rest.Latency.Merge(m.OtherPods.Latency)
+	}
+	if len(out) > n {
+		if rest == nil {
+			rest = &OtherPods{Latency: NewSparse()}
+		}
+		for _, p := range out[n:] {
+			rest.Pods++
+			rest.Counts.merge(p.Counts)
+			rest.Latency.Merge(p.Latency)
+		}
+		out = out[:n]
+	}
+	return out, rest
 }

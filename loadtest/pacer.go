@@ -251,6 +251,10 @@ func NewShape(o ShapeOptions) (*Shape, error) {
 	if o.Warmup < 0 || o.Duration < 0 {
 		return nil, fmt.Errorf("durations must not be negative")
 	}
+	tooLong := func(d time.Duration) bool { return d < 0 || d > MaxWindows*time.Second }
+	if tooLong(o.Warmup) || tooLong(o.Duration) || tooLong(o.Warmup+o.Duration) {
+		return nil, errTooLong
+	}
 	var main []Stage
 	switch {
 	case o.Ramp != nil && len(o.Steps) > 0:
@@ -282,5 +286,14 @@ func NewShape(o ShapeOptions) (*Shape, error) {
 		s.Stages = append(s.Stages, Stage{From: r, To: r, Duration: o.Warmup})
 	}
 	s.Stages = append(s.Stages, main...)
+	var total time.Duration
+	for _, st := range s.Stages {
+		if total += st.Duration; tooLong(st.Duration) || tooLong(total) {
+			return nil, errTooLong
+		}
+	}
 	return s, nil
 }
+
+// errTooLong refuses a shape longer than a run can keep.
+var errTooLong = fmt.Errorf("a run lasts at most 24h, warm-up included (it keeps a window per second): split a longer test into several runs")

@@ -16,6 +16,7 @@ type recorder struct {
 	targets     []Target
 	shape       *Shape
 	podKey      string
+	secrets     SecretHeaders
 	sets        []*Metrics
 	measureFrom time.Time
 	began       time.Time
@@ -149,7 +150,7 @@ func (r *recorder) runs(end time.Time, shape *Shape, o Options, p *plan) []*Run 
 		}
 		run := &Run{Schema: Schema, Metrics: *m, Meta: Meta{
 			Tool: "lbctl", Version: o.Version, Name: name, Started: r.measureFrom,
-			Measured: max(end.Sub(r.measureFrom), 0), Shape: shape, Targets: ts,
+			Measured: max(end.Sub(r.measureFrom), 0), Shape: shape, Targets: r.secrets.Redact(ts),
 			Warmup: r.warmup, Canceled: r.canceled,
 			Options: RunOptions{
 				Workers: o.Workers, MaxWorkers: unbounded(o.MaxWorkers), Connections: o.Transport.Connections,

@@ -19,10 +19,10 @@ func WriteText(w io.Writer, run *Run) error {
 	s := run.Summarize()
 	title := "load test"
 	if run.Meta.Name != "" && run.Meta.Name != "run" {
-		title = "load test " + run.Meta.Name
+		title = "load test " + TerminalText(run.Meta.Name)
 	}
 	ew.printf("%s: %d requests in %s (%.1f/s), %d errors (%s)%s\n", title, s.Requests,
-		run.Meta.Measured.Round(100*time.Millisecond), s.Rate, s.Errors, fmtPercent(s.ErrorRatio), stateNote(run))
+		run.Meta.Measured.Round(100*time.Millisecond), s.Rate, s.Errors, fmtPercent(s.ErrorRatio), stateNote(run, TerminalText))
 	if run.Meta.Shape != nil {
 		ew.printf("shape: %s\n", run.Meta.Shape)
 	}
@@ -40,27 +40,34 @@ func WriteText(w io.Writer, run *Run) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	ew.printf("status codes: %s\n", fmtCounts(run.Codes, "×"))
+	ew.printf("status codes: %s\n", fmtCounts(run.Codes, "×", TerminalText))
 	if run.Errors > 0 {
-		ew.printf("errors by kind: %s; by origin: %s\n", fmtCounts(run.Kinds, " "), fmtCounts(run.Origins, " "))
+		ew.printf("errors by kind: %s; by origin: %s\n", fmtCounts(run.Kinds, " ", TerminalText), fmtCounts(run.Origins, " ", TerminalText))
 	}
 	if len(run.Rules) > 0 {
 		ew.printf("\nper rule:\n")
 		tw = tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
 		fmt.Fprintf(tw, "  RULE\tREQUESTS\tERRORS\tP50\tP90\tP95\tP99\tP99.9\n")
 		for _, r := range run.Rules {
-			fmt.Fprintf(tw, "  %s\t%d\t%s\t%s\n", r.Name, r.Requests, fmtPercent(r.ErrorRatio()), strings.Join(latencyCells(r.Latency, false), "\t"))
+			fmt.Fprintf(tw, "  %s\t%d\t%s\t%s\n", TerminalText(r.Name), r.Requests, fmtPercent(r.ErrorRatio()), strings.Join(latencyCells(r.Latency, false), "\t"))
 		}
 		if err := tw.Flush(); err != nil {
 			return err
 		}
 	}
-	if len(run.Pods) > 0 {
-		ew.printf("\nper pod (%s header):\n", orDefault(run.Meta.Options.PodHeader, DefaultPodHeader))
+	if top, other := run.TopPods(ReportPods); len(top) > 0 {
+		ew.printf("\nper pod (%s header", TerminalText(orDefault(run.Meta.Options.PodHeader, DefaultPodHeader)))
+		if other != nil {
+			ew.printf("; the %d with the most requests", len(top))
+		}
+		ew.printf("):\n")
 		tw = tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
 		fmt.Fprintf(tw, "  POD\tREQUESTS\tERRORS\tP50\tP99\n")
-		for _, p := range run.SortedPods() {
-			fmt.Fprintf(tw, "  %s\t%d\t%s\t%s\t%s\n", p.Name, p.Requests, fmtPercent(p.ErrorRatio()), fmtDuration(p.Latency.Quantile(50)), fmtDuration(p.Latency.Quantile(99)))
+		for _, p := range top {
+			fmt.Fprintf(tw, "  %s\t%d\t%s\t%s\t%s\n", TerminalText(p.Name), p.Requests, fmtPercent(p.ErrorRatio()), fmtDuration(p.Latency.Quantile(50)), fmtDuration(p.Latency.Quantile(99)))
+		}
+		if other != nil {
+			fmt.Fprintf(tw, "  (other %d pods)\t%d\t%s\t%s\t%s\n", other.Pods, other.Requests, fmtPercent(other.ErrorRatio()), fmtDuration(other.Latency.Quantile(50)), fmtDuration(other.Latency.Quantile(99)))
 		}
 		if err := tw.Flush(); err != nil {
 			return err
@@ -75,10 +82,12 @@ func WriteText(w io.Writer, run *Run) error {
 	return ew.err
 }
 
-func stateNote(run *Run) string {
+// stateNote says whether the run was cut short, its reason escaped by esc
+// for the sink it goes to.
+func stateNote(run *Run, esc func(string) string) string {
 	switch {
 	case run.Meta.Aborted != "":
-		return " — aborted: " + run.Meta.Aborted
+		return " — aborted: " + esc(run.Meta.Aborted)
 	case run.Meta.Interrupted:
 		return " — interrupted, partial results"
 	}
@@ -115,8 +124,9 @@ func latencyCells(h *Histogram, mean bool) []string {
 	return out
 }
 
-// fmtCounts lists a count map by key ("200×98, 502×2").
-func fmtCounts(m map[string]int64, sep string) string {
+// fmtCounts lists a count map by key ("200×98, 502×2"), the keys escaped
+// by esc.
+func fmtCounts(m map[string]int64, sep string, esc func(string) string) string {
 	if len(m) == 0 {
 		return "none"
 	}
@@ -131,7 +141,7 @@ func fmtCounts(m map[string]int64, sep string) string {
 		if k == "0" {
 			label = "no response"
 		}
-		parts = append(parts, label+sep+strconv.FormatInt(m[k], 10))
+		parts = append(parts, esc(label)+sep+strconv.FormatInt(m[k], 10))
 	}
 	return strings.Join(parts, ", ")
 }
@@ -141,22 +151,22 @@ func fmtCounts(m map[string]int64, sep string) string {
 func WriteMarkdown(w io.Writer, run *Run) error {
 	ew := &errWriter{w: w}
 	s := run.Summarize()
-	ew.printf("### lbctl load test%s\n\n", nameSuffix(run))
-	ew.printf("%d requests in %s (%.1f/s), %d errors (%s)%s\n\n", s.Requests, run.Meta.Measured.Round(100*time.Millisecond), s.Rate, s.Errors, fmtPercent(s.ErrorRatio), stateNote(run))
+	ew.printf("### lbctl load test%s\n\n", nameSuffix(run, markdownText))
+	ew.printf("%d requests in %s (%.1f/s), %d errors (%s)%s\n\n", s.Requests, run.Meta.Measured.Round(100*time.Millisecond), s.Rate, s.Errors, fmtPercent(s.ErrorRatio), stateNote(run, markdownText))
 	ew.printf("| | mean | p50 | p90 | p95 | p99 | p99.9 | max |\n|---|---|---|---|---|---|---|---|\n")
 	ew.printf("| latency | %s |\n", strings.Join(latencyCells(run.Latency, true), " | "))
 	ew.printf("| wait for a worker | %s |\n\n", strings.Join(latencyCells(run.Wait, true), " | "))
 	if m := missedNote(run); m != "" {
 		ew.printf("%s\n\n", m)
 	}
-	ew.printf("Status codes: %s\n\n", fmtCounts(run.Codes, " × "))
+	ew.printf("Status codes: %s\n\n", fmtCounts(run.Codes, " × ", markdownText))
 	if run.Errors > 0 {
-		ew.printf("Errors by kind: %s; by origin: %s\n\n", fmtCounts(run.Kinds, " "), fmtCounts(run.Origins, " "))
+		ew.printf("Errors by kind: %s; by origin: %s\n\n", fmtCounts(run.Kinds, " ", markdownText), fmtCounts(run.Origins, " ", markdownText))
 	}
 	if len(run.Rules) > 0 {
 		ew.printf("| rule | requests | errors | p50 | p90 | p95 | p99 | p99.9 |\n|---|---|---|---|---|---|---|---|\n")
 		for _, r := range run.Rules {
-			ew.printf("| `%s` | %d | %s | %s |\n", r.Name, r.Requests, fmtPercent(r.ErrorRatio()), strings.Join(latencyCells(r.Latency, false), " | "))
+			ew.printf("| %s | %d | %s | %s |\n", markdownCode(r.Name, true), r.Requests, fmtPercent(r.ErrorRatio()), strings.Join(latencyCells(r.Latency, false), " | "))
 		}
 		ew.printf("\n")
 	}
@@ -166,9 +176,9 @@ func WriteMarkdown(w io.Writer, run *Run) error {
 	return ew.err
 }
 
-func nameSuffix(run *Run) string {
+func nameSuffix(run *Run, esc func(string) string) string {
 	if run.Meta.Name != "" && run.Meta.Name != "run" {
-		return " — " + run.Meta.Name
+		return " — " + esc(run.Meta.Name)
 	}
 	return ""
 }
@@ -180,11 +190,11 @@ func writeVerdictTable(ew *errWriter, vs []Verdict) {
 		if !v.Passed {
 			res = "❌ failed"
 		}
-		scope := v.Scope
+		scope := markdownText(v.Scope)
 		if scope == "" {
 			scope = "all"
 		}
-		ew.printf("| `%s` | %s | %s | %s |\n", v.Threshold, scope, res, v.Value)
+		ew.printf("| %s | %s | %s | %s |\n", markdownCode(v.Threshold, true), scope, res, markdownText(v.Value))
 	}
 	ew.printf("\n")
 }
@@ -201,14 +211,9 @@ func GitHubAnnotations(vs []Verdict) []string {
 		if v.Scope != "" {
 			msg += " (rule " + v.Scope + ")"
 		}
-		out = append(out, "::error title=lbctl loadtest::"+escapeWorkflow(msg))
+		out = append(out, "::error title=lbctl loadtest::"+workflowText(msg))
 	}
 	return out
-}
-
-// escapeWorkflow escapes a workflow command's message.
-func escapeWorkflow(s string) string {
-	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A").Replace(s)
 }
 
 // WriteStepSummary writes what $GITHUB_STEP_SUMMARY gets: the run's

@@ -16,9 +16,9 @@ import (
 func WriteHTML(w io.Writer, run *Run) error {
 	s := run.Summarize()
 	d := htmlData{
-		Title:   "lbctl load test" + nameSuffix(run),
-		Summary: fmt.Sprintf("%d requests in %s (%.1f/s), %d errors (%s)%s", s.Requests, run.Meta.Measured.Round(100*time.Millisecond), s.Rate, s.Errors, fmtPercent(s.ErrorRatio), stateNote(run)),
-		Codes:   fmtCounts(run.Codes, " × "),
+		Title:   "lbctl load test" + nameSuffix(run, noEscape),
+		Summary: fmt.Sprintf("%d requests in %s (%.1f/s), %d errors (%s)%s", s.Requests, run.Meta.Measured.Round(100*time.Millisecond), s.Rate, s.Errors, fmtPercent(s.ErrorRatio), stateNote(run, noEscape)),
+		Codes:   fmtCounts(run.Codes, " × ", noEscape),
 		Latency: latencyCells(run.Latency, true),
 		Wait:    latencyCells(run.Wait, true),
 		Verdict: run.Thresholds,
@@ -36,6 +36,10 @@ func WriteHTML(w io.Writer, run *Run) error {
 	}
 	return nil
 }
+
+// noEscape leaves a value to html/template, which escapes every value it
+// writes for where it writes it.
+func noEscape(s string) string { return s }
 
 type htmlData struct {
 	Title, Summary, Shape, Codes string

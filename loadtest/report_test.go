@@ -61,3 +61,29 @@ func TestCompareRuns(t *testing.T) {
 		t.Errorf("%v\n%s", err, out.String())
 	}
 }
+
+// A comparison with no sample on a side prints no difference.
+func TestCompareWithoutSamplesOnASide(t *testing.T) {
+	a, empty := testRun(), &Run{Metrics: *NewMetrics(nil)}
+	for _, tc := range []struct {
+		a, b *Run
+		side string
+	}{{empty, a, "A"}, {a, empty, "B"}, {empty, empty, "A and B"}} {
+		c := ABCompare(tc.a, tc.b, time.Second, 100, 1)
+		if c.Unmeasured != tc.side || len(c.Diffs) != 0 {
+			t.Errorf("unmeasured %q, %d diffs; want %q and none", c.Unmeasured, len(c.Diffs), tc.side)
+		}
+		var text, md bytes.Buffer
+		if err := WriteComparisonText(&text, c, "a", "b"); err != nil {
+			t.Fatal(err)
+		}
+		if err := WriteComparisonMarkdown(&md, c, "a", "b"); err != nil {
+			t.Fatal(err)
+		}
+		for _, out := range []string{text.String(), md.String()} {
+			if strings.Contains(out, "p50") || !strings.Contains(out, "no difference: "+tc.side+" measured no latency") {
+				t.Errorf("report prints a difference, or not why there is none:\n%s", out)
+			}
+		}
+	}
+}

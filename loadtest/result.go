@@ -1,12 +1,14 @@
 package loadtest
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 )
 
@@ -170,45 +172,189 @@ func (r *Run) Save(path string) error {
 // ErrNotARun is returned for a file that is not a RUN.json.
 var ErrNotARun = errors.New("not an lbctl load-test run")
 
-// ReadRun reads a RUN.json.
+// maxCount bounds every count a RUN.json may hold (2^50, a million
+// requests a second for 35 years), so that adding the counts of merged
+// runs cannot overflow.
+const maxCount = 1 << 50
+
+// ReadRun reads a RUN.json of at most MaxRunFileBytes. Values lbctl could
+// not hold or merge (counts past 2^50 or negative, windows past
+// MaxWindows, more rules than MaxTargets or pods than MaxPods) are refused
+// before any histogram is decoded.
 func ReadRun(rd io.Reader) (*Run, error) {
-	var r Run
-	if err := json.NewDecoder(rd).Decode(&r); err != nil {
+	b, err := readLimited(rd, MaxRunFileBytes)
+	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrNotARun, err)
 	}
-	if r.Schema != Schema {
-		return nil, fmt.Errorf("%w: schema %q, want %q", ErrNotARun, r.Schema, Schema)
+	// A first pass reads the sizes only: a file of 100,000 rules is
+	// refused before 100,000 histograms are allocated.
+	var shape struct {
+		Schema  string            `json:"schema"`
+		Rules   []struct{}        `json:"rules"`
+		Pods    []struct{}        `json:"pods"`
+		Windows []struct{ T any } `json:"windows"`
+		Meta    struct {
+			Targets []struct{} `json:"targets"`
+		} `json:"meta"`
+	}
+	if err := json.Unmarshal(b, &shape); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrNotARun, err)
+	}
+	if shape.Schema != Schema {
+		return nil, fmt.Errorf("%w: schema %q, want %q", ErrNotARun, TerminalText(shape.Schema), Schema)
+	}
+	switch {
+	case len(shape.Rules) > MaxTargets:
+		return nil, fmt.Errorf("%w: %d rules, more than %d", ErrNotARun, len(shape.Rules), MaxTargets)
+	case len(shape.Meta.Targets) > MaxTargets:
+		return nil, fmt.Errorf("%w: %d targets, more than %d", ErrNotARun, len(shape.Meta.Targets), MaxTargets)
+	case len(shape.Pods) > MaxPods:
+		return nil, fmt.Errorf("%w: %d pods, more than %d", ErrNotARun, len(shape.Pods), MaxPods)
+	case len(shape.Windows) > MaxWindows:
+		return nil, fmt.Errorf("%w: %d windows, more than %d (24 h)", ErrNotARun, len(shape.Windows), MaxWindows)
+	}
+	for _, w := range shape.Windows {
+		if t, ok := w.T.(float64); ok && (t < 0 || t >= MaxWindows) {
+			return nil, fmt.Errorf("%w: a window at t=%.0f s, outside a run's 24 h (0 to %d s)", ErrNotARun, t, MaxWindows-1)
+		}
+	}
+	var r Run
+	if err := json.Unmarshal(b, &r); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrNotARun, err)
 	}
 	if r.Latency == nil || r.Service == nil || r.Wait == nil {
 		return nil, fmt.Errorf("%w: histograms missing", ErrNotARun)
 	}
 	for _, rule := range r.Rules {
+		if rule == nil {
+			return nil, fmt.Errorf("%w: a null rule", ErrNotARun)
+		}
 		if rule.Latency == nil {
 			rule.Latency = NewHistogram()
 		}
 	}
 	for _, p := range r.Pods {
+		if p == nil {
+			return nil, fmt.Errorf("%w: a null pod", ErrNotARun)
+		}
 		if p.Latency == nil {
 			p.Latency = NewSparse()
 		}
 	}
+	if o := r.OtherPods; o != nil && o.Latency == nil {
+		o.Latency = NewSparse()
+	}
 	for _, w := range r.Windows {
+		if w == nil {
+			return nil, fmt.Errorf("%w: a null window", ErrNotARun)
+		}
 		if w.Latency == nil {
 			w.Latency = NewSparse()
 		}
+	}
+	if err := r.check(); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrNotARun, err)
 	}
 	r.Summary = r.Summarize()
 	return &r, nil
 }
 
-// LoadRun reads a RUN.json file.
+// check refuses what lbctl cannot hold: counts negative or past maxCount,
+// durations negative or past MaxWindows seconds, windows outside the run.
+func (r *Run) check() error {
+	bad := func(what string, v any) error {
+		return fmt.Errorf("%s = %v: out of range", what, v)
+	}
+	counts := func(what string, c Counts) error {
+		if c.Requests < 0 || c.Requests > maxCount || c.Errors < 0 || c.Errors > c.Requests {
+			return fmt.Errorf("%s: requests = %d, errors = %d: out of range", what, c.Requests, c.Errors)
+		}
+		for _, m := range []map[string]int64{c.Codes, c.Kinds, c.Origins} {
+			for k, v := range m {
+				if v < 0 || v > maxCount {
+					return bad(what+" count "+strconvQuote(k), v)
+				}
+			}
+		}
+		return nil
+	}
+	if err := counts("run", r.Counts); err != nil {
+		return err
+	}
+	if r.BytesOut < 0 {
+		return bad("bytesOut", r.BytesOut)
+	}
+	m := r.Meta
+	const maxSpan = MaxWindows * time.Second
+	if m.Measured < 0 || m.Measured > maxSpan {
+		return bad("measuredNs", int64(m.Measured))
+	}
+	if m.Options.Timeout < 0 || m.Options.DNSTTL < 0 {
+		return bad("options", fmt.Sprintf("timeoutNs %d, dnsTTLNs %d", m.Options.Timeout, m.Options.DNSTTL))
+	}
+	for _, n := range []struct {
+		what string
+		v    int64
+	}{{"warmupRequests", m.Warmup}, {"canceledRequests", m.Canceled}, {"missedSends", m.Missed}, {"merged", int64(m.Merged)}} {
+		if n.v < 0 {
+			return bad(n.what, n.v)
+		}
+	}
+	for _, rule := range r.Rules {
+		if err := counts("rule "+strconvQuote(rule.Name), rule.Counts); err != nil {
+			return err
+		}
+	}
+	for _, p := range r.Pods {
+		if err := counts("pod "+strconvQuote(p.Name), p.Counts); err != nil {
+			return err
+		}
+	}
+	if o := r.OtherPods; o != nil {
+		if err := counts("otherPods", o.Counts); err != nil {
+			return err
+		}
+		if o.Pods < 0 || o.Pods > maxCount {
+			return bad("otherPods.pods", o.Pods)
+		}
+	}
+	for _, w := range r.Windows {
+		if w.T < 0 || w.T >= MaxWindows {
+			return bad("window t", w.T)
+		}
+		if w.Requests < 0 || w.Requests > maxCount || w.Errors < 0 || w.Errors > w.Requests {
+			return fmt.Errorf("window t=%d: requests = %d, errors = %d: out of range", w.T, w.Requests, w.Errors)
+		}
+	}
+	if s := m.Shape; s != nil {
+		if len(s.Stages) > maxStages || s.Warmup < 0 || s.Max < 0 {
+			return fmt.Errorf("shape: out of range")
+		}
+		for _, st := range s.Stages {
+			if st.Duration < 0 || st.From < 0 || st.To < 0 || st.From > maxRate || st.To > maxRate {
+				return fmt.Errorf("shape: a stage out of range")
+			}
+		}
+	}
+	return nil
+}
+
+// Bounds of a saved shape: stages and rates a run could have had.
+const (
+	maxStages = 10000
+	maxRate   = 1e18
+)
+
+func strconvQuote(s string) string { return strconv.Quote(TerminalText(s)) }
+
+// LoadRun reads a RUN.json file: a regular file of at most
+// MaxRunFileBytes.
 func LoadRun(path string) (*Run, error) {
-	f, err := os.Open(path)
+	b, err := ReadFile(path, MaxRunFileBytes)
 	if err != nil {
 		return nil, fmt.Errorf("read run: %w", err)
 	}
-	defer f.Close()
-	r, err := ReadRun(f)
+	r, err := ReadRun(bytes.NewReader(b))
 	if err != nil {
 		return nil, fmt.Errorf("read run %s: %w", path, err)
 	}
@@ -229,6 +375,17 @@ func MergeRuns(runs ...*Run) (*Run, error) {
 			out.Meta.Started = r.Meta.Started
 		}
 	}
+	// The merged windows must fit in MaxWindows: a run that started too
+	// long after the first is not part of the same test.
+	for _, r := range runs {
+		end := r.Meta.Measured
+		for _, w := range r.Windows {
+			end = max(end, time.Duration(w.T+1)*time.Second)
+		}
+		if span := r.Meta.Started.Sub(out.Meta.Started); span < 0 || span > MaxWindows*time.Second-end {
+			return nil, fmt.Errorf("merge: run %s started %s after the first and lasted %s: not one test (a merged run spans at most 24 h)", TerminalText(r.Meta.Name), span.Round(time.Second), end)
+		}
+	}
 	for _, r := range runs {
 		shift := int(r.Meta.Started.Sub(out.Meta.Started).Round(time.Second) / time.Second)
 		out.Metrics.Merge(&r.Metrics, shift)
@@ -241,6 +398,9 @@ func MergeRuns(runs ...*Run) (*Run, error) {
 			out.Meta.Aborted = r.Meta.Aborted
 		}
 		out.Meta.Merged += max(r.Meta.Merged, 1)
+	}
+	if err := out.check(); err != nil {
+		return nil, fmt.Errorf("merge: %w", err)
 	}
 	out.Summary = out.Summarize()
 	return out, nil

@@ -1,16 +1,13 @@
 package loadtest
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 
-	vegeta "github.com/tsenart/vegeta/v12/lib"
 	"golang.org/x/net/http/httpguts"
 )
 
@@ -54,7 +51,12 @@ func ParseHeaders(lines []string) (http.Header, error) {
 		k, v, ok := strings.Cut(l, ":")
 		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
 		if !ok || !httpguts.ValidHeaderFieldName(k) || !httpguts.ValidHeaderFieldValue(v) {
-			return nil, fmt.Errorf("header %q: want \"Name: value\"", l)
+			// The value may be a credential: only the name is shown.
+			shown := k
+			if !ok {
+				shown = "…"
+			}
+			return nil, fmt.Errorf("header %q: want \"Name: value\" (a valid name, and no CR, LF or control byte in the value)", shown)
 		}
 		h.Add(k, v)
 	}
@@ -106,45 +108,6 @@ func checkURL(raw string) (string, error) {
 		u.Path = "/"
 	}
 	return u.String(), nil
-}
-
-// ReadTargets reads targets in one of vegeta's formats ("http": METHOD URL
-// lines with headers and @body files; "json": one object per line), at
-// most limit of them (0: 100,000). o's header and body are the defaults
-// vegeta applies.
-func ReadTargets(r io.Reader, format string, o RequestOptions, limit int) ([]Target, error) {
-	if limit <= 0 {
-		limit = 100000
-	}
-	var tr vegeta.Targeter
-	switch format {
-	case "", vegeta.HTTPTargetFormat:
-		tr = vegeta.NewHTTPTargeter(bufio.NewReader(r), o.Body, o.Header)
-	case vegeta.JSONTargetFormat:
-		tr = vegeta.NewJSONTargeter(bufio.NewReader(r), o.Body, o.Header)
-	default:
-		return nil, fmt.Errorf("target format %q: want http or json", format)
-	}
-	var out []Target
-	for len(out) < limit {
-		var vt vegeta.Target
-		err := tr.Decode(&vt)
-		if errors.Is(err, vegeta.ErrNoTargets) {
-			break
-		}
-		if err != nil {
-			return nil, fmt.Errorf("target %d: %w", len(out)+1, err)
-		}
-		u, err := checkURL(vt.URL)
-		if err != nil {
-			return nil, fmt.Errorf("target %d: %w", len(out)+1, err)
-		}
-		out = append(out, Target{Name: vt.Method + " " + u, Method: vt.Method, URL: u, Header: vt.Header, Body: vt.Body})
-	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("target file: %w", ErrNoTargets)
-	}
-	return out, nil
 }
 
 // ParseMix parses --mix PATTERN=WEIGHT entries.

@@ -60,15 +60,15 @@ func TestTargetsFromURLsFilesAndMix(t *testing.T) {
 		t.Error("ftp accepted")
 	}
 	file := "GET http://a.example.com/x\nX-Team: a\n\nPOST http://a.example.com/y\n"
-	ft, err := ReadTargets(strings.NewReader(file), "http", RequestOptions{}, 0)
+	ft, err := ReadTargets(strings.NewReader(file), TargetFile{Format: FormatHTTP})
 	if err != nil || len(ft) != 2 || ft[0].Header.Get("X-Team") != "a" || ft[1].Name != "POST http://a.example.com/y" {
 		t.Errorf("http format: %+v %v", ft, err)
 	}
-	jt, err := ReadTargets(strings.NewReader(`{"method":"GET","url":"http://j.example.com/"}`+"\n"), "json", RequestOptions{}, 0)
+	jt, err := ReadTargets(strings.NewReader(`{"method":"GET","url":"http://j.example.com/"}`+"\n"), TargetFile{Format: FormatJSON})
 	if err != nil || len(jt) != 1 {
 		t.Errorf("json format: %+v %v", jt, err)
 	}
-	if _, err := ReadTargets(strings.NewReader(""), "http", RequestOptions{}, 0); err == nil {
+	if _, err := ReadTargets(strings.NewReader(""), TargetFile{}); err == nil {
 		t.Error("empty file accepted")
 	}
 	mix, _ := ParseMix([]string{"api=3", "https://b.example.com/=0"})

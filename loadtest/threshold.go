@@ -246,12 +246,12 @@ func (v Verdict) String() string {
 	}
 	scope := ""
 	if v.Scope != "" {
-		scope = " [" + v.Scope + "]"
+		scope = " [" + TerminalText(v.Scope) + "]"
 	}
 	if v.Builtin {
 		scope += " (built in)"
 	}
-	return fmt.Sprintf("%s %s%s: %s", state, v.Threshold, scope, v.Value)
+	return fmt.Sprintf("%s %s%s: %s", state, TerminalText(v.Threshold), scope, TerminalText(v.Value))
 }
 
 // Evaluate judges the thresholds on a run. It returns the verdicts and

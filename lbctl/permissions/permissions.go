@@ -242,6 +242,10 @@ func Sources() []Source {
 			{"batch", "jobs", "create"}, list("", "pods"), watch("", "pods"),
 		}},
 		{Func: "loadtest/distributed.(collector).log", Commands: []Command{Loadtest}, Feature: FeatureWorkers, Kube: []KubeRule{get("", "pods/log")}},
+		// The targets' secret headers (Authorization, …) reach the workers
+		// through a Secret the run makes and deletes; lbctl never reads one.
+		{Func: "loadtest/distributed.createSecret", Commands: []Command{Loadtest}, Feature: FeatureWorkers, Kube: []KubeRule{{"", "secrets", "create"}}},
+		{Func: "loadtest/distributed.deleteSecret", Commands: []Command{Loadtest}, Feature: FeatureWorkers, Kube: []KubeRule{{"", "secrets", "delete"}}},
 		{Func: "loadtest/distributed.deleteJob", Commands: []Command{Loadtest}, Feature: FeatureWorkers, Kube: []KubeRule{
 			{"batch", "jobs", "delete"}, {"", "pods", "deletecollection"},
 		}},

@@ -113,3 +113,38 @@ func TestRunDeletesTheJobOnInterrupt(t *testing.T) {
 		t.Fatalf("the Job was left behind: %v", err)
 	}
 }
+
+// With secret headers, Run makes the Secret the pods read, owned by the
+// Job, and deletes it when it returns.
+func TestRunMakesAndDeletesTheSecret(t *testing.T) {
+	kc := client(t)
+	o := testJob("lbctl-loadtest-secret", 2)
+	o.Secret = o.Name
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	seen := make(chan *corev1.Secret, 1)
+	go func() {
+		for ctx.Err() == nil {
+			if s, err := kc.CoreV1().Secrets("default").Get(ctx, o.Name, metav1.GetOptions{}); err == nil {
+				seen <- s
+				return
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}()
+	_, err := Run(ctx, kc, RunOptions{Job: o, StartAt: time.Now().Add(time.Second), Late: time.Second, Within: time.Minute, SecretData: []byte(`{"0":{"Authorization":["Bearer x"]}}`)})
+	if !errors.Is(err, ErrWorkers) {
+		t.Fatalf("want the start-barrier error (nothing runs pods here), got %v", err)
+	}
+	select {
+	case s := <-seen:
+		if string(s.Data[SecretKey]) != `{"0":{"Authorization":["Bearer x"]}}` || len(s.OwnerReferences) != 1 || s.OwnerReferences[0].Kind != "Job" || s.OwnerReferences[0].Name != o.Name {
+			t.Errorf("secret %+v", s)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the Secret was never made")
+	}
+	if _, err := kc.CoreV1().Secrets("default").Get(context.Background(), o.Name, metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+		t.Fatalf("the Secret was left behind: %v", err)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -32,8 +33,12 @@ type RunOptions struct {
 	// Within is how long after StartAt the workers have to finish.
 	Within time.Duration
 	// Keep leaves the finished Job to its TTL instead of deleting it once
-	// the results are in.
+	// the results are in (its Secret is deleted all the same).
 	Keep bool
+	// SecretData is the targets' secret headers (Spec.SecretData): when
+	// set, Run creates the Secret Job.Secret names, owned by the Job, and
+	// deletes it when it returns.
+	SecretData []byte
 	// Logf reports progress (nil: quiet).
 	Logf func(format string, args ...any)
 }
@@ -60,13 +65,34 @@ func Run(ctx context.Context, kc kubernetes.Interface, o RunOptions) (runs []*lo
 		return nil, err
 	}
 	ns, name := o.Job.Namespace, o.Job.Name
-	if _, err := kc.BatchV1().Jobs(ns).Create(ctx, job, metav1.CreateOptions{FieldManager: "lbctl"}); err != nil {
+	if len(o.SecretData) > 0 && o.Job.Secret == "" {
+		return nil, errors.New("the targets' secret headers need a Secret: set JobOptions.Secret")
+	}
+	created, err := kc.BatchV1().Jobs(ns).Create(ctx, job, metav1.CreateOptions{FieldManager: "lbctl"})
+	if err != nil {
 		if ctx.Err() != nil {
 			// Interrupted while the API server may have made it anyway.
 			_ = deleteJob(kc, ns, name)
 			return nil, fmt.Errorf("%w: before the workers started", loadtest.ErrInterrupted)
 		}
 		return nil, fmt.Errorf("create Job %s/%s: %w", ns, name, err)
+	}
+	if len(o.SecretData) > 0 {
+		// Made after the Job, so the Job owns it and the garbage collector
+		// deletes it with the Job whatever happens to this process; the
+		// pods wait for it to exist.
+		defer func() {
+			if derr := deleteSecret(kc, ns, o.Job.Secret); derr != nil {
+				logf("could not delete Secret %s/%s: %v (it goes with Job %s)", ns, o.Job.Secret, derr, name)
+			}
+		}()
+		if err := createSecret(ctx, kc, created, o.Job.Secret, o.SecretData); err != nil {
+			_ = deleteJob(kc, ns, name)
+			if ctx.Err() != nil {
+				return nil, fmt.Errorf("%w: before the workers started", loadtest.ErrInterrupted)
+			}
+			return nil, err
+		}
 	}
 	logf("created Job %s/%s: %d workers from %s, starting at %s", ns, name, o.Job.Workers, o.Job.Image, o.StartAt.Format("15:04:05"))
 	defer func() {
@@ -276,6 +302,34 @@ func podReason(p *corev1.Pod) string {
 		}
 	}
 	return ""
+}
+
+// createSecret creates the Secret of the targets' secret headers, owned by
+// the Job.
+func createSecret(ctx context.Context, kc kubernetes.Interface, job *batchv1.Job, name string, data []byte) error {
+	sec := &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{
+			Name: name, Namespace: job.Namespace, Labels: map[string]string{LabelRun: job.Name},
+			OwnerReferences: []metav1.OwnerReference{{APIVersion: "batch/v1", Kind: "Job", Name: job.Name, UID: job.UID}},
+		},
+		Type:      corev1.SecretTypeOpaque,
+		Immutable: ptr(true),
+		Data:      map[string][]byte{SecretKey: data},
+	}
+	if _, err := kc.CoreV1().Secrets(job.Namespace).Create(ctx, sec, metav1.CreateOptions{FieldManager: "lbctl"}); err != nil {
+		return fmt.Errorf("create Secret %s/%s (the targets' secret headers): %w", job.Namespace, name, err)
+	}
+	return nil
+}
+
+// deleteSecret deletes the run's Secret once the workers are done with it.
+func deleteSecret(kc kubernetes.Interface, ns, name string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := kc.CoreV1().Secrets(ns).Delete(ctx, name, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
+		return err
+	}
+	return nil
 }
 
 // deleteJob deletes the Job and its pods (the garbage collector would, but

@@ -16,6 +16,11 @@ import (
 const (
 	// EnvSpec holds the JSON spec.
 	EnvSpec = "LBCTL_WORKER_SPEC"
+	// EnvSecrets holds the targets' secret headers, from the run's Secret
+	// (SecretKey), when they have any.
+	EnvSecrets = "LBCTL_WORKER_SECRETS"
+	// SecretKey is the key of the run's Secret that holds them.
+	SecretKey = "headers"
 	// EnvIndex is the Job's completion index, set by the Job controller.
 	EnvIndex = "JOB_COMPLETION_INDEX"
 )
@@ -47,6 +52,9 @@ type JobOptions struct {
 	Workers int
 	// Spec is the encoded spec (Spec.Encode).
 	Spec string
+	// Secret names the Secret whose SecretKey the workers read into
+	// EnvSecrets ("" when the targets have no secret header).
+	Secret string
 	// Requests and Limits of each worker ("" to leave out).
 	CPURequest, CPULimit, MemoryRequest, MemoryLimit string
 	// TTL deletes the finished Job and its pods after this long.
@@ -92,6 +100,12 @@ func Job(o JobOptions) (*batchv1.Job, error) {
 	n := int32(o.Workers)
 	indexed := batchv1.IndexedCompletion
 	ttl := int32(o.TTL / time.Second)
+	env := []corev1.EnvVar{{Name: EnvSpec, Value: o.Spec}}
+	if o.Secret != "" {
+		env = append(env, corev1.EnvVar{Name: EnvSecrets, ValueFrom: &corev1.EnvVarSource{
+			SecretKeyRef: &corev1.SecretKeySelector{LocalObjectReference: corev1.LocalObjectReference{Name: o.Secret}, Key: SecretKey},
+		}})
+	}
 	job := &batchv1.Job{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "batch/v1", Kind: "Job"},
 		ObjectMeta: metav1.ObjectMeta{Name: o.Name, Namespace: o.Namespace, Labels: labels},
@@ -118,7 +132,7 @@ func Job(o JobOptions) (*batchv1.Job, error) {
 						ImagePullPolicy: o.PullPolicy,
 						Command:         cmd,
 						// Go sizes its scheduler to the container's CPU limit itself.
-						Env:       []corev1.EnvVar{{Name: EnvSpec, Value: o.Spec}},
+						Env:       env,
 						Resources: res,
 						SecurityContext: &corev1.SecurityContext{
 							ReadOnlyRootFilesystem:   ptr(true),

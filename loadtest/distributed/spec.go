@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net"
+	"net/http"
 	"time"
 
 	"github.com/lbctl/lbctl/loadtest"
@@ -31,20 +32,28 @@ type Spec struct {
 	// Shape is one worker's share of the load.
 	Shape  *loadtest.Shape `json:"shape"`
 	Engine Engine          `json:"engine"`
+
+	// secrets are the targets' secret headers (loadtest.SecretHeaders),
+	// by target index: kept out of the spec, which the Job's pod template
+	// carries in clear, they reach the workers through a Secret
+	// (SecretData, AddSecrets).
+	secrets map[int]http.Header
 }
 
 // Engine are the engine settings workers use (those of loadtest.Options
 // that are data, not functions).
 type Engine struct {
-	Workers      uint64                    `json:"workers"`
-	MaxWorkers   uint64                    `json:"maxWorkers"`
-	Transport    loadtest.TransportOptions `json:"transport"`
-	Redirects    int                       `json:"redirects"`
-	Resolve      []loadtest.ResolveEntry   `json:"resolve,omitempty"`
-	DNSTTL       time.Duration             `json:"dnsTTLNs"`
-	PodHeader    string                    `json:"podHeader"`
-	CoarsePacing bool                      `json:"coarsePacing,omitempty"`
-	Version      string                    `json:"version,omitempty"`
+	Workers    uint64                    `json:"workers"`
+	MaxWorkers uint64                    `json:"maxWorkers"`
+	Transport  loadtest.TransportOptions `json:"transport"`
+	Redirects  int                       `json:"redirects"`
+	Resolve    []loadtest.ResolveEntry   `json:"resolve,omitempty"`
+	DNSTTL     time.Duration             `json:"dnsTTLNs"`
+	PodHeader  string                    `json:"podHeader"`
+	// SecretHeaders are the extra secret header names (--secret-header).
+	SecretHeaders []string `json:"secretHeaders,omitempty"`
+	CoarsePacing  bool     `json:"coarsePacing,omitempty"`
+	Version       string   `json:"version,omitempty"`
 }
 
 // maxSpecBytes bounds the spec, which travels in the pod template's
@@ -61,14 +70,45 @@ func NewSpec(o loadtest.Options, n int, startAt time.Time, late time.Duration) (
 	if o.Shape == nil {
 		return nil, fmt.Errorf("no load shape")
 	}
+	sh, err := loadtest.NewSecretHeaders(o.SecretHeaders)
+	if err != nil {
+		return nil, err
+	}
 	e := Engine{
 		Workers: o.Workers, MaxWorkers: o.MaxWorkers, Transport: o.Transport, Redirects: o.Redirects,
-		Resolve: o.Resolve, DNSTTL: o.DNSTTL, PodHeader: o.PodHeader, CoarsePacing: o.CoarsePacing, Version: o.Version,
+		Resolve: o.Resolve, DNSTTL: o.DNSTTL, PodHeader: o.PodHeader, SecretHeaders: o.SecretHeaders,
+		CoarsePacing: o.CoarsePacing, Version: o.Version,
 	}
 	if e.MaxWorkers > 0 {
 		e.MaxWorkers = max(1, (e.MaxWorkers+uint64(n)-1)/uint64(n))
 	}
-	return &Spec{Workers: n, StartAt: startAt.UTC(), Late: late, Targets: o.Targets, Shape: Share(o.Shape, n), Engine: e}, nil
+	targets, secrets := sh.Split(o.Targets)
+	return &Spec{Workers: n, StartAt: startAt.UTC(), Late: late, Targets: targets, Shape: Share(o.Shape, n), Engine: e, secrets: secrets}, nil
+}
+
+// SecretData is what the run's Secret holds: the targets' secret headers
+// as JSON (nil when there is none, and no Secret is needed).
+func (s *Spec) SecretData() ([]byte, error) {
+	if len(s.secrets) == 0 {
+		return nil, nil
+	}
+	return json.Marshal(s.secrets)
+}
+
+// AddSecrets adds back to the spec's targets the secret headers a worker
+// finds in its environment (EnvSecrets: SecretData, from the Secret).
+func (s *Spec) AddSecrets(data string) error {
+	if data == "" {
+		return nil
+	}
+	var secrets map[int]http.Header
+	if err := json.Unmarshal([]byte(data), &secrets); err != nil {
+		return fmt.Errorf("%s: %w", EnvSecrets, err)
+	}
+	if err := loadtest.JoinSecrets(s.Targets, secrets); err != nil {
+		return fmt.Errorf("%s: %w", EnvSecrets, err)
+	}
+	return nil
 }
 
 // Share is one of n equal shares of a shape: every stage's rate divided by
@@ -114,6 +154,6 @@ func (s *Spec) Options() loadtest.Options {
 	return loadtest.Options{
 		Targets: s.Targets, Shape: s.Shape, Workers: e.Workers, MaxWorkers: e.MaxWorkers, Transport: e.Transport,
 		Redirects: e.Redirects, Resolve: e.Resolve, Lookup: (&net.Resolver{}).LookupHost, DNSTTL: e.DNSTTL,
-		PodHeader: e.PodHeader, CoarsePacing: e.CoarsePacing, Version: e.Version,
+		PodHeader: e.PodHeader, SecretHeaders: e.SecretHeaders, CoarsePacing: e.CoarsePacing, Version: e.Version,
 	}
 }

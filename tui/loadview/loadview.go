@@ -243,7 +243,7 @@ func (m Model) rateLines() int {
 func (m *Model) setRows() {
 	rows := make([]table.Row, 0, len(m.last.Rules))
 	for i, r := range m.last.Rules {
-		name := r.Name
+		name := loadtest.TerminalText(r.Name)
 		if r.Set != "" {
 			name = r.Set + ": " + name
 		}
@@ -411,7 +411,7 @@ func (m Model) renderRates(b *strings.Builder, h int) {
 // error style; the sign says it without colour. Before both sides have
 // measured requests there is nothing to subtract.
 func abLine(c *loadtest.Comparison, interval bool) string {
-	if c == nil || c.ARequests == 0 || c.BRequests == 0 {
+	if c == nil || c.ARequests == 0 || c.BRequests == 0 || c.Unmeasured != "" {
 		return styleDim.Render("after the first measured requests of both sides")
 	}
 	var parts []string
