@@ -228,7 +228,7 @@ func (f *loadFlags) options(r *Root) (loadtest.Options, error) {
 			Insecure: f.insecure, Timeout: f.timeout.d, StdTransport: f.stdClient,
 		},
 		Redirects: f.redirects, Resolve: entries, Lookup: (&net.Resolver{}).LookupHost, DNSTTL: f.dnsTTL,
-		PodHeader: f.podHeader, SecretHeaders: f.secretHdrs, Version: buildinfo.Version, CoarsePacing: !f.precise,
+		PodHeader: f.podHeader, SecretHeaders: f.secretHdrs, Version: buildinfo.Get().Version, CoarsePacing: !f.precise,
 	}, nil
 }
 

@@ -30,7 +30,7 @@ type distFlags struct {
 
 // defaultImage is lbctl's image of this build's version.
 func defaultImage() string {
-	v := buildinfo.Version
+	v := buildinfo.Get().Version
 	if v == "" || v == "dev" {
 		v = "latest"
 	}
