@@ -35,13 +35,17 @@ vet:
 	$(GO) vet ./...
 
 FUZZTIME ?= 10s
-FUZZ_LOADTEST := FuzzParseThreshold FuzzReadTargetsHTTP FuzzReadTargetsJSON FuzzReadRun FuzzMergeRuns
+# package:target, for the parsers of what users and servers hand lbctl
+FUZZ_TARGETS := ./loadtest:FuzzParseThreshold ./loadtest:FuzzReadTargetsHTTP ./loadtest:FuzzReadTargetsJSON \
+	./loadtest:FuzzReadRun ./loadtest:FuzzMergeRuns ./lbctl/kube:FuzzReadManifests ./migrate/plan:FuzzReadDir \
+	./migrate/plan:FuzzWriteYAML ./migrate/plan:FuzzPlanFiles ./tui/healthview:FuzzParseKeyMap
 
-## fuzz: run each fuzz target of the load test's parsers (thresholds, target files, RUN.json, merge) for FUZZTIME (10s) each; a crasher lands in loadtest/testdata/fuzz
+## fuzz: run each fuzz target (thresholds, target files, RUN.json and merge, manifests, plan.json and its directory, the YAML writer's round trip, the keymap) for FUZZTIME (10s) each; a crasher lands in the package's testdata/fuzz
 fuzz:
-	@for f in $(FUZZ_LOADTEST); do \
-		echo "fuzz $$f ($(FUZZTIME))"; \
-		$(GO) test ./loadtest/ -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) || exit 1; \
+	@for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; f=$${t##*:}; \
+		echo "fuzz $$pkg $$f ($(FUZZTIME))"; \
+		$(GO) test $$pkg -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) || exit 1; \
 	done
 
 lint: $(STATICCHECK)

@@ -189,3 +189,27 @@ func sanitizeName(s string) string {
 	}
 	return b.String()
 }
+
+// LoadBalancerNameProblem says why ELBv2 would refuse name for an ALB
+// (CreateLoadBalancer: at most 32 characters, only ASCII letters, digits and
+// hyphens, no hyphen first or last, not starting with "internal-"), or ""
+// when it would take it. The controller builds its model with any name;
+// the refusal comes when it deploys, and the group is never reconciled.
+func LoadBalancerNameProblem(name string) string {
+	switch {
+	case name == "":
+		return "it is empty"
+	case len(name) > MaxLoadBalancerNameLength:
+		return fmt.Sprintf("it has %d characters, over %d", len(name), MaxLoadBalancerNameLength)
+	case strings.HasPrefix(name, "-") || strings.HasSuffix(name, "-"):
+		return "it begins or ends with a hyphen"
+	case strings.HasPrefix(name, "internal-"):
+		return `it begins with "internal-"`
+	}
+	for _, r := range name {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-') {
+			return fmt.Sprintf("it holds %q: only letters, digits and hyphens are allowed", r)
+		}
+	}
+	return ""
+}

@@ -3,6 +3,7 @@ package lbc
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -233,5 +234,17 @@ func TestStackLabelsAndResourceTags(t *testing.T) {
 				t.Errorf("map (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+func TestLoadBalancerNameProblem(t *testing.T) {
+	for name, bad := range map[string]bool{
+		"shop-public": false, "A1-b2": false, strings.Repeat("a", 32): false,
+		"": true, strings.Repeat("a", 33): true, "-shop": true, "shop-": true, "internal-shop": true,
+		"shop_public": true, "shop.public": true, "shöp": true,
+	} {
+		if got := LoadBalancerNameProblem(name) != ""; got != bad {
+			t.Errorf("LoadBalancerNameProblem(%q) = %q, want a problem: %v", name, LoadBalancerNameProblem(name), bad)
+		}
 	}
 }

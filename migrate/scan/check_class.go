@@ -151,6 +151,13 @@ func checkAnnotations(t *topology.Topology, _ Options) []Finding {
 			out = append(out, Finding{Severity: sev, Code: CodeAnnotationInvalid, Objects: refs(in.Ref()), Message: msg,
 				Remedy: fmt.Sprintf("write %s as %s", ae.Annotation, ae.Expected)})
 		}
+		if name, ok := in.Config.Exclusive[lbc.SuffixLoadBalancerName]; ok && len(name) <= lbc.MaxLoadBalancerNameLength {
+			if why := lbc.LoadBalancerNameProblem(name); why != "" {
+				out = append(out, Finding{Severity: Error, Code: CodeAnnotationInvalid, Objects: refs(in.Ref()),
+					Message: fmt.Sprintf("Ingress %s: load-balancer-name %q is one AWS refuses (%s): creating the ALB fails and the controller never reconciles the group", in.Key(), name, why),
+					Remedy:  "name the ALB with at most 32 letters, digits and hyphens, no hyphen first or last, not starting with internal-"})
+			}
+		}
 		for _, b := range in.Backends {
 			if b.Err != nil {
 				out = append(out, Finding{Severity: Error, Code: CodeServiceMissing, Objects: refs(in.Ref(), b.ServiceRef()),

@@ -130,3 +130,36 @@ spec:
 		t.Error("no finding names EKS Auto Mode for an Ingress of its class")
 	}
 }
+
+func TestLoadBalancerNameAWSRefuses(t *testing.T) {
+	const manifests = `apiVersion: networking.k8s.io/v1
+kind: IngressClass
+metadata: {name: alb}
+spec: {controller: ingress.k8s.aws/alb}
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  namespace: shop
+  name: web
+  annotations: {alb.ingress.kubernetes.io/load-balancer-name: shop_public}
+spec:
+  ingressClassName: alb
+  rules: [{host: web.example.com, http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}]}}]
+`
+	objs, err := kube.ReadManifests(kube.Manifests{Files: []string{"-"}, Stdin: strings.NewReader(manifests)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := lbc.DefaultDefaults()
+	d.ClusterName = "prod"
+	var found bool
+	for _, f := range scan.Findings(topology.Build(objs, nil, topology.Options{Defaults: d}), scan.Options{}) {
+		if f.Code == scan.CodeAnnotationInvalid && f.Severity == scan.Error && strings.Contains(f.Message, `"shop_public" is one AWS refuses`) {
+			found = true
+		}
+	}
+	if !found {
+		t.Error("no finding for a load-balancer-name AWS refuses")
+	}
+}
