@@ -2,15 +2,18 @@ package kube
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"maps"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"al.essio.dev/pkg/shellescape"
 	"golang.org/x/text/encoding/unicode"
@@ -136,6 +139,29 @@ type input struct {
 // patterns, stdin for "-", or the kustomization built over a bounded file
 // system. A path named twice is read once. http(s) URLs are left to the
 // resource builder, which fetches them as kubectl does.
+// URLTimeout bounds fetching a manifest named by URL.
+const URLTimeout = 30 * time.Second
+
+// fetchManifest reads a manifest named by an http(s) URL, as kubectl -f
+// does, under the same size limit as a file.
+func fetchManifest(u string) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), URLTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", u, err)
+	}
+	resp, err := (&http.Client{}).Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("cannot fetch %s: %w", u, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("cannot fetch %s: %s", u, resp.Status)
+	}
+	return userfile.ReadAll(resp.Body, u, userfile.ManifestLimit)
+}
+
 func readInputs(m Manifests) (inputs []input, urls []string, err error) {
 	if m.Kustomize != "" {
 		data, err := buildKustomization(m.Kustomize)
@@ -172,7 +198,17 @@ func readInputs(m Manifests) (inputs []input, urls []string, err error) {
 			}
 			continue
 		case strings.HasPrefix(p, "http://") || strings.HasPrefix(p, "https://"):
-			urls = append(urls, p)
+			if read[p] {
+				continue
+			}
+			read[p] = true
+			data, err := fetchManifest(p)
+			if err != nil {
+				return nil, nil, err
+			}
+			if err := add(p, data); err != nil {
+				return nil, nil, err
+			}
 			continue
 		}
 		matches := []string{p}
