@@ -384,18 +384,27 @@ func (e *Executor) runStep(ctx context.Context, i int) error {
 		err = e.deleteStep(ctx, i, s)
 	case plan.OpRestart:
 		err = e.restartStep(ctx, i, s)
-	case plan.OpWaitHealthy:
-		err = e.waitHealthyStep(ctx, s.step)
+	case plan.OpWaitHealthy, plan.OpVerifyGone, plan.OpVerifyMoved:
+		if e.o.DryRun {
+			// Nothing was persisted, so there is nothing to wait for: say
+			// what the step would wait for and go on.
+			e.emit(Event{Type: EventWait, Phase: s.name, Step: i, Op: s.step.Op, Message: "dry run: would wait for " + waitWhat(s.step) + " (skipped)"})
+			break
+		}
+		switch s.step.Op {
+		case plan.OpWaitHealthy:
+			err = e.waitHealthyStep(ctx, s.step)
+		case plan.OpVerifyGone:
+			err = e.verifyGone(ctx, s.step.Objects)
+		default:
+			err = e.verifyMoved(ctx, s.step)
+		}
 	case plan.OpManual:
 		if !e.o.ManualDone {
 			err = exitcode.New(exitcode.CheckFailed, "step needs a change lbctl cannot make: "+s.step.Action,
 				"make it, then: "+buildinfo.Command()+" migrate resume --manual-done", nil)
 		}
 		e.o.ManualDone = false
-	case plan.OpVerifyGone:
-		err = e.verifyGone(ctx, s.step.Objects)
-	case plan.OpVerifyMoved:
-		err = e.verifyMoved(ctx, s.step)
 	default:
 		err = exitcode.New(exitcode.Usage, fmt.Sprintf("step %d has unknown op %q", i, s.step.Op), "make the plan again with this lbctl", nil)
 	}
@@ -406,6 +415,18 @@ func (e *Executor) runStep(ctx context.Context, i int) error {
 	rec.State, rec.End = StepDone, &end
 	e.emit(Event{Type: EventStepDone, Phase: s.name, Step: i, Op: s.step.Op, Message: s.step.Action})
 	return e.save(ctx)
+}
+
+// waitWhat words what a waiting step waits for.
+func waitWhat(st plan.Step) string {
+	if st.WaitFor != "" {
+		return st.WaitFor
+	}
+	var objs []string
+	for _, o := range st.Objects {
+		objs = append(objs, o.String())
+	}
+	return st.Action + " (" + strings.Join(objs, ", ") + ")"
 }
 
 func (e *Executor) check(st plan.Step) error {

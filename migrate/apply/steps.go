@@ -152,7 +152,11 @@ func (e *Executor) write(ctx context.Context, step int, u *unstructured.Unstruct
 		return err
 	}
 	w.Done = true
-	e.emit(Event{Type: EventWrite, Phase: e.steps[step].name, Step: step, Op: plan.OpApply, Object: r.String(), Message: "applied " + r.String()})
+	msg := "applied " + r.String()
+	if e.o.DryRun {
+		msg = "dry run: the API server accepts applying " + r.String() + " (nothing persisted)"
+	}
+	e.emit(Event{Type: EventWrite, Phase: e.steps[step].name, Step: step, Op: plan.OpApply, Object: r.String(), Message: msg})
 	return e.save(ctx)
 }
 
