@@ -182,7 +182,8 @@ func TestMigrateDryRunAndReviewPoints(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("dry run: exit %d\n%s", code, stderr)
 	}
-	if !strings.Contains(out, "applied Ingress team-a/cart-ip") || !strings.Contains(out, "nothing was persisted") {
+	if !strings.Contains(out, "dry run: the API server accepts applying Ingress team-a/cart-ip") || !strings.Contains(out, "nothing was persisted") ||
+		strings.Contains(out, "applied Ingress") {
 		t.Errorf("dry run output:\n%s", out)
 	}
 	if _, err := sb.Kube.NetworkingV1().Ingresses("team-a").Get(ctx, "cart-ip", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
