@@ -417,6 +417,14 @@ func TestHealthTUIFlows(t *testing.T) {
 		if len(tableRows(screen, "LOAD BALANCER")) < 6 {
 			t.Errorf("the last view is not kept under the banner:\n%s", screen)
 		}
+		// Each watcher notices on its own clock: let the NDJSON stream and
+		// the table say so too before the API server answers again.
+		waitFile(t, ndjson.out, 3*time.Minute, func(s string) bool {
+			return strings.Contains(s, `"source":"kubernetes"`) && strings.Contains(s, `"to":"failing"`)
+		})
+		waitFile(t, table.errOut, 3*time.Minute, func(s string) bool {
+			return strings.Contains(s, "warning: the Kubernetes watch is failing, pods and targets as last read: ")
+		})
 
 		resume()
 		resumedAt := time.Now()
