@@ -206,7 +206,7 @@ func TestHealthTUIFlows(t *testing.T) {
 	// storefront on ip targets: its rows are pods.
 	useIPTargets(t, sb, "team-a", "storefront")
 	if code, out, stderr := runCmd(t, "--kubeconfig", kubeconfig, "health", "storefront", "-n", "team-a",
-		"--until", "healthy", "--timeout", "30s", "--interval", "200ms"); code != 0 {
+		"--until", "healthy", "--timeout", "90s", "--interval", "200ms"); code != 0 {
 		t.Fatalf("storefront never became healthy on ip targets: exit %d\n%s\n%s", code, out, stderr)
 	}
 
