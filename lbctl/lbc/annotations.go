@@ -48,6 +48,19 @@ const (
 	SuffixUseRegexPathMatch               = "use-regex-path-match"
 	SuffixGroupName                       = "group.name"
 	SuffixGroupOrder                      = "group.order"
+	SuffixWAFv2ACLName                    = "wafv2-acl-name"
+	SuffixSecurityGroupPrefixLists        = "security-group-prefix-lists"
+	SuffixMutualAuthentication            = "mutual-authentication"
+	SuffixMinimumLoadBalancerCapacity     = "minimum-load-balancer-capacity"
+	SuffixIPAMIPv4PoolID                  = "ipam-ipv4-pool-id"
+	SuffixEnableFrontendNLB               = "enable-frontend-nlb"
+	SuffixCreateACMCert                   = "create-acm-cert"
+	// SuffixListenerAttributesPrefix is followed by PROTOCOL-PORT, e.g.
+	// listener-attributes.HTTPS-443.
+	SuffixListenerAttributesPrefix = "listener-attributes."
+	// SuffixFrontendNLBPrefix starts the frontend-nlb-* annotations that
+	// configure the NLB enable-frontend-nlb puts in front of the ALB.
+	SuffixFrontendNLBPrefix = "frontend-nlb-"
 	// SuffixActionsPrefix is followed by the action name, which a backend
 	// references as its service name with port name "use-annotation".
 	SuffixActionsPrefix = "actions."
@@ -97,6 +110,7 @@ func ExclusiveALBAnnotations() []string {
 		SuffixCustomerOwnedIPv4Pool,
 		SuffixInboundCIDRs,
 		SuffixManageBackendSecurityGroupRules,
+		SuffixEnableFrontendNLB,
 	}
 }
 
@@ -179,17 +193,17 @@ func ReadinessGateConditionType(tgbName string) corev1.PodConditionType {
 }
 
 // UnmodelledAnnotations are annotation suffixes (a trailing "." or "-"
-// marks a prefix) the controller reads that lbctl's model leaves out: what
-// it renders and predicts lacks their effect (WAF and Shield associations,
-// listener attributes, mutual TLS, security group prefix lists, capacity
-// reservations, IPAM pools, the frontend NLB, ACM certificates the
-// controller creates). Render says so rather than imply a complete model.
+// marks a prefix) the controller reads that lbctl's model leaves out, or
+// renders only in part: the frontend NLB (enable-frontend-nlb and the
+// frontend-nlb-* settings: its load balancer, listeners, target groups and
+// the ALB target registration are not rendered), the ACM certificate
+// create-acm-cert asks for (not rendered; the listener's certificate is
+// left as discovery or explicit ARNs find it), and wafv2-acl-name (a WAF
+// web ACL name the controller resolves to an ARN through WAF, which lbctl
+// does not read). Render says so rather than imply a complete model.
 func UnmodelledAnnotations() []string {
 	return []string{
-		SuffixWAFv2ACLARN, SuffixWAFACLID, SuffixWebACLID, SuffixShieldAdvancedProtection,
-		"listener-attributes.", "mutual-authentication", "security-group-prefix-lists",
-		"minimum-load-balancer-capacity", "ipam-ipv4-pool-id", "enable-frontend-nlb", "frontend-nlb-",
-		"create-acm-cert",
+		SuffixEnableFrontendNLB, SuffixFrontendNLBPrefix, SuffixCreateACMCert, SuffixWAFv2ACLName,
 	}
 }
 

@@ -182,3 +182,44 @@ func ParamsSelectsNamespace(params *v1beta1.IngressClassParamsSpec, namespaceLab
 	}
 	return sel.Matches(labels.Set(namespaceLabels)), nil
 }
+
+// AutoMode says whether EKS Auto Mode's load balancing serves the Ingress
+// (its IngressClass names ControllerNameAutoMode).
+func (o Ownership) AutoMode() bool { return o.Controller == ControllerNameAutoMode }
+
+// AutoModeParamsAPIGroup is the API group of the IngressClassParams an
+// Auto Mode IngressClass references (eks.amazonaws.com/v1); lbctl does not
+// read them.
+const AutoModeParamsAPIGroup = "eks.amazonaws.com"
+
+// AutoModeIgnoredAnnotations are annotation suffixes EKS Auto Mode does not
+// support (its migration reference): it groups only through its
+// IngressClassParams, so group.name does nothing, and it neither associates
+// WAF Classic ACLs nor creates ACM certificates nor writes dry-run plans.
+func AutoModeIgnoredAnnotations() []string {
+	return []string{SuffixGroupName, SuffixGroupOrder, SuffixWAFACLID, SuffixWebACLID, SuffixCreateACMCert, "dry-run-plan"}
+}
+
+// AutoModeIgnored lists the annotations of an Auto Mode Ingress that Auto
+// Mode ignores, sorted.
+func AutoModeIgnored(ing *networkingv1.Ingress) []string {
+	var out []string
+	for _, s := range AutoModeIgnoredAnnotations() {
+		if _, ok := ing.Annotations[Key(s)]; ok {
+			out = append(out, Key(s))
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// AutoModeGroup is the group EKS Auto Mode puts an Ingress of class in:
+// its own (namespace/name) unless the class references IngressClassParams,
+// whose group.name lbctl does not read (known is false then). The
+// group.name annotation never counts.
+func AutoModeGroup(ing *networkingv1.Ingress, class *networkingv1.IngressClass) (g GroupID, known bool) {
+	if class != nil && class.Spec.Parameters != nil {
+		return GroupID{}, false
+	}
+	return GroupID{Namespace: ing.Namespace, Name: ing.Name}, true
+}

@@ -157,6 +157,17 @@ func GroupConflicts(members []Member) []Conflict {
 		collect(proto)
 		collect(policy)
 		collect(cidrs)
+		if first, ok := firstProtocol(members, port); ok {
+			for _, c := range portConflicts(members, port, first) {
+				collect(c)
+			}
+		}
+	}
+	for _, c := range groupWideConflicts(members) {
+		collect(c)
+	}
+	for _, c := range frontendNLBConflicts(members) {
+		collect(c)
 	}
 
 	for _, kind := range []struct {
@@ -174,17 +185,8 @@ func GroupConflicts(members []Member) []Conflict {
 		}},
 		{SuffixTags, func(m Member) map[string]string { return m.Config.Tags }},
 	} {
-		byKey := map[string]map[string][]string{}
-		for _, m := range members {
-			for k, v := range kind.get(m) {
-				if byKey[k] == nil {
-					byKey[k] = map[string][]string{}
-				}
-				byKey[k][v] = append(byKey[k][v], m.Key())
-			}
-		}
-		for _, k := range sortedKeys(byKey) {
-			collect(Conflict{Annotation: kind.suffix, Key: k, Values: byKey[k]})
+		for _, c := range perKeyConflicts(kind.suffix, members, kind.get) {
+			collect(c)
 		}
 	}
 
@@ -225,7 +227,7 @@ func canonicalExclusive(suffix, raw string) string {
 		if n, err := strconv.ParseInt(raw, 10, 64); err == nil {
 			return strconv.FormatInt(n, 10)
 		}
-	case SuffixShieldAdvancedProtection, SuffixManageBackendSecurityGroupRules:
+	case SuffixShieldAdvancedProtection, SuffixManageBackendSecurityGroupRules, SuffixEnableFrontendNLB:
 		if b, err := strconv.ParseBool(raw); err == nil {
 			return strconv.FormatBool(b)
 		}
@@ -257,6 +259,15 @@ type Listener struct {
 	SSLPolicy string
 	// InboundCIDRs are the CIDRs allowed in (0.0.0.0/0 and ::/0 when unset).
 	InboundCIDRs []string
+	// PrefixLists are the managed prefix lists allowed in, besides
+	// InboundCIDRs (which then default to none).
+	PrefixLists []string
+	// MutualAuthentication is the HTTPS listener's mTLS setting, nil when
+	// no member sets one.
+	MutualAuthentication *MutualAuthentication
+	// Attributes are the listener attributes (listener-attributes.* merged
+	// key by key, IngressClassParams listeners winning).
+	Attributes map[string]string
 	// Members are the members ("namespace/name") whose rules attach here, in order.
 	Members []string
 }
@@ -279,6 +290,7 @@ func Listeners(members []Member, d Defaults) ([]Listener, []error) {
 		seenCert := map[string]bool{}
 		var defaultCert string
 		var cidrs []string
+		var on []Member
 		for _, m := range members {
 			protocol, ok := listenProtocol(m.Config.ListenPorts, port)
 			if !ok {
@@ -286,6 +298,9 @@ func Listeners(members []Member, d Defaults) ([]Listener, []error) {
 			}
 			if l.Protocol == "" {
 				l.Protocol = protocol
+			}
+			if protocol == l.Protocol {
+				on = append(on, m)
 			}
 			l.Members = append(l.Members, m.Key())
 			if cidrs == nil && len(m.Config.InboundCIDRs) != 0 {
@@ -312,7 +327,8 @@ func Listeners(members []Member, d Defaults) ([]Listener, []error) {
 		if l.Protocol == ProtocolHTTPS && l.SSLPolicy == "" {
 			l.SSLPolicy = d.SSLPolicy
 		}
-		if cidrs == nil {
+		listenerExtras(&l, on)
+		if cidrs == nil && len(l.PrefixLists) == 0 {
 			cidrs = []string{"0.0.0.0/0", "::/0"}
 		}
 		set := map[string]bool{}
@@ -347,6 +363,17 @@ func groupSSLRedirect(members []Member) int32 {
 		}
 	}
 	return 0
+}
+
+// firstProtocol is the protocol the first member declaring port gives it:
+// the listener's protocol.
+func firstProtocol(members []Member, port int32) (string, bool) {
+	for _, m := range members {
+		if p, ok := listenProtocol(m.Config.ListenPorts, port); ok {
+			return p, true
+		}
+	}
+	return "", false
 }
 
 func listenProtocol(ports []ListenPort, port int32) (string, bool) {

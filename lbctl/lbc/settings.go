@@ -168,6 +168,35 @@ type IngressConfig struct {
 	SSLRedirectPort int32
 	// UseRegexPathMatch makes ImplementationSpecific paths regex conditions.
 	UseRegexPathMatch bool
+	// PrefixLists are the managed prefix lists this member lets in
+	// (IngressClassParams prefixListsIDs, else PrefixListsIDs, else
+	// security-group-prefix-lists).
+	PrefixLists []string
+	// MutualAuthentication is mutual-authentication by listen port.
+	MutualAuthentication map[int32]MutualAuthentication
+	// ListenerAttributes are the listener-attributes.PROTOCOL-PORT
+	// annotations by ListenerKey; ParamsListenerAttributes are
+	// IngressClassParams listeners', which win key by key when this member
+	// is the first on the listener.
+	ListenerAttributes       map[string]map[string]string
+	ParamsListenerAttributes map[string]map[string]string
+	// CapacityReservation is minimum-load-balancer-capacity as given;
+	// ParamsCapacityUnits is IngressClassParams
+	// minimumLoadBalancerCapacity.capacityUnits.
+	CapacityReservation map[string]string
+	ParamsCapacityUnits *int32
+	// IPAMPool is ipam-ipv4-pool-id; ParamsIPAMPool IngressClassParams
+	// ipamConfiguration.ipv4IPAMPoolId.
+	IPAMPool       string
+	ParamsIPAMPool string
+	// WAFv2ACLName is wafv2-acl-name (or IngressClassParams wafv2AclName):
+	// the controller resolves it to an ARN through WAF.
+	WAFv2ACLName string
+	// CreateACMCert is create-acm-cert: the controller (with ACM
+	// certificates enabled) requests a certificate for the hosts.
+	CreateACMCert bool
+	// FrontendNLB is enable-frontend-nlb: an NLB in front of the ALB.
+	FrontendNLB bool
 	// Exclusive holds the raw exclusive ALB-level values this member
 	// declares, keyed by annotation suffix, IngressClassParams-derived ones
 	// included (those win over the annotation, as in the controller).
@@ -373,14 +402,31 @@ func IngressSettings(ing *networkingv1.Ingress, params *v1beta1.IngressClassPara
 			add(annErr(Key(SuffixCustomerOwnedIPv4Pool), v, expectedNonEmptyCOIPv4PoolKey, errors.New("cannot use empty value")))
 		}
 	}
+	// WAF: the annotation and IngressClassParams both count (the
+	// controller puts both in the set that must hold one value)
 	if v := ann[Key(SuffixWAFv2ACLARN)]; v != "" {
 		cfg.Exclusive[SuffixWAFv2ACLARN] = v
 	}
+	if params != nil && params.WAFv2ACLArn != "" {
+		if v, ok := cfg.Exclusive[SuffixWAFv2ACLARN]; ok && v != params.WAFv2ACLArn {
+			add(annErr(paramsField+"wafv2AclArn", params.WAFv2ACLArn, "the same web ACL as "+Key(SuffixWAFv2ACLARN), fmt.Errorf("conflicting WAFv2 WebACL ARNs: [%s %s]", v, params.WAFv2ACLArn)))
+		}
+		cfg.Exclusive[SuffixWAFv2ACLARN] = params.WAFv2ACLArn
+	}
+	if v := ann[Key(SuffixWAFv2ACLName)]; v != "" {
+		cfg.WAFv2ACLName = v
+	} else if params != nil && params.WAFv2ACLName != "" {
+		cfg.WAFv2ACLName = params.WAFv2ACLName
+	}
 	if v, ok := ann[Key(SuffixWAFACLID)]; ok {
-		cfg.Exclusive[SuffixWAFACLID] = v
-	} else if v, ok := ann[Key(SuffixWebACLID)]; ok {
+		if v != "" {
+			cfg.Exclusive[SuffixWAFACLID] = v
+		}
+	} else if v := ann[Key(SuffixWebACLID)]; v != "" {
 		cfg.Exclusive[SuffixWAFACLID] = v
 	}
+
+	albExtras(&cfg, ann, params, add)
 	for _, s := range []string{SuffixManageBackendSecurityGroupRules, SuffixShieldAdvancedProtection} {
 		if v, ok := cfg.Exclusive[s]; ok {
 			_, err := ParseBool(v, Key(s))

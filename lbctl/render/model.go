@@ -15,6 +15,9 @@ const (
 	TypeTargetGroup        = "AWS::ElasticLoadBalancingV2::TargetGroup"
 	TypeTargetGroupBinding = "K8S::ElasticLoadBalancingV2::TargetGroupBinding"
 	TypeFrontendNLBTGs     = "FrontendNLBTargetGroup"
+	TypeWAFv2Association   = "AWS::WAFv2::WebACLAssociation"
+	TypeWAFRegionalAssoc   = "AWS::WAFRegional::WebACLAssociation"
+	TypeShieldProtection   = "AWS::Shield::Protection"
 )
 
 // Model is what the controller builds for a set of Ingresses: one entry per
@@ -79,15 +82,24 @@ type KeyValue struct {
 
 // LoadBalancerSpec is an ALB.
 type LoadBalancerSpec struct {
-	Name                   string            `json:"name"`
-	Type                   string            `json:"type"`
-	Scheme                 string            `json:"scheme"`
-	IPAddressType          string            `json:"ipAddressType"`
-	SubnetMappings         []SubnetMapping   `json:"subnetMapping,omitempty"`
-	SecurityGroups         []any             `json:"securityGroups,omitempty"`
-	CustomerOwnedIPv4Pool  string            `json:"customerOwnedIPv4Pool,omitempty"`
-	LoadBalancerAttributes []KeyValue        `json:"loadBalancerAttributes,omitempty"`
-	Tags                   map[string]string `json:"tags,omitempty"`
+	Name                   string          `json:"name"`
+	Type                   string          `json:"type"`
+	Scheme                 string          `json:"scheme"`
+	IPAddressType          string          `json:"ipAddressType"`
+	SubnetMappings         []SubnetMapping `json:"subnetMapping,omitempty"`
+	SecurityGroups         []any           `json:"securityGroups,omitempty"`
+	CustomerOwnedIPv4Pool  string          `json:"customerOwnedIPv4Pool,omitempty"`
+	IPv4IPAMPool           string          `json:"ipv4IPAMPool,omitempty"`
+	LoadBalancerAttributes []KeyValue      `json:"loadBalancerAttributes,omitempty"`
+	// MinimumCapacity is the capacity reservation (controller
+	// minimumLoadBalancerCapacity), nil when none.
+	MinimumCapacity *MinimumCapacity  `json:"minimumLoadBalancerCapacity,omitempty"`
+	Tags            map[string]string `json:"tags,omitempty"`
+}
+
+// MinimumCapacity reserves ALB capacity in load balancer capacity units.
+type MinimumCapacity struct {
+	CapacityUnits int32 `json:"capacityUnits"`
 }
 
 // SubnetMapping places the ALB in a subnet.
@@ -110,6 +122,13 @@ type IPPermission struct {
 	ToPort     int32       `json:"toPort"`
 	IPRanges   []IPRange   `json:"ipRanges,omitempty"`
 	IPv6Ranges []IPv6Range `json:"ipv6Ranges,omitempty"`
+	// PrefixLists lets a managed prefix list in.
+	PrefixLists []PrefixList `json:"prefixLists,omitempty"`
+}
+
+// PrefixList is a managed prefix list ID.
+type PrefixList struct {
+	ListID string `json:"listID"`
 }
 
 // IPRange is an IPv4 CIDR.
@@ -124,13 +143,43 @@ type IPv6Range struct {
 
 // ListenerSpec is one listener.
 type ListenerSpec struct {
-	LoadBalancerARN Ref               `json:"loadBalancerARN"`
-	Port            int32             `json:"port"`
-	Protocol        string            `json:"protocol"`
-	DefaultActions  []Action          `json:"defaultActions"`
-	Certificates    []Certificate     `json:"certificates,omitempty"`
-	SSLPolicy       string            `json:"sslPolicy,omitempty"`
-	Tags            map[string]string `json:"tags,omitempty"`
+	LoadBalancerARN Ref           `json:"loadBalancerARN"`
+	Port            int32         `json:"port"`
+	Protocol        string        `json:"protocol"`
+	DefaultActions  []Action      `json:"defaultActions"`
+	Certificates    []Certificate `json:"certificates,omitempty"`
+	SSLPolicy       string        `json:"sslPolicy,omitempty"`
+	// MutualAuthentication is the HTTPS listener's mTLS setting.
+	MutualAuthentication *MutualAuthentication `json:"mutualAuthentication,omitempty"`
+	Tags                 map[string]string     `json:"tags,omitempty"`
+	ListenerAttributes   []KeyValue            `json:"listenerAttributes,omitempty"`
+}
+
+// MutualAuthentication is a listener's mTLS mode and trust store.
+type MutualAuthentication struct {
+	IgnoreClientCertificateExpiry *bool   `json:"ignoreClientCertificateExpiry,omitempty"`
+	Mode                          string  `json:"mode"`
+	TrustStoreARN                 *string `json:"trustStoreArn,omitempty"`
+}
+
+// WAFv2AssociationSpec associates a WAFv2 web ACL with the ALB; an empty
+// WebACLARN removes any association.
+type WAFv2AssociationSpec struct {
+	WebACLARN   string `json:"webACLARN"`
+	ResourceARN Ref    `json:"resourceARN"`
+}
+
+// WAFRegionalAssociationSpec associates a WAF Classic web ACL; an empty
+// WebACLID removes any association.
+type WAFRegionalAssociationSpec struct {
+	WebACLID    string `json:"webACLID"`
+	ResourceARN Ref    `json:"resourceARN"`
+}
+
+// ShieldProtectionSpec turns Shield Advanced protection of the ALB on or off.
+type ShieldProtectionSpec struct {
+	Enabled     bool `json:"enabled"`
+	ResourceARN Ref  `json:"resourceARN"`
 }
 
 // Certificate is a listener certificate.

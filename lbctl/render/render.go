@@ -54,16 +54,10 @@ func Render(t *topology.Topology, o Options) *Model {
 		}
 		m.Groups = append(m.Groups, renderGroup(t, g, members, o))
 		for _, in := range members {
-			if u := lbc.Unmodelled(in.Object.Annotations); len(u) > 0 {
-				m.Warnings = append(m.Warnings, fmt.Sprintf("Ingress %s (group %s) sets %s, which lbctl does not model: the controller's model of the group has more", in.Key(), g.ID, strings.Join(u, ", ")))
-			}
-			if in.Params != nil {
-				if u := in.Params.Spec.Unmodelled(); len(u) > 0 {
-					m.Warnings = append(m.Warnings, fmt.Sprintf("IngressClassParams %s of Ingress %s (group %s) sets %s, which lbctl does not model", in.Params.Name, in.Key(), g.ID, strings.Join(u, ", ")))
-				}
-			}
+			m.Warnings = append(m.Warnings, memberWarnings(in, g)...)
 		}
 	}
+	m.Warnings = append(m.Warnings, autoModeWarnings(t)...)
 	sort.Slice(m.Groups, func(i, j int) bool { return m.Groups[i].ID < m.Groups[j].ID })
 	sort.Slice(m.IngressErrors, func(i, j int) bool { return m.IngressErrors[i].Ingress < m.IngressErrors[j].Ingress })
 	return m
@@ -159,6 +153,8 @@ func regroup(t *topology.Topology, g *topology.Group, members []*topology.Ingres
 	rules, errs := lbc.ListenerRules(ng.Members)
 	ng.Rules = rules
 	ng.Errors = append(ng.Errors, errs...)
+	ng.Settings, errs = lbc.GroupALBSettings(ng.Members, t.Defaults)
+	ng.Errors = append(ng.Errors, errs...)
 	return ng
 }
 
@@ -208,7 +204,33 @@ func (b *builder) build() {
 	b.listeners()
 	b.rules()
 	b.targetGroups()
+	b.addOns()
 }
+
+// addOns puts the WAF and Shield resources the controller attaches to the
+// ALB (buildLoadBalancerAddOns): "none" removes an association.
+func (b *builder) addOns() {
+	st := b.g.Settings
+	lbARN := ref(TypeLoadBalancer, lbc.LoadBalancerResourceTag, "loadBalancerARN")
+	if v := st.WAFv2ACLARN; v != "" {
+		if v == wafNone {
+			v = ""
+		}
+		b.put(TypeWAFv2Association, lbc.LoadBalancerResourceTag, WAFv2AssociationSpec{WebACLARN: v, ResourceARN: lbARN})
+	}
+	if v := st.WAFACLID; v != "" {
+		if v == wafNone {
+			v = ""
+		}
+		b.put(TypeWAFRegionalAssoc, lbc.LoadBalancerResourceTag, WAFRegionalAssociationSpec{WebACLID: v, ResourceARN: lbARN})
+	}
+	if st.Shield != nil {
+		b.put(TypeShieldProtection, lbc.LoadBalancerResourceTag, ShieldProtectionSpec{Enabled: *st.Shield, ResourceARN: lbARN})
+	}
+}
+
+// wafNone is the annotation value that removes a web ACL association.
+const wafNone = "none"
 
 func conflictWhere(c lbc.Conflict) string {
 	var s string
@@ -289,6 +311,10 @@ func (b *builder) loadBalancer() LoadBalancerSpec {
 	if v, ok := b.exclusive(lbc.SuffixCustomerOwnedIPv4Pool); ok {
 		s.CustomerOwnedIPv4Pool = v
 	}
+	s.IPv4IPAMPool = b.g.Settings.IPAMPool
+	if u := b.g.Settings.CapacityUnits; u != nil {
+		s.MinimumCapacity = &MinimumCapacity{CapacityUnits: *u}
+	}
 	return s
 }
 
@@ -334,6 +360,9 @@ func (b *builder) securityGroup(ipType string) SecurityGroupSpec {
 				p.IPv6Ranges = []IPv6Range{{CIDRIPv6: c}}
 			}
 			s.Ingress = append(s.Ingress, p)
+		}
+		for _, pl := range l.PrefixLists {
+			s.Ingress = append(s.Ingress, IPPermission{IPProtocol: "tcp", FromPort: l.Port, ToPort: l.Port, PrefixLists: []PrefixList{{ListID: pl}}})
 		}
 	}
 	return s
@@ -382,7 +411,11 @@ func (b *builder) listeners() {
 			for _, c := range l.Certificates {
 				s.Certificates = append(s.Certificates, Certificate{CertificateARN: c})
 			}
+			if ma := l.MutualAuthentication; ma != nil {
+				s.MutualAuthentication = &MutualAuthentication{Mode: ma.Mode, TrustStoreARN: ma.TrustStore, IgnoreClientCertificateExpiry: ma.IgnoreClientCertificateExpiry}
+			}
 		}
+		s.ListenerAttributes = keyValues(l.Attributes)
 		b.put(TypeListener, id, s)
 	}
 }

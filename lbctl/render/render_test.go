@@ -209,16 +209,7 @@ func TestGroupLoadAndClassRejections(t *testing.T) {
 		t.Errorf("group.order out of range: members %v, error %q; want the group not to load", g.Members, g.Error)
 	}
 
-	params := `
-apiVersion: networking.k8s.io/v1
-kind: IngressClass
-metadata: {name: alb}
-spec: {controller: ingress.k8s.aws/alb, parameters: {apiGroup: elbv2.k8s.aws, kind: IngressClassParams, name: p}}
----
-apiVersion: elbv2.k8s.aws/v1beta1
-kind: IngressClassParams
-metadata: {name: p}
-spec: {group: {name: team}, namespaceSelector: {matchLabels: {team: a}}, loadBalancerName: from-params, sslRedirectPort: '443'}
+	params := paramsClass("{group: {name: team}, namespaceSelector: {matchLabels: {team: a}}, loadBalancerName: from-params, sslRedirectPort: '443'}") + `
 ---
 apiVersion: v1
 kind: Namespace
@@ -274,20 +265,9 @@ func TestDefaultClassAndTargetControlPort(t *testing.T) {
 }
 
 func TestAttributeConflictResolvedByParams(t *testing.T) {
-	params := `
-apiVersion: networking.k8s.io/v1
-kind: IngressClass
-metadata: {name: alb}
-spec: {controller: ingress.k8s.aws/alb, parameters: {apiGroup: elbv2.k8s.aws, kind: IngressClassParams, name: p}}
----
-apiVersion: elbv2.k8s.aws/v1beta1
-kind: IngressClassParams
-metadata: {name: p}
-spec: {group: {name: g}, loadBalancerAttributes: [{key: idle_timeout.timeout_seconds, value: '120'}]}
-`
+	params := paramsClass("{group: {name: g}, loadBalancerAttributes: [{key: idle_timeout.timeout_seconds, value: '120'}]}")
 	member := func(name, timeout string) string {
-		s := strings.Replace(ingress(name, "    alb.ingress.kubernetes.io/load-balancer-attributes: idle_timeout.timeout_seconds="+timeout), "    kubernetes.io/ingress.class: alb\n", "", 1)
-		return strings.Replace(s, "spec:\n", "spec:\n  ingressClassName: alb\n", 1)
+		return classed(name, "    alb.ingress.kubernetes.io/load-balancer-attributes: idle_timeout.timeout_seconds="+timeout)
 	}
 	g := group(t, build(t, nil, nil, params, svc, member("a", "60"), member("b", "30")), "g")
 	if g.Error != "" {
@@ -359,9 +339,19 @@ func TestDiffKinds(t *testing.T) {
 }
 
 func TestUnmodelledInputsAreNamed(t *testing.T) {
-	m := build(t, nil, nil, svc, ingress("a", "    alb.ingress.kubernetes.io/wafv2-acl-arn: arn:aws:wafv2:acl\n    alb.ingress.kubernetes.io/frontend-nlb-scheme: internal"))
-	if len(m.Warnings) != 1 || !strings.Contains(m.Warnings[0], "wafv2-acl-arn") || !strings.Contains(m.Warnings[0], "frontend-nlb-scheme") {
-		t.Errorf("warnings %q", m.Warnings)
+	m := build(t, nil, nil, svc, ingress("a", "    alb.ingress.kubernetes.io/enable-frontend-nlb: 'true'\n    alb.ingress.kubernetes.io/create-acm-cert: 'true'\n    alb.ingress.kubernetes.io/wafv2-acl-name: shop-acl"))
+	want := []string{"enable-frontend-nlb", "create-acm-cert", `"shop-acl"`}
+	if len(m.Warnings) != len(want) {
+		t.Fatalf("warnings %q, want one each for %v", m.Warnings, want)
+	}
+	for i, w := range want {
+		if !strings.Contains(m.Warnings[i], w) || !strings.Contains(m.Warnings[i], "shop/a") {
+			t.Errorf("warning %d %q does not name %s on shop/a", i, m.Warnings[i], w)
+		}
+	}
+	// frontend-nlb-* settings without enable-frontend-nlb change nothing.
+	if m := build(t, nil, nil, svc, ingress("a", "    alb.ingress.kubernetes.io/frontend-nlb-scheme: internal")); len(m.Warnings) != 0 {
+		t.Errorf("an ignored frontend NLB setting warned: %q", m.Warnings)
 	}
 	if m := build(t, nil, nil, svc, ingress("a", "")); len(m.Warnings) != 0 {
 		t.Errorf("a modelled Ingress warned: %q", m.Warnings)

@@ -175,7 +175,10 @@ type Group struct {
 	Conflicts    []lbc.Conflict
 	Listeners    []lbc.Listener
 	Rules        []lbc.Rule
-	Errors       []error
+	// Settings are the ALB-level settings taken group-wide (capacity, IPAM
+	// pool, WAF, Shield).
+	Settings lbc.GroupSettings
+	Errors   []error
 }
 
 // Orphan is an AWS object tagged for the cluster with no owner left.
@@ -342,6 +345,8 @@ func (t *Topology) buildGroup(g *Group, d lbc.Defaults) {
 	g.Errors = append(g.Errors, errs...)
 	rules, errs := lbc.ListenerRules(g.Members)
 	g.Rules = rules
+	g.Errors = append(g.Errors, errs...)
+	g.Settings, errs = lbc.GroupALBSettings(g.Members, d)
 	g.Errors = append(g.Errors, errs...)
 	if t.AWS != nil {
 		stack := lbc.StackTag(g.ID)
@@ -658,4 +663,17 @@ func InferCluster(st *awsapi.State) (string, []string) {
 		return names[0], names
 	}
 	return "", names
+}
+
+// Class returns the IngressClass named name that was read, or nil.
+func (t *Topology) Class(name string) *networkingv1.IngressClass {
+	if t.Objects == nil {
+		return nil
+	}
+	for i := range t.Objects.IngressClasses {
+		if t.Objects.IngressClasses[i].Name == name {
+			return &t.Objects.IngressClasses[i]
+		}
+	}
+	return nil
 }

@@ -146,8 +146,8 @@ type IngressClassParamsSpec struct {
 	// (controller v2.14+), over the ssl-redirect annotation.
 	SSLRedirectPort string `json:"sslRedirectPort,omitempty"`
 
-	// The fields below are read so that lbctl can say it does not model
-	// them (render warns), not interpreted.
+	// The fields below keep the controller's shapes as raw JSON; lbctl/lbc
+	// decodes them (IngressClassParamsListeners and friends).
 
 	// Listeners set listener protocols, ports and attributes.
 	Listeners []runtime.RawExtension `json:"listeners,omitempty"`
@@ -155,9 +155,17 @@ type IngressClassParamsSpec struct {
 	MinimumLoadBalancerCapacity *runtime.RawExtension `json:"minimumLoadBalancerCapacity,omitempty"`
 	// IPAMConfiguration takes the ALB's addresses from an IPAM pool.
 	IPAMConfiguration *runtime.RawExtension `json:"ipamConfiguration,omitempty"`
-	// PrefixListsIDs open the managed security group to prefix lists (the
-	// controller's JSON name is capitalised).
-	PrefixListsIDs []string `json:"PrefixListsIDs,omitempty"`
+	// PrefixListsIDs open the managed security group to prefix lists, over
+	// the security-group-prefix-lists annotation (controller v3 spelling).
+	PrefixListsIDs []string `json:"prefixListsIDs,omitempty"`
+	// PrefixListsIDsLegacy is the older, capitalised spelling, read when
+	// prefixListsIDs is empty.
+	PrefixListsIDsLegacy []string `json:"PrefixListsIDs,omitempty"`
+	// WAFv2ACLArn associates a WAFv2 web ACL with the ALB, besides any
+	// wafv2-acl-arn annotation (the two must agree).
+	WAFv2ACLArn string `json:"wafv2AclArn,omitempty"`
+	// WAFv2ACLName names the WAFv2 web ACL instead of its ARN.
+	WAFv2ACLName string `json:"wafv2AclName,omitempty"`
 	// AuthConfig authenticates every rule of the class's Ingresses.
 	AuthConfig *runtime.RawExtension `json:"authenticationConfiguration,omitempty"`
 }
@@ -165,20 +173,11 @@ type IngressClassParamsSpec struct {
 // Unmodelled names the fields set that lbctl reads but does not model.
 func (s *IngressClassParamsSpec) Unmodelled() []string {
 	var out []string
-	if len(s.Listeners) > 0 {
-		out = append(out, "listeners")
-	}
-	if s.MinimumLoadBalancerCapacity != nil {
-		out = append(out, "minimumLoadBalancerCapacity")
-	}
-	if s.IPAMConfiguration != nil {
-		out = append(out, "ipamConfiguration")
-	}
-	if len(s.PrefixListsIDs) > 0 {
-		out = append(out, "PrefixListsIDs")
-	}
 	if s.AuthConfig != nil {
 		out = append(out, "authenticationConfiguration")
+	}
+	if s.WAFv2ACLName != "" {
+		out = append(out, "wafv2AclName")
 	}
 	return out
 }

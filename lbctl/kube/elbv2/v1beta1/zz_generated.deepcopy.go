@@ -178,6 +178,11 @@ func (in *IngressClassParamsSpec) DeepCopyInto(out *IngressClassParamsSpec) {
 		*out = make([]string, len(*in))
 		copy(*out, *in)
 	}
+	if in.PrefixListsIDsLegacy != nil {
+		in, out := &in.PrefixListsIDsLegacy, &out.PrefixListsIDsLegacy
+		*out = make([]string, len(*in))
+		copy(*out, *in)
+	}
 	if in.AuthConfig != nil {
 		in, out := &in.AuthConfig, &out.AuthConfig
 		*out = new(runtime.RawExtension)
