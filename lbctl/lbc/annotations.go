@@ -200,7 +200,9 @@ func ReadinessGateConditionType(tgbName string) corev1.PodConditionType {
 // create-acm-cert asks for (not rendered; the listener's certificate is
 // left as discovery or explicit ARNs find it), and wafv2-acl-name (a WAF
 // web ACL name the controller resolves to an ARN through WAF, which lbctl
-// does not read). Render says so rather than imply a complete model.
+// does not read). frontend-nlb-* settings change nothing without
+// enable-frontend-nlb. Render warns for each that takes effect rather than
+// imply a complete model.
 func UnmodelledAnnotations() []string {
 	return []string{
 		SuffixEnableFrontendNLB, SuffixFrontendNLBPrefix, SuffixCreateACMCert, SuffixWAFv2ACLName,

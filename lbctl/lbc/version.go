@@ -49,8 +49,11 @@ const ModelVersion = "v3.5.0"
 // not, with the release each came with: a controller older than one builds
 // something else from the same Ingresses, and predictions for it may be
 // wrong where that behaviour matters. Releases are from the controller's
-// release notes; "by" ones were observed in ModelVersion, the release that
-// brought them not pinned.
+// release notes (mutual TLS v2.7.0, HTTP/HTTPS listener attributes
+// v2.10.1, capacity reservation v2.11.0, IPAM pools v2.12.0; EKS's notes
+// put IngressClassParams prefixListsIDs with v2.13/v2.14, pinned here with
+// loadBalancerName); ModelVersion ones were observed in ModelVersion, the
+// release that brought them not pinned.
 func Behaviours() []Feature {
 	return []Feature{
 		{Name: "a class-less Ingress is the default IngressClass's", Since: "v2.5.0"},
@@ -60,6 +63,15 @@ func Behaviours() []Feature {
 		{Name: "target-control-port in target group names", Since: "v2.16.0"},
 		{Name: "every ACM certificate covering a host is attached", Since: ModelVersion},
 		{Name: "url-rewrite and host-header-rewrite transforms", Since: ModelVersion},
+		{Name: "mutual-authentication sets HTTPS listeners' mutual TLS", Since: "v2.7.0"},
+		{Name: "listener-attributes and IngressClassParams listeners set listener attributes", Since: "v2.10.1"},
+		{Name: "minimum-load-balancer-capacity and IngressClassParams minimumLoadBalancerCapacity reserve ALB capacity", Since: "v2.11.0"},
+		{Name: "ipam-ipv4-pool-id and IngressClassParams ipamConfiguration take the ALB's addresses from an IPAM pool", Since: "v2.12.0"},
+		{Name: "IngressClassParams prefixListsIDs", Since: "v2.14.0"},
+		{Name: "listeners without mutual-authentication get no mutual TLS setting", Since: ModelVersion},
+		{Name: "security-group-prefix-lists alone let in only the prefix lists", Since: ModelVersion},
+		{Name: "wafv2-acl-arn and waf-acl-id none, and IngressClassParams wafv2AclArn", Since: ModelVersion},
+		{Name: "members must agree on enable-frontend-nlb and the frontend NLB's scheme, subnets, security groups and tags", Since: ModelVersion},
 	}
 }
 

@@ -49,3 +49,24 @@ func TestFeaturesHaveVersions(t *testing.T) {
 		}
 	}
 }
+
+func TestBehavioursSinceReleases(t *testing.T) {
+	missing := func(tag string) map[string]bool {
+		out := map[string]bool{}
+		for _, b := range Behaviours() {
+			if ok, known := VersionAtLeast(tag, b.Since); !known {
+				t.Fatalf("behaviour %+v: no release tag", b)
+			} else if !ok {
+				out[b.Name] = true
+			}
+		}
+		return out
+	}
+	old := missing("v2.10.0")
+	if !old["minimum-load-balancer-capacity and IngressClassParams minimumLoadBalancerCapacity reserve ALB capacity"] || old["mutual-authentication sets HTTPS listeners' mutual TLS"] {
+		t.Errorf("v2.10.0 lacks capacity reservation (v2.11.0) but has mutual TLS (v2.7.0): missing %v", old)
+	}
+	if m := missing(ModelVersion); len(m) != 0 {
+		t.Errorf("the modelled release misses %v", m)
+	}
+}

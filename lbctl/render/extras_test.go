@@ -114,6 +114,9 @@ func TestMutualAuthenticationOnHTTPSListeners(t *testing.T) {
 	if ma == nil || ma.Mode != "verify" || ma.TrustStoreARN == nil || !strings.HasSuffix(*ma.TrustStoreARN, "truststore/ts/1") || ma.IgnoreClientCertificateExpiry == nil || *ma.IgnoreClientCertificateExpiry {
 		t.Errorf("mTLS %+v, want verify with the trust store and expiry not ignored", ma)
 	}
+	if plain := specOf[ListenerSpec](t, group(t, build(t, nil, nil, svc, ingress("a", inGroup+https)), "g"), TypeListener, "443"); plain.MutualAuthentication != nil {
+		t.Errorf("an HTTPS listener without mutual-authentication got %+v", plain.MutualAuthentication)
+	}
 	pass := `[{"port":443,"mode":"passthrough"}]`
 	if g := group(t, build(t, nil, nil, svc, ingress("a", ann(verify)), ingress("b", ann(pass))), "g"); !strings.Contains(g.Error, "conflicting mutual-authentication on port 443") {
 		t.Errorf("verify and passthrough on one listener: error %q", g.Error)
@@ -169,6 +172,10 @@ func TestWAFAndShieldAddOns(t *testing.T) {
 	if s := specOf[ShieldProtectionSpec](t, g, TypeShieldProtection, "LoadBalancer"); s.Enabled {
 		t.Errorf("shield %+v, want disabled", s)
 	}
+	none := group(t, build(t, nil, nil, svc, ingress("a", "    alb.ingress.kubernetes.io/wafv2-acl-arn: none")), "shop/a")
+	if w := specOf[WAFv2AssociationSpec](t, none, TypeWAFv2Association, "LoadBalancer"); w.WebACLARN != "" {
+		t.Errorf("wafv2-acl-arn none removes the association, got %+v", w)
+	}
 	if plain := group(t, build(t, nil, nil, svc, ingress("a", "")), "shop/a"); plain.Stack.Resources[TypeWAFv2Association] != nil || plain.Stack.Resources[TypeShieldProtection] != nil {
 		t.Errorf("add-ons without annotations: %v", plain.Stack.Resources)
 	}
@@ -187,6 +194,14 @@ func TestFrontendNLBSettingsMustAgree(t *testing.T) {
 	sch := func(s string) string { return on + "    alb.ingress.kubernetes.io/frontend-nlb-scheme: " + s }
 	if g := group(t, build(t, nil, nil, svc, ingress("a", sch("internal")), ingress("b", sch("internet-facing"))), "g"); !strings.Contains(g.Error, "conflicting frontend-nlb-scheme") {
 		t.Errorf("two frontend NLB schemes: error %q", g.Error)
+	}
+	subnets := func(s string) string { return on + "    alb.ingress.kubernetes.io/frontend-nlb-subnets: " + s }
+	if g := group(t, build(t, nil, nil, svc, ingress("a", subnets("subnet-a,subnet-b")), ingress("b", subnets("subnet-b, subnet-a"))), "g"); g.Error != "" {
+		t.Errorf("the same subnets in another order: error %q", g.Error)
+	}
+	tags := func(s string) string { return on + "    alb.ingress.kubernetes.io/frontend-nlb-tags: " + s }
+	if g := group(t, build(t, nil, nil, svc, ingress("a", tags("team=a,env=prod")), ingress("b", tags("team=b,env=prod"))), "g"); !strings.Contains(g.Error, "conflicting frontend-nlb-tags team: a | b") {
+		t.Errorf("two values of one frontend NLB tag: error %q", g.Error)
 	}
 	off := inGroup + "    alb.ingress.kubernetes.io/frontend-nlb-scheme: "
 	if g := group(t, build(t, nil, nil, svc, ingress("a", off+"internal"), ingress("b", off+"internet-facing")), "g"); g.Error != "" {

@@ -340,7 +340,7 @@ func TestDiffKinds(t *testing.T) {
 
 func TestUnmodelledInputsAreNamed(t *testing.T) {
 	m := build(t, nil, nil, svc, ingress("a", "    alb.ingress.kubernetes.io/enable-frontend-nlb: 'true'\n    alb.ingress.kubernetes.io/create-acm-cert: 'true'\n    alb.ingress.kubernetes.io/wafv2-acl-name: shop-acl"))
-	want := []string{"enable-frontend-nlb", "create-acm-cert", `"shop-acl"`}
+	want := []string{"create-acm-cert", "enable-frontend-nlb", `"shop-acl"`}
 	if len(m.Warnings) != len(want) {
 		t.Fatalf("warnings %q, want one each for %v", m.Warnings, want)
 	}

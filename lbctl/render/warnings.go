@@ -16,17 +16,19 @@ func memberWarnings(in *topology.Ingress, g *topology.Group) []string {
 	var out []string
 	at := fmt.Sprintf("Ingress %s (group %s)", in.Key(), g.ID)
 	cfg := in.Config
-	if cfg.FrontendNLB {
-		out = append(out, fmt.Sprintf("%s sets %s: the controller also builds a frontend NLB (load balancer FrontendNlb, its TCP listeners and the target groups that register the ALB); lbctl renders the ALB only and checks just that members agree on the frontend NLB settings",
-			at, lbc.Key(lbc.SuffixEnableFrontendNLB)))
-	}
-	if cfg.CreateACMCert {
-		out = append(out, fmt.Sprintf("%s sets %s: a controller run with ACM certificate creation enabled requests an ACM certificate for the Ingress's hosts and serves it on its HTTPS listeners; lbctl renders neither that certificate nor its use (whether the controller has creation enabled is not checked)",
-			at, lbc.Key(lbc.SuffixCreateACMCert)))
-	}
-	if cfg.WAFv2ACLName != "" {
-		out = append(out, fmt.Sprintf("%s names WAFv2 web ACL %q by name: the controller looks up its ARN in WAF, which lbctl does not read, so the web ACL association by name is not rendered",
-			at, cfg.WAFv2ACLName))
+	for _, k := range lbc.Unmodelled(in.Object.Annotations) {
+		switch strings.TrimPrefix(k, lbc.AnnotationPrefix) {
+		case lbc.SuffixEnableFrontendNLB:
+			if cfg.FrontendNLB {
+				out = append(out, fmt.Sprintf("%s sets %s: the controller also builds a frontend NLB (load balancer FrontendNlb, its TCP listeners and the target groups that register the ALB); lbctl renders the ALB only and checks just that members agree on the frontend NLB settings", at, k))
+			}
+		case lbc.SuffixCreateACMCert:
+			if cfg.CreateACMCert {
+				out = append(out, fmt.Sprintf("%s sets %s: a controller run with ACM certificate creation enabled requests an ACM certificate for the Ingress's hosts and serves it on its HTTPS listeners; lbctl renders neither that certificate nor its use (whether the controller has creation enabled is not checked)", at, k))
+			}
+		case lbc.SuffixWAFv2ACLName:
+			out = append(out, fmt.Sprintf("%s names WAFv2 web ACL %q by name (%s): the controller looks up its ARN in WAF, which lbctl does not read, so the web ACL association by name is not rendered", at, in.Object.Annotations[k], k))
+		}
 	}
 	ports := make([]int, 0, len(cfg.MutualAuthentication))
 	for p := range cfg.MutualAuthentication {

@@ -3,6 +3,7 @@ package scan
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/lbctl/lbctl/lbctl/kube"
 	"github.com/lbctl/lbctl/lbctl/lbc"
@@ -44,6 +45,45 @@ func checkClasses(t *topology.Topology, _ Options) []Finding {
 				len(others[c]), c, lbc.ModelVersion)
 		}
 		out = append(out, f)
+	}
+	return append(out, autoModeIgnored(t)...)
+}
+
+// autoModeIgnored reports EKS Auto Mode Ingresses that set annotations Auto
+// Mode does not support: above all group.name, which makes such an Ingress
+// look like a member of an ALB group it never joins.
+func autoModeIgnored(t *topology.Topology) []Finding {
+	var out []Finding
+	for _, in := range t.Ingresses {
+		if !in.Ownership.AutoMode() {
+			continue
+		}
+		ign := lbc.AutoModeIgnored(in.Object)
+		if len(ign) == 0 {
+			continue
+		}
+		msg := fmt.Sprintf("Ingress %s is EKS Auto Mode's, which ignores its %s", in.Key(), strings.Join(ign, ", "))
+		if name, ok := in.Object.Annotations[lbc.Key(lbc.SuffixGroupName)]; ok {
+			group, known := lbc.AutoModeGroup(in.Object, t.Class(in.Ownership.ClassName))
+			where := "the group.name of its IngressClassParams (" + lbc.AutoModeParamsAPIGroup + "/v1, not read by lbctl), else its own"
+			if known {
+				where = "its own, " + group.String()
+			}
+			msg += fmt.Sprintf(": its ALB group is %s, not %q", where, name)
+			var peers []string
+			for _, g := range t.Groups {
+				if g.ID.IsExplicit() && g.ID.Name == name {
+					for _, p := range g.Ingresses {
+						peers = append(peers, p.Key())
+					}
+				}
+			}
+			if len(peers) > 0 {
+				msg += fmt.Sprintf(", so it shares no ALB with %s of the ALB controller's group %s", joinKeys(peers), name)
+			}
+		}
+		out = append(out, Finding{Severity: Info, Code: CodeOtherController, Objects: refs(in.Ref()), Message: msg,
+			Remedy: "group Auto Mode Ingresses through their IngressClassParams' group.name; remove the annotations it ignores"})
 	}
 	return out
 }

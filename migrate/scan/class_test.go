@@ -102,32 +102,55 @@ func TestClassFindings(t *testing.T) {
 }
 
 func TestAutoModeIngressesNamed(t *testing.T) {
-	const manifests = `apiVersion: networking.k8s.io/v1
-kind: IngressClass
-metadata: {name: auto}
-spec: {controller: eks.amazonaws.com/alb}
----
-apiVersion: networking.k8s.io/v1
-kind: Ingress
-metadata: {namespace: shop, name: web}
-spec:
-  ingressClassName: auto
-  rules: [{host: web.example.com, http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}]}}]
-`
-	objs, err := kube.ReadManifests(kube.Manifests{Files: []string{"-"}, Stdin: strings.NewReader(manifests)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	d := lbc.DefaultDefaults()
-	d.ClusterName = "prod"
+	manifests := autoModeManifests
 	var found bool
-	for _, f := range scan.Findings(topology.Build(objs, nil, topology.Options{Defaults: d}), scan.Options{}) {
+	for _, f := range scanManifests(t, manifests) {
 		if f.Code == scan.CodeOtherController && strings.Contains(f.Message, "EKS Auto Mode") && strings.Contains(f.Message, "eks.amazonaws.com/v1") {
 			found = true
 		}
 	}
 	if !found {
 		t.Error("no finding names EKS Auto Mode for an Ingress of its class")
+	}
+}
+
+// autoModeManifests hold an Auto Mode Ingress and an ALB controller one
+// that both set group.name shared.
+const autoModeManifests = `apiVersion: networking.k8s.io/v1
+kind: IngressClass
+metadata: {name: auto}
+spec: {controller: eks.amazonaws.com/alb}
+---
+apiVersion: networking.k8s.io/v1
+kind: IngressClass
+metadata: {name: alb}
+spec: {controller: ingress.k8s.aws/alb}
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {namespace: shop, name: web, annotations: {alb.ingress.kubernetes.io/group.name: shared}}
+spec:
+  ingressClassName: auto
+  rules: [{host: web.example.com, http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}]}}]
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {namespace: shop, name: api, annotations: {alb.ingress.kubernetes.io/group.name: shared}}
+spec:
+  ingressClassName: alb
+  rules: [{host: api.example.com, http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: api, port: {number: 80}}}}]}}]
+`
+
+func TestAutoModeGroupNameIsIgnored(t *testing.T) {
+	manifests := autoModeManifests
+	var msgs []string
+	for _, f := range scanManifests(t, manifests) {
+		if f.Code == scan.CodeOtherController && strings.Contains(f.Message, "ignores its alb.ingress.kubernetes.io/group.name") {
+			msgs = append(msgs, f.Message)
+		}
+	}
+	if len(msgs) != 1 || !strings.Contains(msgs[0], "its own, shop/web") || !strings.Contains(msgs[0], "shares no ALB with shop/api") {
+		t.Errorf("findings %q, want one saying shop/web keeps its own group apart from shop/api's", msgs)
 	}
 }
 
@@ -162,4 +185,17 @@ spec:
 	if !found {
 		t.Error("no finding for a load-balancer-name AWS refuses")
 	}
+}
+
+// scanManifests scans manifests offline as a controller of cluster prod
+// with default flags would serve them.
+func scanManifests(t *testing.T, manifests string) []scan.Finding {
+	t.Helper()
+	objs, err := kube.ReadManifests(kube.Manifests{Files: []string{"-"}, Stdin: strings.NewReader(manifests)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := lbc.DefaultDefaults()
+	d.ClusterName = "prod"
+	return scan.Findings(topology.Build(objs, nil, topology.Options{Defaults: d}), scan.Options{})
 }
