@@ -1,6 +1,7 @@
 package render
 
 import (
+	"bytes"
 	"strings"
 	"testing"
 )
@@ -36,6 +37,9 @@ func TestCapacityReservationFromAnnotationOrParams(t *testing.T) {
 	lb := specOf[LoadBalancerSpec](t, g, TypeLoadBalancer, "LoadBalancer")
 	if lb.MinimumCapacity == nil || lb.MinimumCapacity.CapacityUnits != 100 {
 		t.Errorf("capacity %+v, want 100 units", lb.MinimumCapacity)
+	}
+	if v := viewOf(t, g); !strings.Contains(v, "100 capacity units reserved") {
+		t.Errorf("view does not show the reservation:\n%s", v)
 	}
 	if g := group(t, build(t, nil, nil, svc, ingress("a", ann("100")), ingress("b", ann("200"))), "g"); !strings.Contains(g.Error, "minimum-load-balancer-capacity CapacityUnits: 100 | 200") {
 		t.Errorf("members asking 100 and 200 units: error %q", g.Error)
@@ -114,6 +118,9 @@ func TestMutualAuthenticationOnHTTPSListeners(t *testing.T) {
 	if ma == nil || ma.Mode != "verify" || ma.TrustStoreARN == nil || !strings.HasSuffix(*ma.TrustStoreARN, "truststore/ts/1") || ma.IgnoreClientCertificateExpiry == nil || *ma.IgnoreClientCertificateExpiry {
 		t.Errorf("mTLS %+v, want verify with the trust store and expiry not ignored", ma)
 	}
+	if v := viewOf(t, g); !strings.Contains(v, "certificate(s), mTLS verify  ") {
+		t.Errorf("view does not show mutual TLS:\n%s", v)
+	}
 	if plain := specOf[ListenerSpec](t, group(t, build(t, nil, nil, svc, ingress("a", inGroup+https)), "g"), TypeListener, "443"); plain.MutualAuthentication != nil {
 		t.Errorf("an HTTPS listener without mutual-authentication got %+v", plain.MutualAuthentication)
 	}
@@ -165,6 +172,9 @@ func TestWAFAndShieldAddOns(t *testing.T) {
 	lbARN := "#/resources/AWS::ElasticLoadBalancingV2::LoadBalancer/LoadBalancer/status/loadBalancerARN"
 	if w := specOf[WAFv2AssociationSpec](t, g, TypeWAFv2Association, "LoadBalancer"); w.WebACLARN != "arn:aws:wafv2:acl" || w.ResourceARN.Ref != lbARN {
 		t.Errorf("WAFv2 association %+v", w)
+	}
+	if v := viewOf(t, g); !strings.Contains(v, "WAFv2 arn:aws:wafv2:acl, WAF Classic removed, Shield Advanced off") {
+		t.Errorf("view does not show the add-ons:\n%s", v)
 	}
 	if w := specOf[WAFRegionalAssociationSpec](t, g, TypeWAFRegionalAssoc, "LoadBalancer"); w.WebACLID != "" {
 		t.Errorf("waf-acl-id none removes the association, got %+v", w)
@@ -241,4 +251,14 @@ func TestListenerAndRuleTags(t *testing.T) {
 			t.Errorf("rule %s tags %v, want --default-tags and its own member's only", id, r.Tags)
 		}
 	}
+}
+
+// viewOf is what a person sees of group g.
+func viewOf(t *testing.T, g Group) string {
+	t.Helper()
+	var b bytes.Buffer
+	if err := WriteView(&b, &Model{Groups: []Group{g}}); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
 }

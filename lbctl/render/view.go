@@ -59,7 +59,7 @@ func writeGroup(w io.Writer, g Group) {
 	res := g.Stack.Resources
 	var lb LoadBalancerSpec
 	decode(res[TypeLoadBalancer][lbcLoadBalancer], &lb)
-	fmt.Fprintf(w, "  ALB %s\t%s, %s\n", Escape(lb.Name), Escape(lb.Scheme), Escape(lb.IPAddressType))
+	fmt.Fprintf(w, "  ALB %s\t%s, %s%s\n", Escape(lb.Name), Escape(lb.Scheme), Escape(lb.IPAddressType), Escape(albExtras(lb, res)))
 	rulesByPort := map[string][]ListenerRuleSpec{}
 	for id, raw := range res[TypeListenerRule] {
 		port, _, _ := strings.Cut(id, ":")
@@ -82,6 +82,12 @@ func writeGroup(w io.Writer, g Group) {
 		}
 		if n := len(l.Certificates); n > 0 {
 			extra += fmt.Sprintf(", %d certificate(s)", n)
+		}
+		if ma := l.MutualAuthentication; ma != nil {
+			extra += ", mTLS " + ma.Mode
+		}
+		if n := len(l.ListenerAttributes); n > 0 {
+			extra += fmt.Sprintf(", %d attribute(s)", n)
 		}
 		fmt.Fprintf(w, "  LISTENER %s:%d%s\tdefault: %s\n", l.Protocol, l.Port, Escape(extra), Escape(actionText(l.DefaultActions, tgNames)))
 		rules := rulesByPort[port]
@@ -112,6 +118,44 @@ func writeGroup(w io.Writer, g Group) {
 }
 
 const lbcLoadBalancer = "LoadBalancer"
+
+// albExtras names the ALB's capacity reservation, IPAM pool and add-ons
+// for the view, "" when it has none.
+func albExtras(lb LoadBalancerSpec, res map[string]map[string]json.RawMessage) string {
+	var parts []string
+	if c := lb.MinimumCapacity; c != nil {
+		parts = append(parts, fmt.Sprintf("%d capacity units reserved", c.CapacityUnits))
+	}
+	if lb.IPv4IPAMPool != "" {
+		parts = append(parts, "IPAM pool "+lb.IPv4IPAMPool)
+	}
+	if raw, ok := res[TypeWAFv2Association][lbcLoadBalancer]; ok {
+		var a WAFv2AssociationSpec
+		decode(raw, &a)
+		parts = append(parts, "WAFv2 "+orNone(a.WebACLARN))
+	}
+	if raw, ok := res[TypeWAFRegionalAssoc][lbcLoadBalancer]; ok {
+		var a WAFRegionalAssociationSpec
+		decode(raw, &a)
+		parts = append(parts, "WAF Classic "+orNone(a.WebACLID))
+	}
+	if raw, ok := res[TypeShieldProtection][lbcLoadBalancer]; ok {
+		var p ShieldProtectionSpec
+		decode(raw, &p)
+		parts = append(parts, "Shield Advanced "+map[bool]string{true: "on", false: "off"}[p.Enabled])
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "; " + strings.Join(parts, ", ")
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "removed"
+	}
+	return s
+}
 
 func decode(raw json.RawMessage, into any) {
 	var s struct {
