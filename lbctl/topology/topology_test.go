@@ -571,3 +571,28 @@ func TestBuildParamsMissing(t *testing.T) {
 		})
 	}
 }
+
+func TestAutoModeIngressJoinsNoALBGroup(t *testing.T) {
+	objs := &kube.Objects{
+		IngressClasses: []networkingv1.IngressClass{
+			{ObjectMeta: metav1.ObjectMeta{Name: "auto"}, Spec: networkingv1.IngressClassSpec{Controller: lbc.ControllerNameAutoMode}},
+			{ObjectMeta: metav1.ObjectMeta{Name: "alb"}, Spec: networkingv1.IngressClassSpec{Controller: lbc.ControllerName}},
+		},
+		Ingresses: []networkingv1.Ingress{
+			ingress("shop", "web", "auto", map[string]string{lbc.Key(lbc.SuffixGroupName): "shared"}, "web", intstr.FromInt32(80)),
+			ingress("shop", "api", "alb", map[string]string{lbc.Key(lbc.SuffixGroupName): "shared"}, "web", intstr.FromInt32(80)),
+		},
+		Services: []corev1.Service{service("web", 8080, 30080)},
+	}
+	topo := build("prod", objs, nil)
+	web := ingressByKey(t, topo, "shop/web")
+	if !web.Ownership.AutoMode() || web.Group != nil || len(web.Backends) != 0 {
+		t.Errorf("Auto Mode's Ingress: ownership %+v, group %v, %d backends; want Auto Mode's and outside every ALB group", web.Ownership, web.Group, len(web.Backends))
+	}
+	if len(topo.Groups) != 1 || len(topo.Groups[0].Ingresses) != 1 || topo.Groups[0].Ingresses[0].Key() != "shop/api" {
+		t.Errorf("group shared should hold shop/api alone: %+v", topo.Groups)
+	}
+	if c := topo.Class("auto"); c == nil || c.Spec.Controller != lbc.ControllerNameAutoMode {
+		t.Errorf("Class(auto) = %v", c)
+	}
+}
