@@ -23,8 +23,14 @@ type keyFile struct {
 	Filter  []string `json:"filter"`
 	Command []string `json:"command"`
 	Sort    []string `json:"sort"`
-	Help    []string `json:"help"`
-	Quit    []string `json:"quit"`
+	// Reverse flips the sort direction; Column holds the keys that sort by
+	// the first, second, … column (pressed again, they reverse it).
+	Reverse  []string `json:"reverse"`
+	Column   []string `json:"column"`
+	Describe []string `json:"describe"`
+	YAML     []string `json:"yaml"`
+	Help     []string `json:"help"`
+	Quit     []string `json:"quit"`
 }
 
 // ParseKeyMap reads a keymap file (YAML, `action: [keys]`) over the
@@ -45,7 +51,8 @@ func ParseKeyMap(data []byte) (KeyMap, error) {
 	}{
 		{"up", f.Up, &km.Up}, {"down", f.Down, &km.Down}, {"enter", f.Enter, &km.Enter}, {"back", f.Back, &km.Back},
 		{"filter", f.Filter, &km.Filter}, {"command", f.Command, &km.Command}, {"sort", f.Sort, &km.Sort},
-		{"help", f.Help, &km.Help}, {"quit", f.Quit, &km.Quit},
+		{"reverse", f.Reverse, &km.Reverse}, {"column", f.Column, &km.Column}, {"describe", f.Describe, &km.Describe},
+		{"yaml", f.YAML, &km.YAML}, {"help", f.Help, &km.Help}, {"quit", f.Quit, &km.Quit},
 	}
 	owner := map[string]string{}
 	for _, s := range set {
