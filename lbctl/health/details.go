@@ -169,7 +169,7 @@ func (d Details) DescribeTargetGroup(name string, rows []Row) []string {
 		out = append(out,
 			"ARN:           "+tg.ARN,
 			"Target type:   "+dash(tg.TargetType),
-			fmt.Sprintf("Protocol:      %s %s port %d", dash(tg.Protocol), tg.ProtocolVersion, tg.Port),
+			strings.TrimSpace(fmt.Sprintf("Protocol:      %s port %d %s", dash(tg.Protocol), tg.Port, tg.ProtocolVersion)),
 			"VPC:           "+dash(tg.VpcID),
 			"Health check:",
 			fmt.Sprintf("  %s port %s path %s matcher %s", dash(hc.Protocol), dash(hc.Port), dash(hc.Path), dash(hc.Matcher)),

@@ -463,6 +463,8 @@ type column struct {
 	name string
 	kind colKind
 	drop int
+	// min is the narrowest it gets (0: its kind's default).
+	min int
 }
 
 // columns are the level's columns. A target's namespace and target group
@@ -470,22 +472,22 @@ type column struct {
 func (m Model) columns() []column {
 	switch m.level {
 	case LevelALB:
-		return []column{{"LOAD BALANCER", colID, 0}, {"INGS", colFixed, 2}, {"TGS", colFixed, 1}, {"HEALTHY", colFixed, 0},
-			{"UNHEALTHY", colFixed, 0}, {"DRAINING", colFixed, 0}, {"OTHER", colFixed, 0}}
+		return []column{{"LOAD BALANCER", colID, 0, 0}, {"INGS", colFixed, 2, 0}, {"TGS", colFixed, 1, 0}, {"HEALTHY", colFixed, 0, 0},
+			{"UNHEALTHY", colFixed, 0, 0}, {"DRAINING", colFixed, 0, 0}, {"OTHER", colFixed, 0, 0}}
 	case LevelTargetGroup:
-		return []column{{"TARGET GROUP", colID, 0}, {"TYPE", colFixed, 2}, {"LOAD BALANCER", colID, 3}, {"HEALTHY", colFixed, 0},
-			{"TOTAL", colFixed, 0}, {"HISTORY", colTail, 1}}
+		return []column{{"TARGET GROUP", colID, 0, 0}, {"TYPE", colFixed, 2, 0}, {"LOAD BALANCER", colID, 3, 0}, {"HEALTHY", colFixed, 0, 0},
+			{"TOTAL", colFixed, 0, 0}, {"HISTORY", colTail, 1, 0}}
 	}
 	var cols []column
 	if m.namespace == "" {
-		cols = append(cols, column{"NAMESPACE", colID, 0})
+		cols = append(cols, column{"NAMESPACE", colID, 0, 0})
 	}
-	cols = append(cols, column{"TARGET", colID, 0})
+	cols = append(cols, column{"TARGET", colID, 0, 16})
 	if m.parentTG == "" {
-		cols = append(cols, column{"TARGET GROUP", colID, 0})
+		cols = append(cols, column{"TARGET GROUP", colID, 0, 0})
 	}
-	return append(cols, column{"STATE", colFixed, 0}, column{"REASON", colText, 0}, column{"POD/NODE", colID, 0},
-		column{"ZONE", colFixed, 3}, column{"READY", colFixed, 5}, column{"GATE", colFixed, 6}, column{"PROBLEMS", colText, 4})
+	return append(cols, column{"STATE", colFixed, 0, 0}, column{"REASON", colID, 0, 0}, column{"POD/NODE", colID, 0, 0},
+		column{"ZONE", colFixed, 3, 0}, column{"READY", colFixed, 5, 0}, column{"GATE", colFixed, 6, 0}, column{"PROBLEMS", colText, 4, 0})
 }
 
 func (m Model) inScope(r health.Row) bool {

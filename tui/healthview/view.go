@@ -62,7 +62,7 @@ func (m Model) Render() string {
 	}
 	// The pane grows for a pod's events, up to a third of the screen.
 	detailH := max(4, min(len(detail)+1, m.height/3))
-	tableH := m.height - 3 - detailH - m.helpHeight() - 1
+	tableH := m.height - 3 - detailH - m.helpHeight()
 	start := 0
 	if m.cursor >= tableH {
 		start = m.cursor - tableH + 1
@@ -153,7 +153,7 @@ func (m Model) layout(cols []column, rows []row) (shown []int, widths []int) {
 		}
 	}
 	minWidth := func(i int, soft bool) int {
-		w := map[colKind][2]int{colID: {12, 22}, colText: {8, 16}, colTail: {6, 12}}[cols[i].kind]
+		w := map[colKind][2]int{colID: {11, 22}, colText: {8, 16}, colTail: {6, 12}}[cols[i].kind]
 		if cols[i].kind == colFixed {
 			return widths[i]
 		}
@@ -161,6 +161,7 @@ func (m Model) layout(cols []column, rows []row) (shown []int, widths []int) {
 		if soft {
 			m = w[1]
 		}
+		m = max(m, cols[i].min)
 		return min(widths[i], max(m, columns.Width(m0(cols[i].name))))
 	}
 	// Columns in the order they are left out.
@@ -229,7 +230,7 @@ func shrink(shown, widths []int, kinds []colKind, minWidth func(int) int, width 
 func fitCell(s string, k colKind, w int) string {
 	switch k {
 	case colID:
-		s = columns.Middle(s, w)
+		s = shortenID(s, w)
 	case colTail:
 		if r := []rune(s); len(r) > w {
 			s = string(r[len(r)-w:])
@@ -238,6 +239,24 @@ func fitCell(s string, k colKind, w int) string {
 		s = columns.Truncate(s, w)
 	}
 	return s + strings.Repeat(" ", max(0, w-columns.Width(s)))
+}
+
+// shortenID shortens an identifier to w cells so its unique part stays:
+// a target's port is kept whole and its IP or instance ID cut in the
+// middle ("i-0a…60001:30083"); a host name keeps its first label
+// ("ip-10-0-1-17.us-w…"); any other name is cut in the middle, keeping the
+// hash at its end ("k8s-teama-…1fc20b13a6").
+func shortenID(s string, w int) string {
+	if columns.Width(s) <= w {
+		return s
+	}
+	if host, port, ok := strings.Cut(s, ":"); ok && port != "" && !strings.Contains(port, ":") && w > len(port)+3 {
+		return columns.Middle(host, w-len(port)-1) + ":" + port
+	}
+	if strings.Count(s, ".") >= 2 && !strings.ContainsAny(s, ":/") {
+		return columns.Truncate(s, w)
+	}
+	return columns.Middle(s, w)
 }
 
 // helpHeight is the height of the key line, or of the full help.
