@@ -142,6 +142,8 @@ type Model struct {
 	// often than the state changes; total is the rows before the filter.
 	view  []row
 	total int
+	// natural are the columns' widths for view, nothing cut.
+	natural []int
 
 	// pane is the describe or YAML view of one object ("" when closed):
 	// paneRow is the row it shows at paneLevel.
@@ -195,6 +197,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	next, cmd := m.update(msg)
 	nm := next.(Model)
 	nm.view, nm.total = nm.rows()
+	nm.natural = nm.naturalWidths(nm.columns(), nm.view)
 	if nm.cursor >= len(nm.view) {
 		nm.cursor = max(0, len(nm.view)-1)
 	}

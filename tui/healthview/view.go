@@ -47,7 +47,7 @@ func (m Model) Render() string {
 	}
 	rows := m.view
 	cols := m.columns()
-	shown, widths := m.layout(cols, rows)
+	shown, widths := m.layout(cols)
 	var hdr []string
 	for _, i := range shown {
 		hdr = append(hdr, pad(m.heading(i, cols[i]), widths[i]))
@@ -142,15 +142,10 @@ func (m Model) heading(i int, c column) string {
 // heading and values, identifiers and prose giving way (to a comfortable
 // width first, then less) and the least needed columns left out before
 // anything is cut below that. Numbers and states are never cut.
-func (m Model) layout(cols []column, rows []row) (shown []int, widths []int) {
-	widths = make([]int, len(cols))
-	for i, c := range cols {
-		widths[i] = columns.Width(m.heading(i, c))
-	}
-	for _, r := range rows {
-		for i, c := range r.cells {
-			widths[i] = max(widths[i], columns.Width(c))
-		}
+func (m Model) layout(cols []column) (shown []int, widths []int) {
+	widths = slices.Clone(m.natural)
+	if len(widths) != len(cols) {
+		widths = m.naturalWidths(cols, m.view)
 	}
 	minWidth := func(i int, soft bool) int {
 		w := map[colKind][2]int{colID: {11, 22}, colText: {8, 16}, colTail: {6, 12}}[cols[i].kind]
@@ -196,6 +191,21 @@ func (m Model) layout(cols []column, rows []row) (shown []int, widths []int) {
 		}
 	}
 	return shown, widths
+}
+
+// naturalWidths are the columns' widths with nothing cut: each as wide as
+// its heading and its widest value.
+func (m Model) naturalWidths(cols []column, rows []row) []int {
+	widths := make([]int, len(cols))
+	for i, c := range cols {
+		widths[i] = columns.Width(m.heading(i, c))
+	}
+	for _, r := range rows {
+		for i, c := range r.cells {
+			widths[i] = max(widths[i], columns.Width(c))
+		}
+	}
+	return widths
 }
 
 // m0 is a heading without its sort mark.
