@@ -90,6 +90,17 @@ func (d Details) pod(ns, name string) *corev1.Pod {
 	return nil
 }
 
+// missing says why no AWS description of a kind of object is held.
+func (d Details) missing(kind string) string {
+	switch {
+	case d.t == nil:
+		return "no description held by this view"
+	case d.t.AWS == nil:
+		return "not read (no description of this " + kind + " is held)"
+	}
+	return "no " + kind + " of this name in what AWS listed"
+}
+
 // DescribeLoadBalancer describes the ALB name: what AWS said of it, its
 // listeners with their rules and the target groups they forward to, and
 // the Ingresses and target groups of rows behind it.
@@ -105,7 +116,7 @@ func (d Details) DescribeLoadBalancer(name string, rows []Row) []string {
 	out = append(out, "Ingresses:     "+strings.Join(sortedKeys(ings), ", "))
 	lb := d.loadBalancer(name)
 	if lb == nil {
-		out = append(out, "Target groups: "+strings.Join(sortedKeys(tgs), ", "), "", "AWS: not read (no description of this ALB is held)")
+		out = append(out, "Target groups: "+strings.Join(sortedKeys(tgs), ", "), "", "AWS: "+d.missing("ALB"))
 		return out
 	}
 	created := "-"
@@ -163,7 +174,7 @@ func (d Details) DescribeTargetGroup(name string, rows []Row) []string {
 	out := []string{"Target group: " + name}
 	tg := d.targetGroup(name)
 	if tg == nil {
-		out = append(out, "AWS: not read (no description of this target group is held)")
+		out = append(out, "AWS: "+d.missing("target group"))
 	} else {
 		hc := tg.HealthCheck
 		out = append(out,
@@ -269,7 +280,7 @@ func (d Details) DescribeTarget(r Row) []string {
 func (d Details) LoadBalancerYAML(name string) (string, error) {
 	lb := d.loadBalancer(name)
 	if lb == nil {
-		return "", fmt.Errorf("load balancer %s: AWS not read, no description held", name)
+		return "", fmt.Errorf("load balancer %s: %s", name, d.missing("ALB"))
 	}
 	return toYAML(lb)
 }
@@ -279,7 +290,7 @@ func (d Details) LoadBalancerYAML(name string) (string, error) {
 func (d Details) TargetGroupYAML(name string) (string, error) {
 	tg := d.targetGroup(name)
 	if tg == nil {
-		return "", fmt.Errorf("target group %s: AWS not read, no description held", name)
+		return "", fmt.Errorf("target group %s: %s", name, d.missing("target group"))
 	}
 	return toYAML(tg)
 }
@@ -292,7 +303,7 @@ func (d Details) TargetYAML(r Row) (string, error) {
 	case r.Pod != "":
 		p := d.pod(r.Namespace, r.Pod)
 		if p == nil {
-			return "", fmt.Errorf("pod %s/%s: not read", r.Namespace, r.Pod)
+			return "", fmt.Errorf("pod %s/%s: not held by this view", r.Namespace, r.Pod)
 		}
 		p = p.DeepCopy()
 		p.APIVersion, p.Kind, p.ManagedFields = "v1", "Pod", nil

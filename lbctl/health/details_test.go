@@ -75,7 +75,9 @@ func TestDetails(t *testing.T) {
 	// Without AWS: said, not invented.
 	none, _ := detailsFixture(t, nil)
 	contains(t, "describe without AWS", none.DescribeLoadBalancer(s.Rows[0].LoadBalancer, s.Rows), "AWS: not read", "Ingresses:     team-a/shop")
-	if _, err := none.TargetGroupYAML("k8s-teama-shop-abcdef0123"); err == nil || !strings.Contains(err.Error(), "AWS not read") {
+	contains(t, "describe of an ALB AWS did not list", d.DescribeLoadBalancer("k8s-other-0", s.Rows), "AWS: no ALB of this name in what AWS listed")
+	contains(t, "describe with nothing held", Details{}.DescribeTargetGroup("tg", nil), "AWS: no description held by this view")
+	if _, err := none.TargetGroupYAML("k8s-teama-shop-abcdef0123"); err == nil || !strings.Contains(err.Error(), "not read") {
 		t.Errorf("target group YAML without AWS: %v", err)
 	}
 }

@@ -149,7 +149,7 @@ func TestDescribeAndYAML(t *testing.T) {
 	}
 	m, _ = m.Update(press("y"))
 	// The model holds no objects here (no Details): the YAML pane says so.
-	if scr := screenOf(m); !strings.Contains(scr, "yaml target 10.0.3.20:8080") || !strings.Contains(scr, "pod team-a/storefront-2: not read") {
+	if scr := screenOf(m); !strings.Contains(scr, "yaml target 10.0.3.20:8080") || !strings.Contains(scr, "pod team-a/storefront-2: not held by this view") {
 		t.Errorf("yaml pane:\n%s", scr)
 	}
 	m, _ = m.Update(press("esc"))
