@@ -55,9 +55,15 @@ func (m Model) Render() string {
 	b.WriteString(colStyle.Render(strings.Join(hdr, "  ")) + "\n")
 	var detail []string
 	if m.cursor < len(rows) {
-		detail = append(detail, rows[m.cursor].detail...)
+		lines := rows[m.cursor].detail
 		if rows[m.cursor].pod != "" && rows[m.cursor].pod == m.eventsKey {
-			detail = append(detail, m.eventLines()...)
+			lines = append(slices.Clip(lines), m.eventLines()...)
+		}
+		// Prose wraps at the terminal's width.
+		for _, l := range lines {
+			for _, w := range strings.Split(lipgloss.Wrap(l, m.width, " "), "\n") {
+				detail = append(detail, strings.TrimRight(w, " "))
+			}
 		}
 	}
 	// The pane grows for a pod's events, up to a third of the screen.

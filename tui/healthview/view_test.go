@@ -245,3 +245,24 @@ func TestTooSmallFits(t *testing.T) {
 		}
 	}
 }
+
+// The detail pane wraps its prose rather than cutting it at 80 columns.
+func TestDetailWraps(t *testing.T) {
+	m := newModel()
+	m, _ = m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+	m, _ = m.Update(press(":"))
+	m = typeText(m, "pods")
+	m, _ = m.Update(press("enter"))
+	m, _ = m.Update(press("/"))
+	m = typeText(m, "Timeout")
+	m, _ = m.Update(press("enter"))
+	scr := screenOf(m)
+	pane := scr[strings.LastIndex(scr, "───"):]
+	text := strings.Join(strings.Fields(pane), " ")
+	if !strings.Contains(text, "problem: the pod is Ready but the ALB finds its target unhealthy (security group? health-check path or port?)") {
+		t.Errorf("the problem is cut, not wrapped:\n%s", scr)
+	}
+	if lines := strings.Split(scr, "\n"); len(lines) != 24 {
+		t.Errorf("%d lines, want 24", len(lines))
+	}
+}
