@@ -332,7 +332,8 @@ func (m Model) renderHeader() string {
 		}
 		where += " " + op + m.filter
 	}
-	left := headerStyle.Render("lbctl health") + " " + dimStyle.Render(fmt.Sprintf("cluster %s · region %s · refreshed %s · AWS %s", dash(m.header.Cluster), dash(m.header.Region), age, rate))
+	facts := fitParts([]string{"cluster " + dash(m.header.Cluster), "region " + dash(m.header.Region), "refreshed " + age, "AWS " + rate}, " · ", m.width-15, 1)
+	left := headerStyle.Render("lbctl health") + " " + dimStyle.Render(facts)
 	// The counts are of what the table lists: its rows (of how many before
 	// the filter) and their targets by state.
 	c := health.Counts{}
@@ -359,10 +360,7 @@ func (m Model) renderHeader() string {
 		fmt.Sprintf("%s %d", stateStyles["initial"].Render("initial"), c["initial"]),
 		dimStyle.Render("sort " + cols[min(m.sortCol, len(cols)-1)].name + dir),
 	}
-	line2 := strings.Join(parts, "  ")
-	for n := len(parts) - 1; n > 2 && columns.Width(line2) > m.width; n-- {
-		line2 = strings.Join(parts[:n], "  ")
-	}
+	line2 := fitParts(parts, "  ", m.width, 3)
 	var banner []string
 	if m.lastErr != nil {
 		banner = append(banner, "AWS or Kubernetes unavailable, showing the last view: "+m.lastErr.Error())
@@ -381,6 +379,17 @@ func (m Model) renderHeader() string {
 		line2 = errStyle.Render(truncate(strings.Join(banner, " · "), m.width))
 	}
 	return truncate(left, m.width) + "\n" + truncate(line2, m.width)
+}
+
+// fitParts joins the parts with sep, leaving out the last ones (keeping
+// at least keep) rather than cutting one: a number and its unit stay
+// whole.
+func fitParts(parts []string, sep string, width, keep int) string {
+	line := strings.Join(parts, sep)
+	for n := len(parts) - 1; n >= keep && columns.Width(line) > width; n-- {
+		line = strings.Join(parts[:n], sep)
+	}
+	return line
 }
 
 // eventLines is the events part of the detail pane for the selected pod.

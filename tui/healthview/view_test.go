@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -264,5 +265,27 @@ func TestDetailWraps(t *testing.T) {
 	}
 	if lines := strings.Split(scr, "\n"); len(lines) != 24 {
 		t.Errorf("%d lines, want 24", len(lines))
+	}
+}
+
+// A header line too long for the terminal leaves out whole parts, last
+// first, rather than cutting a number from its unit.
+func TestHeaderDropsWholeParts(t *testing.T) {
+	m := newModel()
+	s := fixture()
+	m, _ = m.Update(SnapshotMsg{Snapshot: s, Calls: 2})
+	s.Time = s.Time.Add(10 * time.Second)
+	m, _ = m.Update(SnapshotMsg{Snapshot: s, Calls: 174})
+	wide := strings.Split(screenOf(m), "\n")[0]
+	if !strings.Contains(wide, "AWS 17.2/s") {
+		t.Fatalf("the call rate at 120 columns: %q", wide)
+	}
+	m, _ = m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+	mm := m.(Model)
+	mm.header.Cluster = "production-eu-central-1"
+	m = mm
+	first := strings.Split(screenOf(m), "\n")[0]
+	if strings.Contains(first, "…") || strings.Contains(first, "AWS") || !strings.Contains(first, "cluster production-eu-central-1 · region us-west-2") || columns.Width(first) > 80 {
+		t.Errorf("line 1 at 80 columns: %q, want the call rate left out whole", first)
 	}
 }
