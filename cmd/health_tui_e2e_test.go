@@ -603,7 +603,7 @@ func healthTUILayout(t *testing.T, bin string, env []string) {
 	// enough.
 	term := newTerminalSized(t, 50, 10, env, fmt.Sprintf("%s health -A --interval 300ms; echo exit=$?; sleep 600", bin))
 	screen := term.waitFor("the too-small message", 30*time.Second, func(s string) bool { return strings.Contains(s, "needs at least 70×16") })
-	if !strings.Contains(screen, "q quits.") {
+	if !strings.Contains(screen, "Q/ctrl+c quits.") { // the keymap's quit keys
 		t.Errorf("the too-small message is cut:\n%s", screen)
 	}
 	term.tmux("resize-window", "-t", "lbctl", "-x", "80", "-y", "24")

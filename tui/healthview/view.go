@@ -118,8 +118,8 @@ func (m Model) Render() string {
 // tooSmall is the message shown instead of the view on a small terminal,
 // wrapped and cut to fit it.
 func (m Model) tooSmall() string {
-	msg := fmt.Sprintf("lbctl health needs at least %d×%d (this terminal is %d×%d). Enlarge it, or use `%s health -o wide`. q quits.",
-		MinWidth, MinHeight, m.width, m.height, buildinfo.Command())
+	msg := fmt.Sprintf("lbctl health needs at least %d×%d (this terminal is %d×%d). Enlarge it, or use `%s health -o wide`. %s quits.",
+		MinWidth, MinHeight, m.width, m.height, buildinfo.Command(), m.keys.Quit.Help().Key)
 	if m.width <= 0 || m.height <= 0 {
 		return ""
 	}

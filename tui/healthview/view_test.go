@@ -236,6 +236,9 @@ func TestTooSmallFits(t *testing.T) {
 		m, _ = m.Update(tea.WindowSizeMsg{Width: size.w, Height: size.h})
 		scr := screenOf(m)
 		lines := strings.Split(scr, "\n")
+		if size.w == 69 && !strings.Contains(scr, "q quits.") {
+			t.Errorf("%dx%d: the message does not say how to quit:\n%s", size.w, size.h, scr)
+		}
 		if len(lines) > size.h || size.h >= 5 && !strings.Contains(scr, "needs") {
 			t.Errorf("%dx%d: %d lines:\n%s", size.w, size.h, len(lines), scr)
 		}
