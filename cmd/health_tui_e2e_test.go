@@ -498,7 +498,7 @@ func healthTUILayout(t *testing.T, bin string, env []string) {
 		}
 		checkFrame("load balancers", screen)
 		albs := tableRows(screen, "LOAD BALANCER")
-		if want := fmt.Sprintf("load balancers %d ", len(albs)); !strings.HasPrefix(scopeLine(screen), want) {
+		if want := fmt.Sprintf("load balancers: %d ", len(albs)); !strings.HasPrefix(scopeLine(screen), want) {
 			t.Errorf("%s: the header does not count the %d load balancers: %q", name, len(albs), scopeLine(screen))
 		}
 		// Numeric columns are as wide as their heading.
@@ -530,7 +530,7 @@ func healthTUILayout(t *testing.T, bin string, env []string) {
 		})
 		checkFrame(":pods", screen)
 		rows := tableRows(screen, "NAMESPACE")
-		if want := fmt.Sprintf("targets %d ", len(rows)); len(rows) < size.h-10 && !strings.HasPrefix(scopeLine(screen), want) {
+		if want := fmt.Sprintf("targets: %d ", len(rows)); len(rows) < size.h-10 && !strings.HasPrefix(scopeLine(screen), want) {
 			t.Errorf("%s: the header does not count the %d targets: %q", name, len(rows), scopeLine(screen))
 		}
 		target := regexp.MustCompile(`^(i-[0-9a-f]+|i-[0-9a-f]+…[0-9a-f]+|[0-9.]+):[0-9]+$`)

@@ -325,12 +325,13 @@ func (m Model) renderHeader() string {
 	if m.namespace != "" {
 		where += " in " + m.namespace
 	}
+	filter := ""
 	if m.filter != "" {
 		op := "/"
 		if m.inverse {
 			op = "/!"
 		}
-		where += " " + op + m.filter
+		filter = " " + op + m.filter
 	}
 	facts := fitParts([]string{"cluster " + dash(m.header.Cluster), "region " + dash(m.header.Region), "refreshed " + age, "AWS " + rate}, " · ", m.width-15, 1)
 	left := headerStyle.Render("lbctl health") + " " + dimStyle.Render(facts)
@@ -353,7 +354,7 @@ func (m Model) renderHeader() string {
 	}
 	// The parts of the line, least needed last: those that do not fit go.
 	parts := []string{
-		fmt.Sprintf("%s %s%s", m.level.String(), shown, where),
+		fmt.Sprintf("%s%s: %s%s", m.level.String(), where, shown, filter),
 		fmt.Sprintf("%s %d", stateStyles["healthy"].Render("healthy"), c["healthy"]),
 		fmt.Sprintf("%s %d", stateStyles["unhealthy"].Render("unhealthy"), c["unhealthy"]+c["unavailable"]),
 		fmt.Sprintf("%s %d", stateStyles["draining"].Render("draining"), c["draining"]),

@@ -29,7 +29,7 @@ func TestFilterAsTyped(t *testing.T) {
 	m, _ = m.Update(press(":"))
 	m = typeText(m, "pods")
 	m, _ = m.Update(press("enter"))
-	if h := header(m); !strings.Contains(h, "targets 4 ") || !strings.Contains(h, "healthy 2  unhealthy 1  draining 1  initial 0") {
+	if h := header(m); !strings.Contains(h, "targets: 4 ") || !strings.Contains(h, "healthy 2  unhealthy 1  draining 1  initial 0") {
 		t.Errorf("header of :pods: %q", h)
 	}
 	m, _ = m.Update(press("/"))
@@ -37,7 +37,7 @@ func TestFilterAsTyped(t *testing.T) {
 	if got := len(m.(Model).view); got != 3 {
 		t.Errorf("typing /store, before Enter: %d rows, want the 3 storefront targets", got)
 	}
-	if h := header(m); !strings.Contains(h, "targets 3 of 4 /store") || !strings.Contains(h, "healthy 2  unhealthy 1  draining 0") {
+	if h := header(m); !strings.Contains(h, "targets: 3 of 4 /store") || !strings.Contains(h, "healthy 2  unhealthy 1  draining 0") {
 		t.Errorf("header while filtering: %q", h)
 	}
 	m = typeText(m, "front-2")
@@ -62,7 +62,7 @@ func TestFilterAsTyped(t *testing.T) {
 	if mm := m.(Model); len(mm.view) != 1 || mm.filter != "draining" {
 		t.Errorf("enter keeps the filter: %d rows, filter %q", len(mm.view), mm.filter)
 	}
-	if h := header(m); !strings.Contains(h, "targets 1 of 4 /draining") || !strings.Contains(h, "healthy 0  unhealthy 0  draining 1") {
+	if h := header(m); !strings.Contains(h, "targets: 1 of 4 /draining") || !strings.Contains(h, "healthy 0  unhealthy 0  draining 1") {
 		t.Errorf("header after enter: %q", h)
 	}
 }
@@ -71,11 +71,11 @@ func TestFilterAsTyped(t *testing.T) {
 // targets.
 func TestHeaderCountsLevel(t *testing.T) {
 	m := newModel()
-	if h := header(m); !strings.Contains(h, "load balancers 2 ") || !strings.Contains(h, "healthy 2  unhealthy 1  draining 1") {
+	if h := header(m); !strings.Contains(h, "load balancers: 2 ") || !strings.Contains(h, "healthy 2  unhealthy 1  draining 1") {
 		t.Errorf("header at the top: %q", h)
 	}
 	m, _ = m.Update(press("enter"))
-	if h := header(m); !strings.Contains(h, "target groups 1 of k8s-teama-5e1f") || !strings.Contains(h, "healthy 2  unhealthy 1  draining 0") {
+	if h := header(m); !strings.Contains(h, "target groups of k8s-teama-5e1f: 1 ") || !strings.Contains(h, "healthy 2  unhealthy 1  draining 0") {
 		t.Errorf("header inside an ALB: %q", h)
 	}
 }
