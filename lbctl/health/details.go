@@ -275,24 +275,71 @@ func (d Details) DescribeTarget(r Row) []string {
 	return out
 }
 
-// LoadBalancerYAML is the AWS description of the ALB name as lbctl holds
-// it, in YAML.
+// LoadBalancerYAML is the ALB name as lbctl holds it, in YAML: AWS's
+// description of it, then the Ingresses it serves as `kubectl get -o
+// yaml` prints them (without managed fields), one document each.
 func (d Details) LoadBalancerYAML(name string) (string, error) {
-	lb := d.loadBalancer(name)
-	if lb == nil {
-		return "", fmt.Errorf("load balancer %s: %s", name, d.missing("ALB"))
+	docs, err := awsDoc("AWS load balancer", d.loadBalancer(name), d.missing("ALB"))
+	if err != nil {
+		return "", err
 	}
-	return toYAML(lb)
+	if d.t != nil {
+		for _, in := range d.t.ALBIngresses() {
+			lb := in.Group.LoadBalancerName
+			if in.Group.LoadBalancer != nil {
+				lb = in.Group.LoadBalancer.Name
+			}
+			if lb != name {
+				continue
+			}
+			ing := in.Object.DeepCopy()
+			ing.APIVersion, ing.Kind, ing.ManagedFields = "networking.k8s.io/v1", "Ingress", nil
+			y, err := toYAML(ing)
+			if err != nil {
+				return "", err
+			}
+			docs = append(docs, "# Ingress "+in.Key()+"\n"+y)
+		}
+	}
+	return strings.Join(docs, "---\n"), nil
 }
 
-// TargetGroupYAML is the AWS description of the target group name as lbctl
-// holds it, in YAML.
+// TargetGroupYAML is the target group name as lbctl holds it, in YAML:
+// AWS's description of it, then the Services behind it as `kubectl get -o
+// yaml` prints them (without managed fields), one document each.
 func (d Details) TargetGroupYAML(name string) (string, error) {
-	tg := d.targetGroup(name)
-	if tg == nil {
-		return "", fmt.Errorf("target group %s: %s", name, d.missing("target group"))
+	docs, err := awsDoc("AWS target group", d.targetGroup(name), d.missing("target group"))
+	if err != nil {
+		return "", err
 	}
-	return toYAML(tg)
+	seen := map[*corev1.Service]bool{}
+	for _, b := range d.backends(name) {
+		if b.Service == nil || seen[b.Service] {
+			continue
+		}
+		seen[b.Service] = true
+		svc := b.Service.DeepCopy()
+		svc.APIVersion, svc.Kind, svc.ManagedFields = "v1", "Service", nil
+		y, err := toYAML(svc)
+		if err != nil {
+			return "", err
+		}
+		docs = append(docs, "# Service "+svc.Namespace+"/"+svc.Name+"\n"+y)
+	}
+	return strings.Join(docs, "---\n"), nil
+}
+
+// awsDoc is the YAML document of an AWS description, or a comment saying
+// why there is none.
+func awsDoc[T any](title string, v *T, missing string) ([]string, error) {
+	if v == nil {
+		return []string{"# AWS: " + missing + "\n"}, nil
+	}
+	y, err := toYAML(v)
+	if err != nil {
+		return nil, err
+	}
+	return []string{"# " + title + "\n" + y}, nil
 }
 
 // TargetYAML is the Kubernetes object behind a target, in YAML as

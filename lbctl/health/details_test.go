@@ -54,7 +54,7 @@ func TestDetails(t *testing.T) {
 		"Protocol:      HTTP port 8080", "HTTP port traffic-port path /healthz matcher 200", "every 15s, timeout 5s, healthy after 2, unhealthy after 2",
 		"Load balancers: k8s-teama-shop-0123456789", "elbv2.k8s.aws/cluster=prod")
 	y, err := d.LoadBalancerYAML("k8s-teama-shop-0123456789")
-	if err != nil || !strings.Contains(y, "dnsName: shop.elb.example") || !strings.Contains(y, "\n  port: 80\n") {
+	if err != nil || !strings.HasPrefix(y, "# AWS load balancer\narn: arn:lb/1\n") || !strings.Contains(y, "dnsName: shop.elb.example") || !strings.Contains(y, "\n  port: 80\n") {
 		t.Errorf("load balancer YAML: %v\n%s", err, y)
 	}
 	y, err = d.TargetGroupYAML("k8s-teama-shop-abcdef0123")
@@ -77,7 +77,15 @@ func TestDetails(t *testing.T) {
 	contains(t, "describe without AWS", none.DescribeLoadBalancer(s.Rows[0].LoadBalancer, s.Rows), "AWS: not read", "Ingresses:     team-a/shop")
 	contains(t, "describe of an ALB AWS did not list", d.DescribeLoadBalancer("k8s-other-0", s.Rows), "AWS: no ALB of this name in what AWS listed")
 	contains(t, "describe with nothing held", Details{}.DescribeTargetGroup("tg", nil), "AWS: no description held by this view")
-	if _, err := none.TargetGroupYAML("k8s-teama-shop-abcdef0123"); err == nil || !strings.Contains(err.Error(), "not read") {
-		t.Errorf("target group YAML without AWS: %v", err)
+	// The Kubernetes objects behind an ALB and a target group follow AWS's
+	// description, or say why there is none.
+	lb, tg := s.Rows[0].LoadBalancer, s.Rows[0].TargetGroup
+	y, err = none.LoadBalancerYAML(lb)
+	if err != nil || !strings.HasPrefix(y, "# AWS: not read") || !strings.Contains(y, "---\n# Ingress team-a/shop\napiVersion: networking.k8s.io/v1\nkind: Ingress\n") {
+		t.Errorf("load balancer YAML without AWS: %v\n%s", err, y)
+	}
+	y, err = none.TargetGroupYAML(tg)
+	if err != nil || !strings.HasPrefix(y, "# AWS: not read") || !strings.Contains(y, "---\n# Service team-a/shop\napiVersion: v1\nkind: Service\n") || strings.Contains(y, "managedFields") {
+		t.Errorf("target group YAML without AWS: %v\n%s", err, y)
 	}
 }
