@@ -169,6 +169,21 @@ func TestDescribeAndYAML(t *testing.T) {
 	if after := screenOf(m); after == top || !strings.Contains(after, "%") {
 		t.Errorf("j does not scroll the describe pane:\n%s\n---\n%s", top, after)
 	}
+	m, _ = m.Update(press("k"))
+	m, _ = m.Update(press("k"))
+	if back := screenOf(m); back != top {
+		t.Errorf("k does not scroll back:\n%s\n---\n%s", top, back)
+	}
+	for _, k := range []tea.KeyPressMsg{{Code: tea.KeyPgDown}, {Code: tea.KeySpace, Text: " "}} {
+		m, _ = m.Update(k)
+		if paged := screenOf(m); paged == top || !strings.Contains(paged, "Problems:") {
+			t.Errorf("%s does not page to the end of the describe pane:\n%s", k, paged)
+		}
+		m, _ = m.Update(tea.KeyPressMsg{Code: tea.KeyPgUp})
+		if back := screenOf(m); back != top {
+			t.Errorf("pgup does not page back:\n%s", back)
+		}
+	}
 }
 
 // At 80×24 and 200×50: exactly the terminal's lines, none wider, borders
