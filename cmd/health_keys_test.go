@@ -53,6 +53,18 @@ func TestHealthKeyMapFile(t *testing.T) {
 		t.Errorf("a conflicting keymap: exit %d %q, want 2 naming the file and the conflict", code, msg)
 	}
 
+	// The describe and YAML keys are checked like the others: y on
+	// describe clashes with yaml's default; moved together, both stand.
+	write(xdg, "describe: [y]\n")
+	_, err = loadKeyMap(s)
+	if code, msg := Explain(err); code != exitcode.Usage || !strings.Contains(msg, `key "y" is bound to both describe and yaml`) {
+		t.Errorf("describe on yaml's key: exit %d %q, want 2 naming the conflict", code, msg)
+	}
+	write(xdg, "describe: [y]\nyaml: [Y]\nreverse: [r]\n")
+	if km, err := loadKeyMap(s); err != nil || !cmp.Equal(km.Describe.Keys(), []string{"y"}) || !cmp.Equal(km.YAML.Keys(), []string{"Y"}) || !cmp.Equal(km.Reverse.Keys(), []string{"r"}) {
+		t.Errorf("describe y, yaml Y, reverse r: %v %v %v %v", km.Describe.Keys(), km.YAML.Keys(), km.Reverse.Keys(), err)
+	}
+
 	// A misspelt key is refused in one line naming the file, the key and
 	// the fix, rather than leaving the view without a way out.
 	write(xdg, "quit: [ctlr+c]\n")

@@ -50,7 +50,7 @@ func (o *healthOptions) runTUI(ctx context.Context, r *Root, s world.Scope, wo w
 	source := func(ctx context.Context) healthview.SnapshotMsg {
 		if !firstDone {
 			firstDone = true
-			return healthview.SnapshotMsg{Snapshot: first, Calls: p.Calls, AWSDown: down(), KubeDown: p.KubeDown()}
+			return healthview.SnapshotMsg{Snapshot: first, Details: health.DetailsOf(t), Calls: p.Calls, AWSDown: down(), KubeDown: p.KubeDown()}
 		}
 		if err := p.Wait(ctx); err != nil {
 			return healthview.SnapshotMsg{Err: err}
@@ -59,7 +59,8 @@ func (o *healthOptions) runTUI(ctx context.Context, r *Root, s world.Scope, wo w
 		if err != nil {
 			return healthview.SnapshotMsg{Calls: p.Calls, Err: err, AWSDown: down(), KubeDown: p.KubeDown()}
 		}
-		return healthview.SnapshotMsg{Snapshot: health.Build(nt, r.Factory.Clock.Now(), o.keep), Calls: p.Calls, AWSDown: down(), KubeDown: p.KubeDown()}
+		return healthview.SnapshotMsg{Snapshot: health.Build(nt, r.Factory.Clock.Now(), o.keep), Details: health.DetailsOf(nt),
+			Calls: p.Calls, AWSDown: down(), KubeDown: p.KubeDown()}
 	}
 	region := ""
 	if t.AWS != nil {

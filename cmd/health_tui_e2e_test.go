@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -129,6 +130,16 @@ func (term *terminal) poll(what string, timeout time.Duration, escapes bool, ok 
 func lineWith(screen, s string) string {
 	for _, l := range strings.Split(screen, "\n") {
 		if strings.Contains(l, s) {
+			return l
+		}
+	}
+	return ""
+}
+
+// headingLine is the table's column heading: the line starting with col.
+func headingLine(screen, col string) string {
+	for _, l := range strings.Split(screen, "\n") {
+		if strings.HasPrefix(l, col) {
 			return l
 		}
 	}
@@ -251,8 +262,8 @@ func TestHealthTUIFlows(t *testing.T) {
 		return strings.Contains(lineWith(s, victim), "healthy") && strings.Contains(lineWith(s, other), "healthy")
 	})
 	// The last row is not under the cursor, so it shows its state's colour.
-	rows := tableRows(screen, "TARGET")
-	last := strings.Fields(rows[len(rows)-1])[0]
+	rows := tableRows(screen, "NAMESPACE")
+	last := strings.Fields(rows[len(rows)-1])[1] // its target
 	var healthyFG string
 	term.waitForColour("a healthy row's colour", 5*time.Second, func(esc string) bool {
 		healthyFG = foreground(esc, last)
@@ -264,7 +275,7 @@ func TestHealthTUIFlows(t *testing.T) {
 	term.text("/storefront")
 	term.keys("Enter")
 	screen = term.waitFor("the filter", 5*time.Second, func(s string) bool { return strings.Contains(scopeLine(s), "/storefront") })
-	if rows := tableRows(screen, "TARGET"); len(rows) != 2 || all <= 2 {
+	if rows := tableRows(screen, "NAMESPACE"); len(rows) != 2 || all <= 2 {
 		t.Errorf("filter /storefront: %d rows of %d, want the 2 storefront pods:\n%s", len(rows), all, screen)
 	}
 
@@ -276,7 +287,7 @@ func TestHealthTUIFlows(t *testing.T) {
 		return strings.Contains(lineWith(s, victim), "unhealthy")
 	})
 	t.Logf("the failing pod showed unhealthy after %s", time.Since(failedAt).Round(10*time.Millisecond))
-	victimFirst := strings.Contains(tableRows(screen, "TARGET")[0], victim)
+	victimFirst := strings.Contains(tableRows(screen, "NAMESPACE")[0], victim)
 	if victimFirst {
 		term.keys("j")
 	}
@@ -318,8 +329,8 @@ func TestHealthTUIFlows(t *testing.T) {
 	}
 	scaledAt := time.Now()
 	term.waitFor("a draining target", 20*time.Second, func(s string) bool {
-		for _, r := range tableRows(s, "TARGET") {
-			if f := strings.Fields(r); len(f) > 2 && f[1] == "draining" && f[2] == "Target.DeregistrationInProgress" {
+		for _, r := range tableRows(s, "NAMESPACE") {
+			if f := strings.Fields(r); len(f) > 4 && f[3] == "draining" && strings.HasPrefix(f[4], "Target.") {
 				return true
 			}
 		}
@@ -354,6 +365,9 @@ func TestHealthTUIFlows(t *testing.T) {
 			t.Errorf("the terminal is not restored: stty -a lacks %q:\n%s", strings.TrimSpace(mode), screen)
 		}
 	}
+
+	// Before the subtests below change env.
+	t.Run("layout", func(t *testing.T) { healthTUILayout(t, bin, env) })
 
 	t.Run("AWS unreachable", func(t *testing.T) {
 		dead := "http://127.0.0.1:1"
@@ -452,6 +466,148 @@ func TestHealthTUIFlows(t *testing.T) {
 		term.keys("Q")
 		term.waitFor("exit 0 after Q", 10*time.Second, func(s string) bool { return strings.Contains(s, "exit=0") })
 	})
+}
+
+// healthTUILayout reads the health view at 80×24 and 200×50 as a person
+// does: the screen filled to the last line with the key line there, the
+// header counting what the table lists, identifiers shortened in the
+// middle with their unique end kept, the filter applied as it is typed,
+// the sort reversed by its key, the describe and YAML panes, and the
+// too-small message fitting a small terminal.
+func healthTUILayout(t *testing.T, bin string, env []string) {
+	full := map[string]bool{} // names as the wide terminal shows them
+	for _, size := range []struct{ w, h int }{{200, 50}, {80, 24}} {
+		term := newTerminalSized(t, size.w, size.h, env, fmt.Sprintf("%s health -A --interval 300ms; echo exit=$?; sleep 600", bin))
+		name := fmt.Sprintf("%dx%d", size.w, size.h)
+		screen := term.waitFor(name+": the load balancers", 30*time.Second, func(s string) bool { return len(tableRows(s, "LOAD BALANCER")) >= 6 })
+		checkFrame := func(what, screen string) {
+			t.Helper()
+			lines := strings.Split(strings.TrimSuffix(screen, "\n"), "\n")
+			if len(lines) != size.h {
+				t.Errorf("%s %s: %d lines, want %d:\n%s", name, what, len(lines), size.h, screen)
+				return
+			}
+			if last := lines[size.h-1]; !strings.Contains(last, "? help") || !strings.Contains(last, "Q/ctrl+c quit") {
+				t.Errorf("%s %s: the last line is not the key line: %q\n%s", name, what, last, screen)
+			}
+			for _, l := range lines {
+				if strings.HasPrefix(l, "─") && utf8.RuneCountInString(l) != size.w {
+					t.Errorf("%s %s: a border %d wide:\n%s", name, what, utf8.RuneCountInString(l), screen)
+				}
+			}
+		}
+		checkFrame("load balancers", screen)
+		albs := tableRows(screen, "LOAD BALANCER")
+		if want := fmt.Sprintf("load balancers: %d ", len(albs)); !strings.HasPrefix(scopeLine(screen), want) {
+			t.Errorf("%s: the header does not count the %d load balancers: %q", name, len(albs), scopeLine(screen))
+		}
+		// Numeric columns are as wide as their heading.
+		if !strings.Contains(headingLine(screen, "LOAD BALANCER"), "INGS  TGS  HEALTHY") {
+			t.Errorf("%s: numeric columns wider than their values: %q", name, headingLine(screen, "LOAD BALANCER"))
+		}
+
+		// d describes the ALB: its listeners, rules and target groups; y
+		// shows AWS's description of it; Esc goes back.
+		term.keys("d")
+		screen = term.waitFor(name+": the ALB described", 5*time.Second, func(s string) bool {
+			return strings.Contains(s, "describe load balancer") && strings.Contains(s, "Listeners:") && strings.Contains(s, "HTTP:80") && strings.Contains(s, "forward to k8s-")
+		})
+		checkFrame("describe", screen)
+		term.keys("y")
+		screen = term.waitFor(name+": the ALB's YAML", 5*time.Second, func(s string) bool {
+			return strings.Contains(s, "yaml load balancer") && strings.Contains(s, "dnsName: ") && strings.Contains(s, "listeners:")
+		})
+		checkFrame("yaml", screen)
+		term.keys("Escape")
+		term.waitFor(name+": back to the table", 5*time.Second, func(s string) bool { return len(tableRows(s, "LOAD BALANCER")) >= 6 })
+
+		// Every target, with its namespace and target group.
+		term.text(":pods")
+		term.keys("Enter")
+		screen = term.waitFor(name+": every target", 10*time.Second, func(s string) bool {
+			h := headingLine(s, "NAMESPACE")
+			return strings.Contains(h, "TARGET GROUP") && len(tableRows(s, "NAMESPACE")) > 0
+		})
+		checkFrame(":pods", screen)
+		rows := tableRows(screen, "NAMESPACE")
+		if want := fmt.Sprintf("targets: %d ", len(rows)); len(rows) < size.h-10 && !strings.HasPrefix(scopeLine(screen), want) {
+			t.Errorf("%s: the header does not count the %d targets: %q", name, len(rows), scopeLine(screen))
+		}
+		target := regexp.MustCompile(`^(i-[0-9a-f]+|i-[0-9a-f]+…[0-9a-f]+|[0-9.]+):[0-9]+$`)
+		for _, r := range rows {
+			f := strings.Fields(r)
+			if len(f) < 4 || !target.MatchString(f[1]) {
+				t.Errorf("%s: a target cut other than in its middle, or its port lost: %q", name, r)
+				continue
+			}
+			if size.w == 200 {
+				full[f[2]] = true
+				continue
+			}
+			// At 80 columns, a shortened target group keeps the end of its
+			// full name (the hash).
+			if head, tail, cut := strings.Cut(f[2], "…"); cut {
+				found := false
+				for n := range full {
+					found = found || strings.HasPrefix(n, head) && strings.HasSuffix(n, tail)
+				}
+				if !found || len(tail) < 5 {
+					t.Errorf("%s: target group %q is not a full name shortened in the middle (full names: %v)", name, f[2], full)
+				}
+			}
+		}
+
+		// The filter applies as it is typed; Esc clears it.
+		term.text("/team-a")
+		screen = term.waitFor(name+": the filter as typed", 5*time.Second, func(s string) bool {
+			return strings.Contains(scopeLine(s), " of ") && strings.Contains(scopeLine(s), "/team-a")
+		})
+		for _, r := range tableRows(screen, "NAMESPACE") {
+			if !strings.HasPrefix(r, "team-a ") {
+				t.Errorf("%s: /team-a (not yet entered) leaves %q", name, r)
+			}
+		}
+		term.keys("Escape")
+		term.waitFor(name+": the filter cleared", 5*time.Second, func(s string) bool { return !strings.Contains(scopeLine(s), "/team-a") })
+
+		// 2 sorts by TARGET; 2 again reverses it.
+		term.keys("2")
+		screen = term.waitFor(name+": sorted by target", 5*time.Second, func(s string) bool { return strings.Contains(headingLine(s, "NAMESPACE"), "TARGET↑") })
+		up := tableRows(screen, "NAMESPACE")
+		term.keys("2")
+		screen = term.waitFor(name+": the sort reversed", 5*time.Second, func(s string) bool { return strings.Contains(headingLine(s, "NAMESPACE"), "TARGET↓") })
+		down := tableRows(screen, "NAMESPACE")
+		if len(up) > 1 && len(up) < size.h-10 && strings.Fields(up[0])[1] != strings.Fields(down[len(down)-1])[1] {
+			t.Errorf("%s: reversing the sort does not put the first row last:\n%s\n---\n%s", name, strings.Join(up, "\n"), strings.Join(down, "\n"))
+		}
+		if size.w == 200 && !strings.Contains(scopeLine(screen), "sort TARGET↓") {
+			t.Errorf("%s: the header does not say the sort: %q", name, scopeLine(screen))
+		}
+
+		// d describes the selected target; y shows the pod or node behind it.
+		term.keys("d")
+		screen = term.waitFor(name+": the target described", 5*time.Second, func(s string) bool {
+			return strings.Contains(s, "describe target") && strings.Contains(s, "State:") && strings.Contains(s, "Node:")
+		})
+		checkFrame("describe target", screen)
+		term.keys("y")
+		screen = term.waitFor(name+": the target's object", 5*time.Second, func(s string) bool {
+			return strings.Contains(s, "yaml target") && (strings.Contains(s, "kind: Pod") || strings.Contains(s, "kind: Node"))
+		})
+		checkFrame("yaml target", screen)
+		term.keys("Escape")
+		term.waitFor(name+": back to the targets", 5*time.Second, func(s string) bool { return len(tableRows(s, "NAMESPACE")) > 0 })
+	}
+
+	// Too small: a message that fits, and the view back once it is large
+	// enough.
+	term := newTerminalSized(t, 50, 10, env, fmt.Sprintf("%s health -A --interval 300ms; echo exit=$?; sleep 600", bin))
+	screen := term.waitFor("the too-small message", 30*time.Second, func(s string) bool { return strings.Contains(s, "needs at least 70×16") })
+	if !strings.Contains(screen, "Q/ctrl+c quits.") { // the keymap's quit keys
+		t.Errorf("the too-small message is cut:\n%s", screen)
+	}
+	term.tmux("resize-window", "-t", "lbctl", "-x", "80", "-y", "24")
+	term.waitFor("the view after enlarging", 10*time.Second, func(s string) bool { return len(tableRows(s, "LOAD BALANCER")) >= 6 })
 }
 
 // apiServerPID finds the process of the sandbox's kube-apiserver by its

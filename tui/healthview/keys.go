@@ -1,7 +1,10 @@
 package healthview
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strconv"
 	"strings"
@@ -9,22 +12,28 @@ import (
 	"unicode/utf8"
 
 	"charm.land/bubbles/v2/key"
-	"sigs.k8s.io/yaml"
+	"go.yaml.in/yaml/v3"
 )
 
 // keyFile is the keymap file: each action and the keys that do it, in
 // bubbletea's names ("up", "k", "ctrl+c", "enter", "esc", "pgdown", "/").
 // Actions left out keep their default keys.
 type keyFile struct {
-	Up      []string `json:"up"`
-	Down    []string `json:"down"`
-	Enter   []string `json:"enter"`
-	Back    []string `json:"back"`
-	Filter  []string `json:"filter"`
-	Command []string `json:"command"`
-	Sort    []string `json:"sort"`
-	Help    []string `json:"help"`
-	Quit    []string `json:"quit"`
+	Up      []string `yaml:"up"`
+	Down    []string `yaml:"down"`
+	Enter   []string `yaml:"enter"`
+	Back    []string `yaml:"back"`
+	Filter  []string `yaml:"filter"`
+	Command []string `yaml:"command"`
+	Sort    []string `yaml:"sort"`
+	// Reverse flips the sort direction; Column holds the keys that sort by
+	// the first, second, … column (pressed again, they reverse it).
+	Reverse  []string `yaml:"reverse"`
+	Column   []string `yaml:"column"`
+	Describe []string `yaml:"describe"`
+	YAML     []string `yaml:"yaml"`
+	Help     []string `yaml:"help"`
+	Quit     []string `yaml:"quit"`
 }
 
 // ParseKeyMap reads a keymap file (YAML, `action: [keys]`) over the
@@ -33,8 +42,12 @@ type keyFile struct {
 // that a typo does not leave a key dead. Ctrl-C quits whatever the file
 // says (the model handles it before the keymap).
 func ParseKeyMap(data []byte) (KeyMap, error) {
+	// YAML 1.2 (yaml/v3), so that y, n, Y, on and off stay keys rather than
+	// turn into true and false.
 	var f keyFile
-	if err := yaml.UnmarshalStrict(data, &f); err != nil {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&f); err != nil && !errors.Is(err, io.EOF) {
 		return KeyMap{}, fmt.Errorf("keymap: %w", err)
 	}
 	km := DefaultKeyMap()
@@ -45,7 +58,8 @@ func ParseKeyMap(data []byte) (KeyMap, error) {
 	}{
 		{"up", f.Up, &km.Up}, {"down", f.Down, &km.Down}, {"enter", f.Enter, &km.Enter}, {"back", f.Back, &km.Back},
 		{"filter", f.Filter, &km.Filter}, {"command", f.Command, &km.Command}, {"sort", f.Sort, &km.Sort},
-		{"help", f.Help, &km.Help}, {"quit", f.Quit, &km.Quit},
+		{"reverse", f.Reverse, &km.Reverse}, {"column", f.Column, &km.Column}, {"describe", f.Describe, &km.Describe},
+		{"yaml", f.YAML, &km.YAML}, {"help", f.Help, &km.Help}, {"quit", f.Quit, &km.Quit},
 	}
 	owner := map[string]string{}
 	for _, s := range set {

@@ -24,7 +24,7 @@ func TestParseKeyMap(t *testing.T) {
 		t.Errorf("an action left out lost its default keys: %v", km.Enter.Keys())
 	}
 	for _, tc := range []struct{ in, want string }{
-		{"jump: [g]", `unknown field "jump"`},
+		{"jump: [g]", "field jump not found"},
 		{"up: []", "up has no key"},
 		{"up: [k]\ndown: [k]", `key "k" is bound to both up and down`},
 		{"sort: [q]", `key "q" is bound to both sort and quit`},
@@ -151,4 +151,47 @@ func FuzzParseKeyMap(f *testing.F) {
 			}
 		}
 	})
+}
+
+// The describe, YAML, reverse and column keys are rebound like the others,
+// their defaults count in conflicts, and the help shows the keys in force.
+func TestReboundPaneAndSortKeys(t *testing.T) {
+	km, err := ParseKeyMap([]byte("describe: [i]\nyaml: [Y]\nup: [up, y]\nreverse: [R]\ncolumn: [f1, f2, f3, f4]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ParseKeyMap([]byte("down: [d]\n")); err == nil || !strings.Contains(err.Error(), `key "d" is bound to both down and describe`) {
+		t.Errorf("down on describe's default key: %v", err)
+	}
+	var m tea.Model = New(context.Background(), nil, Header{}, km, func() time.Time { return t0 })
+	m, _ = m.Update(tea.WindowSizeMsg{Width: 160, Height: 30})
+	m, _ = m.Update(SnapshotMsg{Snapshot: fixture()})
+	m, _ = m.Update(press("d"))
+	if m.(Model).pane != "" {
+		t.Error("d still describes after describe was rebound to i")
+	}
+	m, _ = m.Update(press("i"))
+	if m.(Model).pane != "describe" {
+		t.Error("i does not describe")
+	}
+	m, _ = m.Update(press("Y"))
+	if m.(Model).pane != "yaml" {
+		t.Error("Y does not show the YAML")
+	}
+	m, _ = m.Update(press("esc"))
+	m, _ = m.Update(tea.KeyPressMsg{Code: tea.KeyF4})
+	if mm := m.(Model); mm.sortCol != 3 || mm.sortDesc {
+		t.Errorf("F4: sort column %d desc %v, want the 4th ascending", mm.sortCol, mm.sortDesc)
+	}
+	m, _ = m.Update(press("R"))
+	if !m.(Model).sortDesc {
+		t.Error("R does not reverse the sort")
+	}
+	m, _ = m.Update(press("?"))
+	got := strings.Join(strings.Fields(regexp.MustCompile("\x1b\\[[0-9;]*m").ReplaceAllString(m.(Model).Render(), "")), " ")
+	for _, want := range []string{"i describe", "Y yaml", "R reverse", "f1/f2/f3/f4 sort by column", "up/y up"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("the full help lacks %q:\n%s", want, got)
+		}
+	}
 }

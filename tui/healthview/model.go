@@ -7,16 +7,20 @@
 package healthview
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
+	"charm.land/bubbles/v2/viewport"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 	corev1 "k8s.io/api/core/v1"
@@ -50,6 +54,8 @@ type SnapshotMsg struct {
 	// KubeDown says why the Kubernetes side is not current ("" when it
 	// is): the informers' calls keep failing; the rows are as last read.
 	KubeDown string
+	// Details are the objects behind the rows, for describe and YAML.
+	Details health.Details
 }
 
 // Source polls: Next blocks until the next snapshot is due and returns it.
@@ -62,32 +68,37 @@ type Header struct {
 
 // KeyMap is the TUI's keys (configurable: the command may rebind them).
 type KeyMap struct {
-	Up, Down, Enter, Back, Filter, Command, Sort, Help, Quit key.Binding
+	Up, Down, Enter, Back, Filter, Command, Sort, Reverse, Column, Describe, YAML, Help, Quit key.Binding
 }
 
 // DefaultKeyMap returns k9s-like defaults.
 func DefaultKeyMap() KeyMap {
 	return KeyMap{
-		Up:      key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
-		Down:    key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
-		Enter:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "drill down")),
-		Back:    key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back / clear filter")),
-		Filter:  key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter (regex, !inverse)")),
-		Command: key.NewBinding(key.WithKeys(":"), key.WithHelp(":", "jump (:alb :tg :pods :ns NAME)")),
-		Sort:    key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sort by next column")),
-		Help:    key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
-		Quit:    key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
+		Up:       key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
+		Down:     key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
+		Enter:    key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open")),
+		Back:     key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
+		Filter:   key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
+		Command:  key.NewBinding(key.WithKeys(":"), key.WithHelp(":", "jump")),
+		Sort:     key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sort")),
+		Reverse:  key.NewBinding(key.WithKeys("S"), key.WithHelp("S", "reverse")),
+		Column:   key.NewBinding(key.WithKeys("1", "2", "3", "4", "5", "6", "7", "8", "9"), key.WithHelp("1-9", "sort by column")),
+		Describe: key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "describe")),
+		YAML:     key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "yaml")),
+		Help:     key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
+		Quit:     key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
 	}
 }
 
-// ShortHelp implements help.KeyMap.
+// ShortHelp implements help.KeyMap: the key line, most used first (the
+// view keeps help and quit and as many of the others as fit).
 func (k KeyMap) ShortHelp() []key.Binding {
-	return []key.Binding{k.Enter, k.Back, k.Filter, k.Command, k.Sort, k.Help, k.Quit}
+	return []key.Binding{k.Enter, k.Back, k.Filter, k.Describe, k.YAML, k.Sort, k.Command, k.Reverse}
 }
 
 // FullHelp implements help.KeyMap.
 func (k KeyMap) FullHelp() [][]key.Binding {
-	return [][]key.Binding{{k.Up, k.Down, k.Enter, k.Back}, {k.Filter, k.Command, k.Sort}, {k.Help, k.Quit}}
+	return [][]key.Binding{{k.Up, k.Down, k.Enter, k.Back}, {k.Filter, k.Command, k.Describe, k.YAML}, {k.Sort, k.Reverse, k.Column}, {k.Help, k.Quit}}
 }
 
 // Minimum terminal size.
@@ -107,6 +118,7 @@ type Model struct {
 	input  textinput.Model
 
 	snap      health.Snapshot
+	details   health.Details
 	calls     []callSample
 	history   map[string][]int // target group → healthy counts, oldest first
 	lastErr   error
@@ -122,12 +134,23 @@ type Model struct {
 	inverse   bool
 	mode      string // "", "filter", "command"
 	sortCol   int
+	sortDesc  bool
 	cursor    int
 	width     int
 	height    int
 	// view caches rows() for the current state: View is called far more
-	// often than the state changes.
-	view []row
+	// often than the state changes; total is the rows before the filter.
+	view  []row
+	total int
+	// natural are the columns' widths for view, nothing cut.
+	natural []int
+
+	// pane is the describe or YAML view of one object ("" when closed):
+	// paneRow is the row it shows at paneLevel.
+	pane      string
+	paneLevel Level
+	paneRow   row
+	viewport  viewport.Model
 
 	events    EventSource
 	eventsKey string // the pod whose events podEvents holds
@@ -144,7 +167,17 @@ type callSample struct {
 func New(ctx context.Context, source Source, h Header, keys KeyMap, now func() time.Time) Model {
 	ti := textinput.New()
 	ti.Prompt = ""
-	return Model{ctx: ctx, source: source, header: h, keys: keys, help: help.New(), input: ti,
+	vp := viewport.New()
+	vp.KeyMap = viewport.KeyMap{
+		Up: keys.Up, Down: keys.Down,
+		PageDown:     key.NewBinding(key.WithKeys("pgdown", "space")),
+		PageUp:       key.NewBinding(key.WithKeys("pgup")),
+		HalfPageDown: key.NewBinding(key.WithKeys("ctrl+d")),
+		HalfPageUp:   key.NewBinding(key.WithKeys("ctrl+u")),
+		Left:         key.NewBinding(key.WithKeys("left")),
+		Right:        key.NewBinding(key.WithKeys("right")),
+	}
+	return Model{ctx: ctx, source: source, header: h, keys: keys, help: help.New(), input: ti, viewport: vp,
 		history: map[string][]int{}, now: now, width: 120, height: 30}
 }
 
@@ -163,9 +196,13 @@ func (m Model) poll() tea.Cmd {
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	next, cmd := m.update(msg)
 	nm := next.(Model)
-	nm.view = nm.rows()
+	nm.view, nm.total = nm.rows()
+	nm.natural = nm.naturalWidths(nm.columns(), nm.view)
 	if nm.cursor >= len(nm.view) {
 		nm.cursor = max(0, len(nm.view)-1)
+	}
+	if nm.pane != "" {
+		nm.fillPane()
 	}
 	_, refresh := msg.(SnapshotMsg)
 	if ev := nm.followSelection(refresh); ev != nil {
@@ -189,6 +226,7 @@ func (m Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.awsDown = msg.AWSDown
 		m.kubeDown = msg.KubeDown
 		m.snap = msg.Snapshot
+		m.details = msg.Details
 		m.updated = msg.Snapshot.Time
 		m.calls = append(m.calls, callSample{msg.Snapshot.Time, msg.Calls})
 		if len(m.calls) > 10 {
@@ -217,6 +255,9 @@ func (m Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if m.mode != "" {
 			return m.updateInput(msg)
 		}
+		if m.pane != "" {
+			return m.updatePane(msg)
+		}
 		switch {
 		case key.Matches(msg, m.keys.Quit):
 			return m, tea.Quit
@@ -235,10 +276,19 @@ func (m Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		case key.Matches(msg, m.keys.Back):
 			m.back()
 		case key.Matches(msg, m.keys.Sort):
-			m.sortCol = (m.sortCol + 1) % len(m.columns())
+			m.sortCol, m.sortDesc = (m.sortCol+1)%len(m.columns()), false
+		case key.Matches(msg, m.keys.Reverse):
+			m.sortDesc = !m.sortDesc
+		case key.Matches(msg, m.keys.Column):
+			m.sortBy(slices.Index(m.keys.Column.Keys(), msg.String()))
+		case key.Matches(msg, m.keys.Describe):
+			m.openPane("describe")
+		case key.Matches(msg, m.keys.YAML):
+			m.openPane("yaml")
 		case key.Matches(msg, m.keys.Filter):
 			m.mode = "filter"
 			m.input.SetValue("")
+			m.setFilter("")
 			return m, m.input.Focus()
 		case key.Matches(msg, m.keys.Command):
 			m.mode = "command"
@@ -251,17 +301,42 @@ func (m Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	return m, nil
 }
 
+// sortBy sorts by column i, or reverses the order when it already does
+// (k9s: the same sort key again flips the direction).
+func (m *Model) sortBy(i int) {
+	if i < 0 || i >= len(m.columns()) {
+		return
+	}
+	if i == m.sortCol {
+		m.sortDesc = !m.sortDesc
+		return
+	}
+	m.sortCol, m.sortDesc = i, false
+}
+
+// setFilter applies v as the filter: a regex, inverted after "!".
+func (m *Model) setFilter(v string) {
+	v = strings.TrimSpace(v)
+	m.inverse = strings.HasPrefix(v, "!")
+	m.filter = strings.TrimPrefix(v, "!")
+	m.cursor = 0
+}
+
+// updateInput edits the filter or the command line. The filter applies as
+// it is typed; Enter keeps it, Esc clears it.
 func (m Model) updateInput(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	switch msg.String() {
 	case "esc":
+		if m.mode == "filter" {
+			m.setFilter("")
+		}
 		m.mode = ""
 		m.input.Blur()
 		return m, nil
 	case "enter":
 		v := strings.TrimSpace(m.input.Value())
 		if m.mode == "filter" {
-			m.inverse = strings.HasPrefix(v, "!")
-			m.filter = strings.TrimPrefix(v, "!")
+			m.setFilter(v)
 		} else {
 			m.jump(v)
 		}
@@ -272,6 +347,9 @@ func (m Model) updateInput(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	}
 	var cmd tea.Cmd
 	m.input, cmd = m.input.Update(msg)
+	if m.mode == "filter" {
+		m.setFilter(m.input.Value())
+	}
 	return m, cmd
 }
 
@@ -297,6 +375,7 @@ func (m *Model) jump(cmd string) {
 		// handled by the key binding; ignore here
 	}
 	m.filter, m.inverse = "", false
+	m.sortCol = min(m.sortCol, len(m.columns())-1)
 }
 
 func (m *Model) drill() {
@@ -313,6 +392,7 @@ func (m *Model) drill() {
 		return
 	}
 	m.cursor, m.filter, m.inverse = 0, "", false
+	m.sortCol = min(m.sortCol, len(m.columns())-1)
 }
 
 func (m *Model) back() {
@@ -327,6 +407,7 @@ func (m *Model) back() {
 		m.level, m.parentALB, m.parentTG = LevelALB, "", ""
 	}
 	m.cursor = 0
+	m.sortCol = min(m.sortCol, len(m.columns())-1)
 }
 
 func (m *Model) clamp() {
@@ -363,16 +444,53 @@ type row struct {
 	cells  []string
 	state  string // worst state, for colour
 	detail []string
+	// counts are the row's targets by state (one for a target row).
+	counts health.Counts
+	// target is the target of a row at LevelTarget.
+	target health.Row
 }
 
-func (m Model) columns() []string {
+// colKind says how a column gives way when the table is too wide.
+type colKind int
+
+const (
+	colID    colKind = iota // an identifier: shortened in the middle, the unique end kept
+	colText                 // prose: cut at the end
+	colFixed                // numbers and states: never cut
+	colTail                 // a history: the oldest end goes first
+)
+
+// column is a table column: its heading, how it shortens, and when it is
+// left out on a narrow terminal (drop: 0 never, else higher goes first).
+type column struct {
+	name string
+	kind colKind
+	drop int
+	// min is the narrowest it gets (0: its kind's default).
+	min int
+}
+
+// columns are the level's columns. A target's namespace and target group
+// show unless the view is already inside one (the header names it).
+func (m Model) columns() []column {
 	switch m.level {
 	case LevelALB:
-		return []string{"LOAD BALANCER", "INGRESSES", "TARGET GROUPS", "HEALTHY", "UNHEALTHY", "DRAINING", "OTHER"}
+		return []column{{"LOAD BALANCER", colID, 0, 0}, {"INGS", colFixed, 2, 0}, {"TGS", colFixed, 1, 0}, {"HEALTHY", colFixed, 0, 0},
+			{"UNHEALTHY", colFixed, 0, 0}, {"DRAINING", colFixed, 0, 0}, {"OTHER", colFixed, 0, 0}}
 	case LevelTargetGroup:
-		return []string{"TARGET GROUP", "TYPE", "LOAD BALANCER", "HEALTHY", "TOTAL", "HISTORY"}
+		return []column{{"TARGET GROUP", colID, 0, 0}, {"TYPE", colFixed, 2, 0}, {"LOAD BALANCER", colID, 3, 0}, {"HEALTHY", colFixed, 0, 0},
+			{"TOTAL", colFixed, 0, 0}, {"HISTORY", colTail, 1, 0}}
 	}
-	return []string{"TARGET", "STATE", "REASON", "POD/NODE", "ZONE", "READY", "GATE", "PROBLEMS"}
+	var cols []column
+	if m.namespace == "" {
+		cols = append(cols, column{"NAMESPACE", colID, 0, 0})
+	}
+	cols = append(cols, column{"TARGET", colID, 0, 16})
+	if m.parentTG == "" {
+		cols = append(cols, column{"TARGET GROUP", colID, 0, 0})
+	}
+	return append(cols, column{"STATE", colFixed, 0, 0}, column{"REASON", colID, 0, 0}, column{"POD/NODE", colID, 0, 0},
+		column{"ZONE", colFixed, 3, 0}, column{"READY", colFixed, 5, 0}, column{"GATE", colFixed, 6, 0}, column{"PROBLEMS", colText, 4, 0})
 }
 
 func (m Model) inScope(r health.Row) bool {
@@ -396,15 +514,16 @@ func worse(a, b string) string {
 	return a
 }
 
-// rows computes the table for the current level, scope, filter and sort.
-func (m Model) rows() []row {
+// rows computes the table for the current level, scope, filter and sort,
+// and how many rows there are before the filter.
+func (m Model) rows() ([]row, int) {
 	var out []row
 	switch m.level {
 	case LevelALB, LevelTargetGroup:
 		type agg struct {
-			ingresses, tgs                      map[string]bool
-			healthy, unhealthy, draining, other int
-			worst, typ, lb                      string
+			ingresses, tgs map[string]bool
+			counts         health.Counts
+			worst, typ, lb string
 		}
 		groups := map[string]*agg{}
 		var order []string
@@ -418,39 +537,35 @@ func (m Model) rows() []row {
 			}
 			a := groups[k]
 			if a == nil {
-				a = &agg{ingresses: map[string]bool{}, tgs: map[string]bool{}, typ: r.TargetType, lb: r.LoadBalancer}
+				a = &agg{ingresses: map[string]bool{}, tgs: map[string]bool{}, counts: health.Counts{}, typ: r.TargetType, lb: r.LoadBalancer}
 				groups[k] = a
 				order = append(order, k)
 			}
 			a.ingresses[r.Namespace+"/"+r.Ingress] = true
 			a.tgs[r.TargetGroup] = true
-			switch r.State {
-			case "healthy":
-				a.healthy++
-			case "unhealthy", "unavailable":
-				a.unhealthy++
-			case "draining":
-				a.draining++
-			default:
-				a.other++
-			}
+			a.counts[r.State]++
 			a.worst = worse(a.worst, r.State)
 		}
 		for _, k := range order {
 			a := groups[k]
+			c := a.counts
+			healthy, unhealthy, draining := c["healthy"], c["unhealthy"]+c["unavailable"], c["draining"]
+			total := 0
+			for _, n := range c {
+				total += n
+			}
 			var cells []string
 			if m.level == LevelALB {
-				cells = []string{k, fmt.Sprint(len(a.ingresses)), fmt.Sprint(len(a.tgs)), fmt.Sprint(a.healthy), fmt.Sprint(a.unhealthy), fmt.Sprint(a.draining), fmt.Sprint(a.other)}
+				cells = []string{k, fmt.Sprint(len(a.ingresses)), fmt.Sprint(len(a.tgs)), fmt.Sprint(healthy), fmt.Sprint(unhealthy), fmt.Sprint(draining), fmt.Sprint(total - healthy - unhealthy - draining)}
 			} else {
-				total := a.healthy + a.unhealthy + a.draining + a.other
-				cells = []string{k, a.typ, a.lb, fmt.Sprint(a.healthy), fmt.Sprint(total), Sparkline(m.history[k], total)}
+				cells = []string{k, a.typ, a.lb, fmt.Sprint(healthy), fmt.Sprint(total), Sparkline(m.history[k], total)}
 			}
 			ings := make([]string, 0, len(a.ingresses))
 			for i := range a.ingresses {
 				ings = append(ings, i)
 			}
 			sort.Strings(ings)
-			out = append(out, row{key: k, cells: cells, state: a.worst, detail: []string{"Ingresses: " + strings.Join(ings, ", ")}})
+			out = append(out, row{key: k, cells: cells, state: a.worst, counts: c, detail: []string{"Ingresses: " + strings.Join(ings, ", ")}})
 		}
 	default:
 		for _, r := range m.snap.Rows {
@@ -479,30 +594,63 @@ func (m Model) rows() []row {
 			if r.Pod != "" {
 				pod = r.Namespace + "/" + r.Pod
 			}
-			out = append(out, row{key: r.Key(), pod: pod, state: r.State, detail: d,
-				cells: []string{r.Target, r.State, dash(r.Reason), dash(who), dash(r.Zone), ready, dash(r.Gate), dash(strings.Join(r.Problems, ","))}})
-		}
-	}
-	if m.filter != "" {
-		re, err := regexp.Compile(m.filter)
-		if err == nil {
-			var kept []row
-			for _, r := range out {
-				if re.MatchString(strings.Join(r.cells, " ")) != m.inverse {
-					kept = append(kept, r)
-				}
+			var cells []string
+			if m.namespace == "" {
+				cells = append(cells, r.Namespace)
 			}
-			out = kept
+			cells = append(cells, r.Target)
+			if m.parentTG == "" {
+				cells = append(cells, r.TargetGroup)
+			}
+			cells = append(cells, r.State, dash(r.Reason), dash(who), dash(r.Zone), ready, dash(r.Gate), dash(strings.Join(r.Problems, ",")))
+			out = append(out, row{key: r.Key(), pod: pod, state: r.State, detail: d, counts: health.Counts{r.State: 1}, target: r, cells: cells})
 		}
 	}
-	col := m.sortCol
-	sort.SliceStable(out, func(i, j int) bool {
-		if col < len(out[i].cells) && col < len(out[j].cells) {
-			return out[i].cells[col] < out[j].cells[col]
+	total := len(out)
+	if re := m.filterRegexp(); re != nil {
+		var kept []row
+		for _, r := range out {
+			if re.MatchString(strings.Join(r.cells, " ")) != m.inverse {
+				kept = append(kept, r)
+			}
 		}
-		return false
+		out = kept
+	}
+	col, desc := m.sortCol, m.sortDesc
+	sort.SliceStable(out, func(i, j int) bool {
+		if col >= len(out[i].cells) || col >= len(out[j].cells) {
+			return false
+		}
+		c := compareCells(out[i].cells[col], out[j].cells[col])
+		if desc {
+			c = -c
+		}
+		return c < 0
 	})
-	return out
+	return out, total
+}
+
+// filterRegexp is the filter as a regex; a pattern that does not compile
+// (a "(" half typed) matches as plain text.
+func (m Model) filterRegexp() *regexp.Regexp {
+	if m.filter == "" {
+		return nil
+	}
+	re, err := regexp.Compile(m.filter)
+	if err != nil {
+		re = regexp.MustCompile(regexp.QuoteMeta(m.filter))
+	}
+	return re
+}
+
+// compareCells orders numbers by value, the rest as text.
+func compareCells(a, b string) int {
+	x, errA := strconv.Atoi(a)
+	y, errB := strconv.Atoi(b)
+	if errA == nil && errB == nil {
+		return cmp.Compare(x, y)
+	}
+	return strings.Compare(a, b)
 }
 
 func explain(p string) string {

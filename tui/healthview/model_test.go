@@ -59,25 +59,25 @@ func newModel() tea.Model {
 
 func TestDrillFilterJump(t *testing.T) {
 	m := newModel()
-	if got := len(m.(Model).rows()); got != 2 {
+	if got := len(m.(Model).view); got != 2 {
 		t.Fatalf("ALB rows = %d, want 2", got)
 	}
 	m, _ = m.Update(press("enter")) // into k8s-teama-5e1f (sorted first)
 	m, _ = m.Update(press("enter")) // into its target group
 	mm := m.(Model)
-	if mm.level != LevelTarget || len(mm.rows()) != 3 {
-		t.Fatalf("drill down: level %v, %d rows", mm.level, len(mm.rows()))
+	if mm.level != LevelTarget || len(mm.view) != 3 {
+		t.Fatalf("drill down: level %v, %d rows", mm.level, len(mm.view))
 	}
 	m, _ = m.Update(press("/"))
 	m = typeText(m, "Time.ut")
 	m, _ = m.Update(press("enter"))
-	if rows := m.(Model).rows(); len(rows) != 1 || rows[0].cells[1] != "unhealthy" {
+	if rows := m.(Model).view; len(rows) != 1 || rows[0].cells[2] != "unhealthy" {
 		t.Fatalf("regex filter Time.ut: %+v", rows)
 	}
 	m, _ = m.Update(press("/"))
 	m = typeText(m, "!Timeout")
 	m, _ = m.Update(press("enter"))
-	if rows := m.(Model).rows(); len(rows) != 2 {
+	if rows := m.(Model).view; len(rows) != 2 {
 		t.Fatalf("inverse filter !Timeout: %+v", rows)
 	}
 	m, _ = m.Update(press("esc")) // clears the filter
@@ -88,13 +88,13 @@ func TestDrillFilterJump(t *testing.T) {
 	m, _ = m.Update(press(":"))
 	m = typeText(m, "pods")
 	m, _ = m.Update(press("enter"))
-	if mm := m.(Model); mm.level != LevelTarget || len(mm.rows()) != 4 {
-		t.Fatalf(":pods lists every target: level %v rows %d", mm.level, len(mm.rows()))
+	if mm := m.(Model); mm.level != LevelTarget || len(mm.view) != 4 {
+		t.Fatalf(":pods lists every target: level %v rows %d", mm.level, len(mm.view))
 	}
 	m, _ = m.Update(press(":"))
 	m = typeText(m, "ns team-b")
 	m, _ = m.Update(press("enter"))
-	if rows := m.(Model).rows(); len(rows) != 1 || rows[0].cells[1] != "draining" {
+	if rows := m.(Model).view; len(rows) != 1 || rows[0].cells[2] != "draining" {
 		t.Fatalf(":ns team-b: %+v", rows)
 	}
 	if _, cmd := m.Update(press("q")); cmd == nil {
